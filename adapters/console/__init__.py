@@ -1,0 +1,1 @@
+"""A local chat in the terminal: the whole bot, no tokens needed."""

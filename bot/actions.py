@@ -1,0 +1,75 @@
+"""Button and form action ids: short, opaque to users, decoded back into commands.
+
+They carry only story numbers, tag slugs, search words and cursors, never a community:
+the community always comes from where the click happened, and every decoded command is
+checked again by its handler.
+"""
+
+from __future__ import annotations
+
+from bot import commands as c
+from bot.errors import ValidationError
+from bot.i18n_marker import N_
+
+PREFIX = "sb1"
+MAX_LENGTH = 100  # Discord's custom_id limit, the tightest of the platforms
+
+_NUMBERED = {
+    "show": c.Show,
+    "appreciate": c.Appreciate,
+    "share": c.Share,
+    "feature": c.FeatureStory,
+    "hide": c.Hide,
+    "unhide": c.Unhide,
+    "edit": c.OpenEditForm,
+}
+
+
+def encode(verb: str, *args: str | int) -> str:
+    action = ":".join([PREFIX, verb, *(str(a) for a in args)])
+    if len(action) > MAX_LENGTH:
+        raise ValueError(f"action id too long: {len(action)}")
+    return action
+
+
+def search(words: str, cursor: str) -> str:
+    """Search words are the one free-text part; trim them to fit the id limit."""
+    room = MAX_LENGTH - len(encode("search", "", cursor))
+    return encode("search", words.replace(":", " ")[:room].strip(), cursor)
+
+
+def decode(action: str) -> c.Command:
+    parts = action.split(":")
+    if len(parts) < 2 or parts[0] != PREFIX:
+        raise _invalid()
+    verb, args = parts[1], parts[2:]
+    try:
+        if verb in _NUMBERED and len(args) == 1:
+            return _NUMBERED[verb](int(args[0]))
+        if verb == "browse" and len(args) == 2:
+            return c.Browse(tag=args[0] or None, cursor=args[1] or None)
+        if verb == "search" and len(args) == 2:
+            return c.Search(words=args[0], cursor=args[1] or None)
+        if verb == "submit" and not args:
+            return c.OpenSubmitForm()
+    except ValueError:
+        raise _invalid() from None
+    raise _invalid()
+
+
+def form_action(number: int | None = None) -> str:
+    return encode("edit-form", number) if number is not None else encode("submit-form")
+
+
+def decode_form(action: str) -> int | None:
+    """The story number an edit form is for, or None for the submit form."""
+    parts = action.split(":")
+    if parts[:2] == [PREFIX, "submit-form"] and len(parts) == 2:
+        return None
+    if parts[:2] == [PREFIX, "edit-form"] and len(parts) == 3 and parts[2].isdigit():
+        return int(parts[2])
+    raise _invalid()
+
+
+def _invalid() -> ValidationError:
+    return ValidationError(N_("That button is no longer valid. Run the command again."))

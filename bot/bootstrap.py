@@ -1,0 +1,76 @@
+"""The composition root: the one place that builds settings, storage and adapters.
+
+Tests call `bootstrap(uow=…, clock=…)` with fakes; the CLI calls it with settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from bot import logs
+from bot.config import Settings
+from bot.core import Core
+from bot.domain import CommunitySettings
+from bot.ports import Announcer, Clock, UnitOfWorkFactory
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _nothing() -> None:
+    return None
+
+
+@dataclass
+class App:
+    core: Core
+    settings: Settings
+    close: Callable[[], Awaitable[None]]
+
+
+async def bootstrap(
+    settings: Settings | None = None,
+    *,
+    uow: UnitOfWorkFactory | None = None,
+    clock: Clock = utcnow,
+    announcers: Iterable[Announcer] = (),
+    migrate: bool = True,
+    configure_logging: bool = False,
+) -> App:
+    settings = settings or Settings()
+    if configure_logging:
+        logs.configure(settings.log_level, settings.log_format)
+    close = _nothing
+    if uow is None:
+        uow, close = await open_storage(settings, migrate=migrate)
+
+    def defaults() -> CommunitySettings:
+        return CommunitySettings(
+            language=settings.default_language, timezone=settings.default_timezone
+        )
+
+    core = Core(uow, clock, announcers=announcers, defaults=defaults)
+    return App(core=core, settings=settings, close=close)
+
+
+async def open_storage(
+    settings: Settings, *, migrate: bool = True
+) -> tuple[UnitOfWorkFactory, Callable[[], Awaitable[None]]]:
+    # Imported here so that the core, and tests with fakes, never load SQLAlchemy.
+    from storage.engine import create_engine
+    from storage.migrate import normalise_url, upgrade
+    from storage.uow import uow_factory
+
+    url = normalise_url(settings.database_url)
+    if migrate:
+        await upgrade(url)
+    engine = create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+    )
+    return uow_factory(engine), engine.dispose

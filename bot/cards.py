@@ -1,0 +1,89 @@
+"""Stories as neutral cards, with the buttons this reader may use."""
+
+from __future__ import annotations
+
+from bot import actions, tags
+from bot.context import Context
+from bot.domain import Story
+from bot.i18n import Translator
+from bot.replies import Button, StoryCard, Style
+
+EXCERPT = 280
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def author_line(story: Story, t: Translator, moderator: bool) -> str:
+    if not story.anonymous:
+        return story.author.display_name
+    if moderator:
+        return t("Anonymous ({name}, visible to moderators only)", name=story.author.display_name)
+    return t("Anonymous")
+
+
+def tag_names(slugs: list[str], t: Translator) -> str:
+    return ", ".join(tags.display_name(slug, t.language) for slug in slugs) or t("no tags")
+
+
+def card(
+    story: Story, ctx: Context, *, full: bool, t: Translator | None = None, public: bool = False
+) -> StoryCard:
+    """A story card. `public` cards go to a channel: no moderator details, no private buttons."""
+    t = t or ctx.t
+    moderator = ctx.moderator and not public
+    meta: list[tuple[str, str]] = [
+        (t("Tags"), tag_names(story.tags, t)),
+        (t("Told by"), author_line(story, t, moderator)),
+    ]
+    if full and story.customer:
+        meta.append((t("Customer or context"), story.customer))
+    if full and moderator:
+        meta.append(
+            (t("Customer consent"), t("yes") if story.consent else t("no")),
+        )
+    if not story.published:
+        meta.append((t("Status"), t("hidden by a moderator")))
+    footer = " · ".join(
+        [
+            f"#{story.number}",
+            t.plural("{n} appreciation", "{n} appreciations", story.appreciations),
+            t.date(story.created_at, ctx.timezone),
+        ]
+    )
+    return StoryCard(
+        number=story.number,
+        title=story.title,
+        body=story.text if full else excerpt(story.text),
+        meta=tuple(meta),
+        footer=footer,
+        buttons=_buttons(story, ctx, t, full=full, public=public),
+        source_url=story.source_url if full else None,
+        credited=tuple(story.credited) if full else (),
+    )
+
+
+def _buttons(
+    story: Story, ctx: Context, t: Translator, *, full: bool, public: bool
+) -> tuple[Button, ...]:
+    n = story.number
+    if not story.published:
+        if ctx.moderator and not public:
+            return (Button(t("Unhide"), actions.encode("unhide", n)),)
+        return ()
+    found: list[Button] = []
+    if not full or public:
+        found.append(Button(t("Read #{number}", number=n), actions.encode("show", n)))
+    found.append(Button(t("Appreciate"), actions.encode("appreciate", n), Style.PRIMARY))
+    if full and not public:
+        found.append(Button(t("Share to channel"), actions.encode("share", n)))
+        if story.is_author(ctx.actor.space.platform, ctx.actor.user_id):
+            found.append(Button(t("Edit"), actions.encode("edit", n)))
+        if ctx.moderator:
+            found.append(Button(t("Feature"), actions.encode("feature", n)))
+            found.append(Button(t("Hide"), actions.encode("hide", n), Style.DANGER))
+    return tuple(found)

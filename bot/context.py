@@ -1,0 +1,30 @@
+"""What every handler gets: who asks, in which community, and the ports to act with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.commands import Actor
+from bot.domain import Community, Platform
+from bot.i18n import Translator
+from bot.ports import Announcer, Clock, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    actor: Actor
+    community: Community
+    t: Translator
+    uow: UnitOfWorkFactory
+    clock: Clock
+    moderator: bool
+    announcers: Mapping[Platform, Announcer]
+
+    @property
+    def community_id(self) -> int:
+        return self.community.id
+
+    @property
+    def timezone(self) -> str:
+        return self.community.settings.timezone

@@ -1,0 +1,152 @@
+"""The command bus: the one entry point adapters call.
+
+It finds (or creates) the actor's community, decides whether the actor moderates it, picks
+the reader's language, runs the handler and turns every refusal into a reply. Nothing an
+adapter passes in can make it raise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from bot import actions, forms, weekly
+from bot import commands as c
+from bot.commands import Actor
+from bot.context import Context
+from bot.domain import Community, CommunitySettings, Platform
+from bot.errors import StorageUnavailable, StorybotError
+from bot.handlers import admin, moderation, reading, stories
+from bot.i18n import Translator, language_for
+from bot.parser import parse
+from bot.permissions import is_moderator
+from bot.ports import Announcer, Clock, UnitOfWorkFactory
+from bot.replies import Reply, error
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, Context], Awaitable[Reply]]
+
+HANDLERS: dict[type, Handler] = {
+    c.OpenSubmitForm: stories.open_submit_form,
+    c.Submit: stories.submit,
+    c.OpenEditForm: stories.open_edit_form,
+    c.Edit: stories.edit,
+    c.Delete: stories.delete,
+    c.Browse: reading.browse,
+    c.Search: reading.search,
+    c.Show: reading.show,
+    c.ListTags: reading.list_tags,
+    c.Appreciate: reading.appreciate,
+    c.Share: reading.share,
+    c.FeatureStory: moderation.feature,
+    c.ShowFeatured: moderation.featured,
+    c.Shortlist: moderation.shortlist,
+    c.Hide: moderation.hide,
+    c.Unhide: moderation.unhide,
+    c.Configure: admin.configure,
+    c.Export: admin.export,
+    c.Help: admin.help_,
+}
+
+
+class Core:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        announcers: Iterable[Announcer] = (),
+        defaults: Callable[[], CommunitySettings] = CommunitySettings,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.announcers: dict[Platform, Announcer] = {a.platform: a for a in announcers}
+        self._defaults = defaults
+
+    def add_announcer(self, announcer: Announcer) -> None:
+        self.announcers[announcer.platform] = announcer
+
+    async def handle(self, command: c.Command, actor: Actor) -> Reply:
+        return await self._run(actor, lambda: command)
+
+    async def handle_text(self, text: str, actor: Actor, client_key: str) -> Reply:
+        """A `/story …` line exactly as typed."""
+        return await self._run(actor, lambda: parse(text, client_key))
+
+    async def handle_action(self, action: str, actor: Actor) -> Reply:
+        """A button click, carrying the opaque action id from a Button."""
+        return await self._run(actor, lambda: actions.decode(action))
+
+    async def handle_form(
+        self,
+        action: str,
+        values: Mapping[str, Any],
+        actor: Actor,
+        client_key: str,
+        source_url: str | None = None,
+    ) -> Reply:
+        """A submitted form; `client_key` makes a retried submission store one story."""
+
+        def build() -> c.Command:
+            number = actions.decode_form(action)
+            given = forms.story_input(values)
+            if number is None:
+                return c.Submit(given, client_key=client_key, source_url=source_url)
+            return c.Edit(number, given)
+
+        return await self._run(actor, build)
+
+    async def run_weekly(
+        self, *, dry_run: bool = False, force: bool = False
+    ) -> list[weekly.WeeklyOutcome]:
+        return await weekly.run_weekly(
+            self.uow, self.clock, self.announcers, dry_run=dry_run, force=force
+        )
+
+    async def community_for(self, actor: Actor) -> Community:
+        async with self.uow() as uow:
+            community = await uow.communities.for_space(actor.space)
+            if community is None:
+                community = await uow.communities.create(actor.space, self._defaults())
+                await uow.commit()
+        return community
+
+    async def _run(self, actor: Actor, build: Callable[[], c.Command]) -> Reply:
+        t = Translator(language_for(actor.locale, self._defaults().language))
+        try:
+            community = await self.community_for(actor)
+            t = Translator(language_for(actor.locale, community.settings.language))
+            command = build()
+            ctx = Context(
+                actor=actor,
+                community=community,
+                t=t,
+                uow=self.uow,
+                clock=self.clock,
+                moderator=is_moderator(actor, community),
+                announcers=self.announcers,
+            )
+            reply = await HANDLERS[type(command)](command, ctx)
+        except StorybotError as refusal:
+            message = t(refusal.message, **refusal.params)
+            fields = {refusal.field: message} if refusal.field else {}
+            return error(message, fields)
+        except StorageUnavailable:
+            log.warning("storage unavailable", exc_info=True)
+            return error(
+                t(
+                    "The story base can't be reached right now, so nothing was saved. "
+                    "Please try again in a minute."
+                )
+            )
+        except Exception:
+            log.exception("command failed")
+            return error(
+                t(
+                    "Something went wrong on my side. "
+                    "Please try again, or tell a moderator if it keeps happening."
+                )
+            )
+        return reply

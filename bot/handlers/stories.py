@@ -1,0 +1,153 @@
+"""Submitting, editing and deleting stories."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import cards, forms
+from bot import commands as c
+from bot.context import Context
+from bot.domain import SUBMISSIONS_PER_MINUTE, Author, Story
+from bot.errors import Conflict, PermissionDenied, RateLimited
+from bot.i18n_marker import N_
+from bot.indexing import search_doc
+from bot.permissions import is_author, require_visible
+from bot.ports import UnitOfWork
+from bot.replies import Reply, Text
+from bot.validation import CleanStory, clean_story
+
+
+async def open_submit_form(cmd: c.OpenSubmitForm, ctx: Context) -> Reply:
+    return Reply(form=forms.story_form(ctx.t, prefill=cmd.prefill))
+
+
+async def submit(cmd: c.Submit, ctx: Context) -> Reply:
+    clean = clean_story(cmd.story, ctx.community.settings)
+    now = ctx.clock()
+    actor = ctx.actor
+    draft = Story(
+        community_id=ctx.community_id,
+        number=0,
+        text=clean.text,
+        title=clean.title,
+        author=Author(actor.space.platform, actor.user_id, actor.display_name),
+        created_at=now,
+        updated_at=now,
+        customer=clean.customer,
+        credited=list(clean.credited),
+        tags=list(clean.tags),
+        anonymous=clean.anonymous,
+        consent=clean.consent,
+        source_url=cmd.source_url,
+        client_key=cmd.client_key,
+    )
+    try:
+        stored = await _store_new(draft, ctx)
+    except Conflict:
+        # A retry of the same submission won the race in another request: answer as it did.
+        async with ctx.uow() as uow:
+            stored = await uow.stories.by_client_key(ctx.community_id, cmd.client_key)
+        if stored is None:
+            raise
+    return _confirmation(stored, clean, ctx, verb=N_("Story #{number} is saved. Thank you!"))
+
+
+async def _store_new(draft: Story, ctx: Context) -> Story:
+    assert draft.client_key is not None
+    async with ctx.uow() as uow:
+        existing = await uow.stories.by_client_key(ctx.community_id, draft.client_key)
+        if existing is not None:
+            return existing
+        # Reserving the number locks the community's counter, so the rate check below
+        # cannot be raced by the same user's parallel submissions.
+        draft.number = await uow.communities.next_story_number(ctx.community_id)
+        since = draft.created_at - dt.timedelta(minutes=1)
+        recent = await uow.stories.count_by_author_since(
+            ctx.community_id, draft.author.platform, draft.author.user_id, since
+        )
+        if recent >= SUBMISSIONS_PER_MINUTE:
+            raise RateLimited(
+                N_(
+                    "You have shared {max} stories in the last minute. Wait a moment and try again."
+                ),
+                max=SUBMISSIONS_PER_MINUTE,
+            )
+        stored = await uow.stories.add(draft, search_doc(draft))
+        await uow.commit()
+    return stored
+
+
+def _confirmation(story: Story, clean: CleanStory, ctx: Context, *, verb: str) -> Reply:
+    t = ctx.t
+    lines = [t(verb, number=story.number)]
+    if clean.emails_masked or clean.phones_masked:
+        hidden = []
+        if clean.emails_masked:
+            hidden.append(
+                t.plural("{n} e-mail address", "{n} e-mail addresses", clean.emails_masked)
+            )
+        if clean.phones_masked:
+            hidden.append(t.plural("{n} phone number", "{n} phone numbers", clean.phones_masked))
+        lines.append(
+            t("To protect privacy I hid {what} before saving.", what=t(" and ").join(hidden))
+        )
+    if clean.suggested_tags:
+        lines.append(
+            t(
+                "You gave no tags, so I added: {tags}. Edit the story to change them.",
+                tags=cards.tag_names(list(clean.tags), t),
+            )
+        )
+    return Reply(blocks=(Text(" ".join(lines)), cards.card(story, ctx, full=True)))
+
+
+async def open_edit_form(cmd: c.OpenEditForm, ctx: Context) -> Reply:
+    async with ctx.uow() as uow:
+        story = await _own_story(uow, cmd.number, ctx)
+    return Reply(form=forms.story_form(ctx.t, story=story))
+
+
+async def edit(cmd: c.Edit, ctx: Context) -> Reply:
+    clean = clean_story(cmd.story, ctx.community.settings, suggest=False)
+    async with ctx.uow() as uow:
+        story = await _own_story(uow, cmd.number, ctx)
+        story.text = clean.text
+        story.title = clean.title
+        story.customer = clean.customer
+        story.credited = list(clean.credited)
+        story.tags = list(clean.tags)
+        story.anonymous = clean.anonymous
+        story.consent = clean.consent
+        story.updated_at = ctx.clock()
+        await uow.stories.update(story, search_doc(story))
+        await uow.commit()
+    return _confirmation(story, clean, ctx, verb=N_("Story #{number} is updated."))
+
+
+async def delete(cmd: c.Delete, ctx: Context) -> Reply:
+    async with ctx.uow() as uow:
+        story = require_visible(
+            await uow.stories.get(ctx.community_id, cmd.number),
+            cmd.number,
+            ctx.actor,
+            ctx.moderator,
+        )
+        if not (ctx.moderator or is_author(story, ctx.actor)):
+            raise PermissionDenied(
+                N_("Only the author or a moderator can delete story #{number}."), number=cmd.number
+            )
+        await uow.stories.delete(ctx.community_id, cmd.number)
+        await uow.commit()
+    return Reply(blocks=(Text(ctx.t("Story #{number} is deleted for good.", number=cmd.number)),))
+
+
+async def _own_story(uow: UnitOfWork, number: int, ctx: Context) -> Story:
+    story = require_visible(
+        await uow.stories.get(ctx.community_id, number),
+        number,
+        ctx.actor,
+        ctx.moderator,
+    )
+    if not is_author(story, ctx.actor):
+        raise PermissionDenied(N_("Only the author can edit story #{number}."), number=number)
+    return story

@@ -1,0 +1,197 @@
+"""What the core needs from the outside world, as protocols.
+
+storage/ implements the repositories and the unit of work; adapters implement the announcer;
+tests implement all of them with small in-memory fakes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Literal, Protocol, Self
+
+from bot.domain import (
+    ChannelRef,
+    Community,
+    CommunitySettings,
+    Feature,
+    IsoWeek,
+    Platform,
+    SpaceRef,
+    Story,
+)
+from bot.replies import Reply
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDoc:
+    """Pre-stemmed text the core hands to storage, so both databases index the same words.
+
+    `body` holds the stems of title, text, customer and tags; `strong` the stems of the title
+    and tags only, which rank a story higher.
+    """
+
+    body: str
+    strong: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """Every group must match; a group matches when any of its stems does."""
+
+    groups: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """A position in a list ordered by (rank desc, number desc).
+
+    `older` pages continue after the position, `newer` pages come before it.
+    """
+
+    direction: Literal["older", "newer"]
+    rank: int
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    story: Story
+    rank: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """Up to `size` stories in display order, and whether more lie beyond in that direction."""
+
+    items: list[Ranked]
+    more: bool
+
+
+class CommunityRepository(Protocol):
+    async def for_space(self, space: SpaceRef) -> Community | None: ...
+
+    async def create(self, space: SpaceRef, settings: CommunitySettings) -> Community: ...
+
+    async def get(self, community_id: int) -> Community | None: ...
+
+    async def save_settings(self, community: Community) -> None: ...
+
+    async def all_ids(self) -> list[int]: ...
+
+    async def next_story_number(self, community_id: int) -> int:
+        """Reserve the next number; the reservation holds a lock until commit or rollback."""
+        ...
+
+
+class StoryRepository(Protocol):
+    async def add(self, story: Story, doc: SearchDoc) -> Story: ...
+
+    async def get(self, community_id: int, number: int) -> Story | None: ...
+
+    async def by_client_key(self, community_id: int, client_key: str) -> Story | None: ...
+
+    async def update(self, story: Story, doc: SearchDoc) -> None: ...
+
+    async def delete(self, community_id: int, number: int) -> bool: ...
+
+    async def count_by_author_since(
+        self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
+    ) -> int: ...
+
+    async def browse(
+        self, community_id: int, tag: str | None, position: Keyset | None, size: int
+    ) -> Slice: ...
+
+    async def search(
+        self, community_id: int, query: SearchQuery, position: Keyset | None, size: int
+    ) -> Slice: ...
+
+    async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
+        """Tags of published stories with their counts, most used first, then by slug."""
+        ...
+
+    async def appreciate(
+        self, story: Story, platform: Platform, user_id: str, at: dt.datetime
+    ) -> bool:
+        """Record one appreciation; False when this user had already given one."""
+        ...
+
+    async def most_appreciated(
+        self, community_id: int, since: dt.datetime, until: dt.datetime, limit: int
+    ) -> list[Story]:
+        """Published stories created in [since, until), most appreciated first, ties earliest."""
+        ...
+
+    async def export(self, community_id: int | None) -> list[Story]: ...
+
+
+class FeatureRepository(Protocol):
+    async def get(self, community_id: int, week: IsoWeek) -> Feature | None: ...
+
+    async def put(self, feature: Feature) -> Feature | None:
+        """Feature a story for its week, replacing any earlier pick; returns the replaced."""
+        ...
+
+    async def add_if_absent(self, feature: Feature) -> bool:
+        """Insert unless the week already has a feature (safe across processes)."""
+        ...
+
+    async def history(self, community_id: int, limit: int) -> list[Feature]:
+        """Newest week first."""
+        ...
+
+    async def weeks_by_story(self, community_id: int | None) -> dict[tuple[int, int], list[str]]:
+        """(community id, story number) -> ISO weeks it was featured in."""
+        ...
+
+    async def claim_announcement(self, feature: Feature, channel: ChannelRef) -> bool:
+        """True for exactly one caller per (week, story, channel), across processes."""
+        ...
+
+    async def release_announcement(self, feature: Feature, channel: ChannelRef) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    communities: CommunityRepository
+    stories: StoryRepository
+    features: FeatureRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class AnnounceFailed(Exception):
+    """The announcer could not post; `reason` is a key of bot.weekly.ANNOUNCE_PROBLEMS."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Announcer(Protocol):
+    platform: Platform
+
+    async def announce(self, channel: ChannelRef, reply: Reply) -> None:
+        """Post a public message to a channel; raise AnnounceFailed when it cannot."""
+        ...
+
+
+AnnouncerMap = Sequence[Announcer]

@@ -1,0 +1,32 @@
+"""Runs the weekly job inside the bot. It is idempotent, so every process may run it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+
+async def weekly_loop(core: Core, interval: float) -> None:
+    while True:
+        try:
+            for outcome in await core.run_weekly():
+                if outcome.picked or outcome.announced or outcome.problems:
+                    log.info(
+                        "weekly feature",
+                        extra={
+                            "community": outcome.community_id,
+                            "week": str(outcome.week),
+                            "story": outcome.story_number,
+                            "picked": outcome.picked,
+                            "announced": outcome.announced,
+                            "problems": list(outcome.problems),
+                        },
+                    )
+        except Exception:
+            # A database hiccup must not end the loop; the next tick tries again.
+            log.exception("weekly job failed")
+        await asyncio.sleep(interval)

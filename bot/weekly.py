@@ -1,0 +1,215 @@
+"""The story of the week: which ISO week it is where a community lives, the weekly job's pick,
+and announcing a feature exactly once per highlight channel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot import cards
+from bot.commands import Actor
+from bot.context import Context
+from bot.domain import Community, CommunitySettings, Feature, IsoWeek, Platform, Story
+from bot.i18n import Translator
+from bot.i18n_marker import N_
+from bot.ports import AnnounceFailed, Announcer, Clock, UnitOfWorkFactory
+from bot.replies import Reply, Text
+
+log = logging.getLogger(__name__)
+
+# What each announcer failure means to a moderator, and what to do about it.
+ANNOUNCE_PROBLEMS = {
+    "not_in_channel": N_(
+        "I am not a member of the highlight channel. Invite me there, or pick another channel "
+        "with /story config channel."
+    ),
+    "channel_not_found": N_(
+        "The highlight channel no longer exists. Run /story config channel in the new one."
+    ),
+    "missing_permissions": N_(
+        "I may not post in the highlight channel. Give me permission to send messages there."
+    ),
+    "rate_limited": N_("The platform asked me to slow down. I will try the announcement again."),
+    "unavailable": N_("The platform could not be reached. I will try the announcement again."),
+    "no_announcer": N_("That channel belongs to a platform this bot is not connected to now."),
+}
+
+
+def local_now(settings: CommunitySettings, now: dt.datetime) -> dt.datetime:
+    return now.astimezone(ZoneInfo(settings.timezone))
+
+
+def current_week(settings: CommunitySettings, now: dt.datetime) -> IsoWeek:
+    return IsoWeek.of(local_now(settings, now).date())
+
+
+def week_start(settings: CommunitySettings, week: IsoWeek) -> dt.datetime:
+    """Monday 00:00 of the week in the community's time zone, as UTC."""
+    local = dt.datetime.combine(week.monday(), dt.time(0), tzinfo=ZoneInfo(settings.timezone))
+    return local.astimezone(dt.UTC)
+
+
+def is_due(settings: CommunitySettings, now: dt.datetime) -> bool:
+    """The weekly job runs for a week once its configured weekday and time have passed."""
+    week = current_week(settings, now)
+    day = week.monday() + dt.timedelta(days=settings.weekly_weekday - 1)
+    due = dt.datetime.combine(day, settings.weekly_time, tzinfo=ZoneInfo(settings.timezone))
+    return now >= due
+
+
+def announcement(community: Community, story: Story, feature: Feature, ctx: Context) -> Reply:
+    """The public post: always in the community's language, never with moderator details."""
+    t = Translator(community.settings.language)
+    blocks: list[Text] = [Text(t("Story of the week {week}", week=str(feature.week)), heading=True)]
+    if feature.note:
+        blocks.append(Text(t("From the moderators: {note}", note=feature.note)))
+    elif feature.featured_by is None:
+        blocks.append(Text(t("Chosen by your appreciations last week.")))
+    return Reply(
+        blocks=(*blocks, cards.card(story, ctx, full=True, t=t, public=True)), ephemeral=False
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Announced:
+    posted: int
+    problems: tuple[str, ...]  # reason codes, see ANNOUNCE_PROBLEMS
+
+
+async def announce(
+    feature: Feature,
+    community: Community,
+    story: Story,
+    ctx: Context,
+) -> Announced:
+    """Post to every highlight channel that has not had this feature yet.
+
+    A claim row per (week, story, channel) makes this exactly-once across processes; a failed
+    post releases its claim so that the weekly job tries again later.
+    """
+    reply = announcement(community, story, feature, ctx)
+    posted = 0
+    problems: list[str] = []
+    for channel in community.settings.highlight_channels:
+        announcer = ctx.announcers.get(channel.space.platform)
+        if announcer is None:
+            problems.append("no_announcer")
+            continue
+        async with ctx.uow() as uow:
+            claimed = await uow.features.claim_announcement(feature, channel)
+            await uow.commit()
+        if not claimed:
+            continue
+        try:
+            await announcer.announce(channel, reply)
+            posted += 1
+        except AnnounceFailed as failure:
+            log.warning(
+                "announcement failed", extra={"reason": failure.reason, "community": community.id}
+            )
+            problems.append(failure.reason)
+            async with ctx.uow() as uow:
+                await uow.features.release_announcement(feature, channel)
+                await uow.commit()
+    return Announced(posted, tuple(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyOutcome:
+    community_id: int
+    week: IsoWeek
+    story_number: int | None
+    picked: bool  # the job chose the story (no moderator had)
+    announced: int
+    problems: tuple[str, ...] = ()
+
+
+async def run_weekly(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    announcers: Mapping[Platform, Announcer],
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+) -> list[WeeklyOutcome]:
+    """For every community whose weekly time has passed: make sure this week has a feature
+    (last week's most appreciated story unless a moderator picked one) and that it is
+    announced. Safe to run from any number of processes at once, and as often as you like."""
+    now = clock()
+    async with uow() as work:
+        ids = await work.communities.all_ids()
+    outcomes = []
+    for community_id in ids:
+        outcome = await _run_for(community_id, uow, clock, announcers, now, dry_run, force)
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+async def _run_for(
+    community_id: int,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    announcers: Mapping[Platform, Announcer],
+    now: dt.datetime,
+    dry_run: bool,
+    force: bool,
+) -> WeeklyOutcome | None:
+    async with uow() as work:
+        community = await work.communities.get(community_id)
+        if community is None:
+            return None
+        settings = community.settings
+        if not (force or is_due(settings, now)):
+            return None
+        week = current_week(settings, now)
+        feature = await work.features.get(community_id, week)
+        picked = False
+        if feature is None:
+            last = week.previous()
+            best = await work.stories.most_appreciated(
+                community_id, week_start(settings, last), week_start(settings, week), 1
+            )
+            if not best:
+                return WeeklyOutcome(community_id, week, None, False, 0)
+            feature = Feature(community_id, week, best[0].number, None, None, now)
+            if dry_run:
+                return WeeklyOutcome(community_id, week, feature.story_number, True, 0)
+            picked = await work.features.add_if_absent(feature)
+            await work.commit()
+    if dry_run:
+        return WeeklyOutcome(community_id, week, feature.story_number, False, 0)
+    async with uow() as work:
+        # Another process may have won the insert: announce whatever the week holds now.
+        feature = await work.features.get(community_id, week)
+        story = await work.stories.get(community_id, feature.story_number) if feature else None
+    if feature is None or story is None:
+        return WeeklyOutcome(community_id, week, None, False, 0)
+    ctx = job_context(community, uow, clock, announcers)
+    result = await announce(feature, community, story, ctx)
+    return WeeklyOutcome(
+        community_id, week, feature.story_number, picked, result.posted, result.problems
+    )
+
+
+def job_context(
+    community: Community,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    announcers: Mapping[Platform, Announcer],
+) -> Context:
+    """The weekly job acts as nobody in particular, in the community's language."""
+    space = community.spaces[0]
+    actor = Actor(space=space, user_id="storybot", display_name="Storybot")
+    return Context(
+        actor=actor,
+        community=community,
+        t=Translator(community.settings.language),
+        uow=uow,
+        clock=clock,
+        moderator=False,
+        announcers=announcers,
+    )

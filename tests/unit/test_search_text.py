@@ -1,0 +1,152 @@
+"""Words, stems, search documents and queries."""
+
+from __future__ import annotations
+
+import threading
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from bot import search_text
+from bot.ports import SearchDoc, SearchQuery
+from bot.search_text import document, query, stems, words
+
+
+def test_words_split_and_fold() -> None:
+    text = "Hej! Det här är #12, e-post: x_y@exempel.se (TACK)."
+    assert words(text) == [
+        "hej",
+        "det",
+        "här",
+        "är",
+        "12",
+        "e",
+        "post",
+        "x",
+        "y",
+        "exempel",
+        "se",
+        "tack",
+    ]
+
+
+def test_words_normalise_unicode() -> None:
+    assert words("ＴＡＣＫ ｓå") == ["tack", "så"]  # full-width forms, NFKC
+    assert words("Straße") == ["strasse"]  # case folding
+    assert words("İstanbul") == ["istanbul"]  # no stray combining dot splitting the word
+    assert words("Tilla\u0308gg") == ["tillägg"]  # decomposed ä is composed, not a separator
+
+
+def test_words_of_nothing() -> None:
+    assert words("") == []
+    assert words(" \t\n—!?#@") == []
+
+
+@given(st.text())
+@example("a_b-c'd\"e*f(g)h:i^j~k")
+@example("ǅ İ ﷺ ½ ²")
+def test_words_are_only_letters_and_digits(text: str) -> None:
+    found = words(text)
+    for word in found:
+        assert word
+        assert all(c.isalnum() for c in word), word
+        assert "_" not in word
+    # Joining and splitting again is stable: nothing the FTS layer sees can re-split.
+    assert words(" ".join(found)) == found
+
+
+@given(st.text())
+def test_stems_are_only_letters_and_digits(text: str) -> None:
+    for word in words(text):
+        found = stems(word)
+        assert 1 <= len(found) <= 2
+        assert len(set(found)) == len(found)
+        assert all(stem and all(c.isalnum() for c in stem) for stem in found)
+
+
+def test_stems_in_both_languages() -> None:
+    assert stems("lyssnade") == ("lyssn", "lyssnad")  # Swedish first, then English
+    assert stems("listened") == ("listened", "listen")
+    assert stems("förseningen") == ("försening", "förseningen")
+    assert stems("kaffe") == ("kaff",)  # both agree: one stem
+    assert stems("") == ()
+
+
+def test_document_body_and_strong() -> None:
+    doc = document(
+        title="Ringde före",
+        text="Butiken ringde om förseningen.",
+        customer="Cykelbutiken",
+        tag_terms=["phone", "Phone", "Telefon"],
+    )
+    body = doc.body.split()
+    strong = doc.strong.split()
+    assert len(body) == len(set(body))  # de-duplicated
+    assert {"ring", "försening", "cykelbutik", "telefon", "phon"} <= set(body)
+    assert "försening" not in strong  # only in the text
+    assert "cykelbutik" not in strong  # only the customer
+    assert {"ring", "före", "telefon", "phon"} <= set(strong)
+    assert set(strong) <= set(body)
+
+
+def test_document_is_deterministic_in_first_seen_order() -> None:
+    doc = document("B a", "a c", None, ["d"])
+    assert doc == SearchDoc(body="b a c d", strong="b a d")
+    assert document("B a", "a c", None, ["d"]) == doc
+
+
+def test_document_without_customer_or_tags() -> None:
+    assert document("Tack", "Tack så mycket", "", []) == SearchDoc(
+        body="tack så mycket", strong="tack"
+    )
+
+
+def test_query_groups_one_per_distinct_word() -> None:
+    assert query("Lyssnade, lyssnade!") == SearchQuery(groups=(("lyssn", "lyssnad"),))
+    assert query("kaffe listened") == SearchQuery(groups=(("kaff",), ("listened", "listen")))
+
+
+def test_query_caps_groups() -> None:
+    many = " ".join(f"ord{i}" for i in range(15))
+    groups = query(many).groups
+    assert len(groups) == search_text.QUERY_GROUPS_MAX == 10
+    assert groups[0] == ("ord0",)
+    assert groups[-1] == ("ord9",)
+
+
+def test_empty_query() -> None:
+    assert query("") == SearchQuery(groups=())
+    assert query("?! -- #") == SearchQuery(groups=())
+
+
+def test_inflected_query_finds_the_story() -> None:
+    # The contract storage relies on: a group matches when any of its stems is in the body.
+    body = set(
+        document("", "De ringer alltid tillbaka när något är försenat.", None, []).body.split()
+    )
+    for search in ("ringde", "ringa", "försenade", "tillbaka"):
+        for group in query(search).groups:
+            assert set(group) & body, search
+    assert not all(set(group) & body for group in query("ringde kaffe").groups)
+
+
+def test_stemmers_are_per_thread() -> None:
+    expected = [stems(w) for w in words("lyssnade ringde förseningen listened delayed")]
+    seen: list[object] = []
+    results: list[list[tuple[str, ...]]] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        out = [stems(w) for w in words("lyssnade ringde förseningen listened delayed") * 200]
+        with lock:
+            seen.append(search_text._stemmer("sv"))
+            results.append(out[:5])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 4
+    assert len({id(stemmer) for stemmer in seen}) == 4
+    assert search_text._stemmer("sv") is search_text._stemmer("sv")
