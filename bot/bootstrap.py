@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot import logs
 from bot.config import Settings
@@ -74,3 +75,34 @@ async def open_storage(
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     return uow_factory(engine), engine.dispose
+
+
+class PlatformRuntime(Protocol):
+    """A connected chat platform: what `storybot run` starts, waits on and stops."""
+
+    name: str
+    announcer: Announcer
+
+    async def start(self) -> None:
+        """Connect and return once the platform is ready to take requests."""
+        ...
+
+    async def wait_closed(self) -> None:
+        """Return when the connection has ended for good."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
+def platform_runtimes(settings: Settings, core: Core) -> list[PlatformRuntime]:
+    """The runtimes of every configured platform, not yet started."""
+    runtimes: list[PlatformRuntime] = []
+    if settings.slack_bot_token:
+        from adapters.slack.runtime import SlackRuntime
+
+        runtimes.append(SlackRuntime(settings, core))
+    if settings.discord_token:
+        from adapters.discord.runtime import DiscordRuntime
+
+        runtimes.append(DiscordRuntime(settings, core))
+    return runtimes

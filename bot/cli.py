@@ -7,12 +7,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import sys
 from importlib import resources
 from pathlib import Path
 
 from bot import export as exporting
-from bot.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap, platform_runtimes
 from bot.commands import Actor, StoryInput, Submit
 from bot.config import Settings
 from bot.core import Core
@@ -87,11 +88,31 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
 
 async def _run(app: App) -> int:
-    if not app.settings.platforms:
+    runtimes = platform_runtimes(app.settings, app.core)
+    if not runtimes:
         print(
             "No chat platform is configured, so I am starting the local console.", file=sys.stderr
         )
         return await _console(app, parser().parse_args(["console"]))
+    for runtime in runtimes:
+        app.core.add_announcer(runtime.announcer)
+        await runtime.start()
+        log.info("platform started", extra={"platform": runtime.name})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    ticker = asyncio.create_task(weekly_loop(app.core, app.settings.weekly_tick_seconds))
+    waiters = [asyncio.create_task(r.wait_closed()) for r in runtimes]
+    waiters.append(asyncio.create_task(stop.wait()))
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (ticker, *waiters):
+            task.cancel()
+        for runtime in runtimes:
+            with contextlib.suppress(Exception):
+                await runtime.stop()
     return 0
 
 

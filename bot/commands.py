@@ -140,6 +140,11 @@ class Help:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Home:
+    """An overview page: Slack's App Home tab, for instance."""
+
+
 Command = (
     OpenSubmitForm
     | Submit
@@ -160,4 +165,5 @@ Command = (
     | Configure
     | Export
     | Help
+    | Home
 )

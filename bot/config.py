@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import Language
@@ -23,7 +23,29 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")
 
+    # Slack: the adapter starts when SLACK_BOT_TOKEN is set. Socket Mode with SLACK_APP_TOKEN,
+    # otherwise HTTP on HTTP_HOST:HTTP_PORT (POST /slack/events, GET /healthz).
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=3000, ge=0, le=65535)
+
+    # Discord: the adapter starts when DISCORD_TOKEN is set.
+    discord_token: SecretStr | None = None
+    discord_guild_id: int | None = None  # sync commands to one guild at once (development)
+    discord_api_url: str | None = None  # REST base, e.g. a rate-limit proxy
+    discord_gateway_url: str | None = None
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+
     @property
     def platforms(self) -> list[str]:
-        """Chat platforms with credentials set. Slack and Discord arrive with their adapters."""
-        return []
+        """Chat platforms whose credentials are set."""
+        found = []
+        if self.slack_bot_token:
+            found.append("slack")
+        if self.discord_token:
+            found.append("discord")
+        return found

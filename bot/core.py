@@ -48,6 +48,7 @@ HANDLERS: dict[type, Handler] = {
     c.Configure: admin.configure,
     c.Export: admin.export,
     c.Help: admin.help_,
+    c.Home: reading.home,
 }
 
 
@@ -64,6 +65,7 @@ class Core:
         self.clock = clock
         self.announcers: dict[Platform, Announcer] = {a.platform: a for a in announcers}
         self._defaults = defaults
+        self._notified: set[tuple[int, str, str, str]] = set()  # moderator notices already sent
 
     def add_announcer(self, announcer: Announcer) -> None:
         self.announcers[announcer.platform] = announcer
@@ -102,7 +104,12 @@ class Core:
         self, *, dry_run: bool = False, force: bool = False
     ) -> list[weekly.WeeklyOutcome]:
         return await weekly.run_weekly(
-            self.uow, self.clock, self.announcers, dry_run=dry_run, force=force
+            self.uow,
+            self.clock,
+            self.announcers,
+            dry_run=dry_run,
+            force=force,
+            notified=self._notified,
         )
 
     async def community_for(self, actor: Actor) -> Community:

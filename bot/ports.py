@@ -193,5 +193,11 @@ class Announcer(Protocol):
         """Post a public message to a channel; raise AnnounceFailed when it cannot."""
         ...
 
+    async def notify_moderators(self, space: SpaceRef, user_ids: list[str], reply: Reply) -> None:
+        """Tell a space's moderators privately (e.g. a direct message) that something needs
+        fixing. `user_ids` are the community's configured moderators on this platform; the
+        adapter may add whom the platform itself knows as admins. Must not raise."""
+        ...
+
 
 AnnouncerMap = Sequence[Announcer]

@@ -129,6 +129,33 @@ def options(language: str) -> list[tuple[str, str]]:
     return sorted(named, key=lambda item: _sort_key(item[1], language))
 
 
+def autocomplete(typed: str, language: str, limit: int = 25) -> list[tuple[str, str]]:
+    """(value, label) choices for a tag being typed: built-in tags whose slug, name or alias
+    in either language starts with (then contains) what was typed, ignoring case and
+    diacritics; a new free tag is offered as typed when nothing matches it exactly."""
+    key = _strip_diacritics(typed.strip().lstrip("#").casefold().replace(" ", "-"))
+    starts: list[tuple[str, str]] = []
+    contains: list[tuple[str, str]] = []
+    for slug, name in options(language):
+        tag = _by_slug()[slug]
+        terms = [
+            _strip_diacritics(normalise(t)) for t in (slug, tag.name_en, tag.name_sv, *tag.aliases)
+        ]
+        if any(term.startswith(key) for term in terms):
+            starts.append((slug, name))
+        elif any(key in term for term in terms):
+            contains.append((slug, name))
+    found = starts + contains
+    if key and all(slug != key for slug, _ in found):
+        try:
+            free = normalise(typed)
+        except ValidationError:
+            free = ""
+        if free and not is_builtin(resolve(free)):
+            found.append((free, free))
+    return found[:limit]
+
+
 @functools.cache
 def _keyword_stems() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
     """(slug, English keyword stems, Swedish keyword stems), stemmed on first use."""

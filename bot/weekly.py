@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 from bot import cards
 from bot.commands import Actor
 from bot.context import Context
-from bot.domain import Community, CommunitySettings, Feature, IsoWeek, Platform, Story
+from bot.domain import (
+    ChannelRef,
+    Community,
+    CommunitySettings,
+    Feature,
+    IsoWeek,
+    Platform,
+    Story,
+)
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.ports import AnnounceFailed, Announcer, Clock, UnitOfWorkFactory
@@ -76,7 +84,11 @@ def announcement(community: Community, story: Story, feature: Feature, ctx: Cont
 @dataclass(frozen=True, slots=True)
 class Announced:
     posted: int
-    problems: tuple[str, ...]  # reason codes, see ANNOUNCE_PROBLEMS
+    failures: tuple[tuple[ChannelRef, str], ...]  # channel, reason code (see ANNOUNCE_PROBLEMS)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(reason for _, reason in self.failures))
 
 
 async def announce(
@@ -92,11 +104,11 @@ async def announce(
     """
     reply = announcement(community, story, feature, ctx)
     posted = 0
-    problems: list[str] = []
+    failures: list[tuple[ChannelRef, str]] = []
     for channel in community.settings.highlight_channels:
         announcer = ctx.announcers.get(channel.space.platform)
         if announcer is None:
-            problems.append("no_announcer")
+            failures.append((channel, "no_announcer"))
             continue
         async with ctx.uow() as uow:
             claimed = await uow.features.claim_announcement(feature, channel)
@@ -110,11 +122,11 @@ async def announce(
             log.warning(
                 "announcement failed", extra={"reason": failure.reason, "community": community.id}
             )
-            problems.append(failure.reason)
+            failures.append((channel, failure.reason))
             async with ctx.uow() as uow:
                 await uow.features.release_announcement(feature, channel)
                 await uow.commit()
-    return Announced(posted, tuple(problems))
+    return Announced(posted, tuple(failures))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +146,7 @@ async def run_weekly(
     *,
     dry_run: bool = False,
     force: bool = False,
+    notified: set[tuple[int, str, str, str]] | None = None,
 ) -> list[WeeklyOutcome]:
     """For every community whose weekly time has passed: make sure this week has a feature
     (last week's most appreciated story unless a moderator picked one) and that it is
@@ -143,7 +156,16 @@ async def run_weekly(
         ids = await work.communities.all_ids()
     outcomes = []
     for community_id in ids:
-        outcome = await _run_for(community_id, uow, clock, announcers, now, dry_run, force)
+        outcome = await _run_for(
+            community_id,
+            uow,
+            clock,
+            announcers,
+            now,
+            dry_run,
+            force,
+            notified if notified is not None else set(),
+        )
         if outcome is not None:
             outcomes.append(outcome)
     return outcomes
@@ -157,6 +179,7 @@ async def _run_for(
     now: dt.datetime,
     dry_run: bool,
     force: bool,
+    notified: set[tuple[int, str, str, str]],
 ) -> WeeklyOutcome | None:
     async with uow() as work:
         community = await work.communities.get(community_id)
@@ -190,9 +213,40 @@ async def _run_for(
         return WeeklyOutcome(community_id, week, None, False, 0)
     ctx = job_context(community, uow, clock, announcers)
     result = await announce(feature, community, story, ctx)
+    await _tell_moderators(community, week, result, announcers, notified)
     return WeeklyOutcome(
         community_id, week, feature.story_number, picked, result.posted, result.problems
     )
+
+
+async def _tell_moderators(
+    community: Community,
+    week: IsoWeek,
+    result: Announced,
+    announcers: Mapping[Platform, Announcer],
+    notified: set[tuple[int, str, str, str]],
+) -> None:
+    """The job retries failed announcements on every tick; moderators hear of each failure
+    once (per process), in the community's language, with what to do about it."""
+    t = Translator(community.settings.language)
+    for channel, reason in result.failures:
+        key = (community.id, str(week), channel.key, reason)
+        announcer = announcers.get(channel.space.platform)
+        if key in notified or announcer is None:
+            continue
+        notified.add(key)
+        prefix = f"{channel.space.platform}:"
+        moderators = [
+            u.removeprefix(prefix)
+            for u in community.settings.moderator_users
+            if u.startswith(prefix)
+        ]
+        message = (
+            t("The story of the week could not be announced.")
+            + " "
+            + t(ANNOUNCE_PROBLEMS.get(reason, ANNOUNCE_PROBLEMS["unavailable"]))
+        )
+        await announcer.notify_moderators(channel.space, moderators, Reply(blocks=(Text(message),)))
 
 
 def job_context(

@@ -535,6 +535,7 @@ class FakeAnnouncer:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.posted: list[tuple[ChannelRef, Reply]] = []
+        self.notices: list[tuple[SpaceRef, list[str], Reply]] = []
         self._failures: deque[str] = deque()
 
     def fail_with(self, reason: str) -> None:
@@ -547,3 +548,6 @@ class FakeAnnouncer:
         if self._failures:
             raise AnnounceFailed(self._failures.popleft())
         self.posted.append((channel, reply))
+
+    async def notify_moderators(self, space: SpaceRef, user_ids: list[str], reply: Reply) -> None:
+        self.notices.append((space, user_ids, reply))

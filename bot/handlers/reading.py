@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot import actions, cards, cursors, search_text, tags
+from bot import actions, cards, cursors, search_text, tags, weekly
 from bot import commands as c
 from bot.context import Context
 from bot.domain import PAGE_SIZE
@@ -12,7 +12,7 @@ from bot.errors import NotFound, ValidationError
 from bot.i18n_marker import N_
 from bot.permissions import require_visible
 from bot.ports import Keyset, Slice
-from bot.replies import Button, Fields, Pager, Reply, Text
+from bot.replies import Actions, Button, Fields, Pager, Reply, Style, Text
 
 Fetch = Callable[[Keyset | None], Awaitable[Slice]]
 
@@ -165,3 +165,46 @@ async def share(cmd: c.Share, ctx: Context) -> Reply:
     return Reply(
         blocks=(Text(t("Shared #{number} in this channel.", number=cmd.number)),), broadcast=public
     )
+
+
+HOME_NEWEST = 3
+
+
+async def home(cmd: c.Home, ctx: Context) -> Reply:
+    """This week's story, the newest stories, the tags in use, and a way to share one."""
+    t = ctx.t
+    week = weekly.current_week(ctx.community.settings, ctx.clock())
+    async with ctx.uow() as uow:
+        feature = await uow.features.get(ctx.community_id, week)
+        featured = (
+            await uow.stories.get(ctx.community_id, feature.story_number) if feature else None
+        )
+        newest = await uow.stories.browse(ctx.community_id, None, None, HOME_NEWEST)
+        counts = await uow.stories.tag_counts(ctx.community_id)
+    blocks: list = [
+        Text(t("Share a story of good customer service, and read your colleagues' stories.")),
+        Actions((Button(t("Share a story"), actions.encode("submit"), Style.PRIMARY),)),
+        Text(t("Story of the week {week}", week=str(week)), heading=True),
+    ]
+    if featured is not None and featured.published:
+        blocks.append(cards.card(featured, ctx, full=False))
+    else:
+        blocks.append(Text(t("No story has been featured this week yet.")))
+    blocks.append(Text(t("Newest stories"), heading=True))
+    blocks.extend(cards.card(item.story, ctx, full=False) for item in newest.items)
+    if not newest.items:
+        blocks.append(Text(t("No stories yet. Be the first: /story")))
+    if counts:
+        blocks.append(Text(t("Tags in use, most used first"), heading=True))
+        blocks.append(
+            Fields(
+                tuple(
+                    (
+                        tags.display_name(slug, t.language),
+                        t.plural("{n} story", "{n} stories", count),
+                    )
+                    for slug, count in counts[:10]
+                )
+            )
+        )
+    return Reply(blocks=tuple(blocks))

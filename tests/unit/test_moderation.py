@@ -177,3 +177,19 @@ async def test_export_is_for_moderators_and_complete(bot: Bot) -> None:
 async def test_unknown_command_names_itself(bot: Bot) -> None:
     reply = await bot.say("/story dance")
     assert reply.error and "dance" in reply.plain_text
+
+
+async def test_job_tells_moderators_once_when_it_cannot_announce(bot: Bot) -> None:
+    await with_channel(bot)
+    await bot.say("/story config moderators <@U-BO>", MOD)
+    bot.clock.now = dt.datetime(2026, 11, 17, 9, 0, tzinfo=dt.UTC)
+    await bot.submit("Story one: the cashier noticed we were in a hurry and opened a till.")
+    bot.clock.now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    bot.slack.fail_with("channel_not_found")
+    bot.slack.fail_with("channel_not_found")
+    await bot.core.run_weekly()
+    await bot.core.run_weekly()
+    [(space, users, notice)] = bot.slack.notices
+    assert users == ["U-BO"] and "no longer exists" in notice.plain_text
+    await bot.core.run_weekly()  # the channel works again
+    assert len(bot.slack.posted) == 1

@@ -141,3 +141,26 @@ async def test_forged_buttons_and_cursors_are_refused(bot: Bot) -> None:
         reply = await bot.core.handle_action(action, actor())
         assert reply.error, action
     assert bot.db.story(1, 1) is not None
+
+
+async def test_home_shows_featured_newest_tags_and_a_submit_button(bot: Bot) -> None:
+    from bot.commands import Home
+    from bot.replies import Actions
+
+    await seed(bot, 4, "#speed")
+    await bot.say("/story feature 2", actor("U-MOD", moderator=True))
+    home = await bot.core.handle(Home(), actor())
+    assert numbers(home) == [2, 4, 3, 2]
+    [row] = [b for b in home.blocks if isinstance(b, Actions)]
+    opened = await bot.core.handle_action(row.buttons[0].action, actor())
+    assert opened.form is not None
+    assert "Speed" in home.plain_text
+
+
+def test_tag_autocomplete_matches_names_and_aliases_in_both_languages() -> None:
+    from bot.tags import autocomplete
+
+    assert autocomplete("tillg", "sv")[0] == ("accessibility", "Tillgänglighet")
+    assert autocomplete("Tillganglighet", "en")[0][0] == "accessibility"
+    assert ("my-own-tag", "my-own-tag") in autocomplete("my own tag", "en")
+    assert len(autocomplete("", "en")) <= 25 and autocomplete("", "en")
