@@ -143,7 +143,7 @@ async def _console(app: App, args: argparse.Namespace) -> int:
 
 async def load_samples(core: Core, space: SpaceRef) -> int:
     """Sample stories carry fixed client keys, so loading them twice adds nothing."""
-    raw = resources.files("bot.samples").joinpath("stories.json").read_text("utf-8")
+    raw = resources.files("bot").joinpath("samples", "stories.json").read_text("utf-8")
     added = 0
     for index, item in enumerate(json.loads(raw), 1):
         author = item["author"]

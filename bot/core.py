@@ -144,7 +144,7 @@ class Core:
             log.warning("storage unavailable", exc_info=True)
             return error(
                 t(
-                    "The story base can't be reached right now, so nothing was saved. "
+                    "I can't reach the story database right now, so nothing was saved. "
                     "Please try again in a minute."
                 )
             )

@@ -65,7 +65,7 @@ def story_form(t: Translator, *, story: Story | None = None, prefill: str | None
         ),
         FormField(
             "consent",
-            t("The customer agreed to sharing this publicly"),
+            t("The customer agreed to this being shared publicly"),
             FieldKind.CHECKBOX,
             initial=story.consent if story else False,
         ),

@@ -28,7 +28,7 @@ def render(reply: Reply, buttons: list[Button]) -> str:
         match block:
             case Text(text=text, heading=True):
                 lines.extend(
-                    ["", text.upper() if text.isascii() else text, "-" * min(len(text), WIDTH)]
+                    ["", text, "-" * min(len(text), WIDTH)]
                 )
             case Text(text=text):
                 lines.extend(textwrap.wrap(text, WIDTH) or [""])

@@ -142,7 +142,9 @@ class ConsoleSession:
             )
         if field.kind is FieldKind.CHECKBOX:
             return answer.casefold() in {"y", "yes", "j", "ja", "true", "1"}
-        if field.kind in (FieldKind.TAGS, FieldKind.USERS):
+        if field.kind is FieldKind.TAGS:
+            return [answer]  # the core splits typed tags on commas and hashes
+        if field.kind is FieldKind.USERS:
             return [part for part in answer.replace(",", " ").split() if part]
         return answer
 

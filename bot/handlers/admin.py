@@ -46,14 +46,14 @@ async def configure(cmd: c.Configure, ctx: Context) -> Reply:
         await uow.commit()
     # Answer in the language just chosen, if that is what changed.
     t = Translator(settings.language) if cmd.key == "language" else ctx.t
-    return Reply(blocks=(Text(t(message, **_params(settings))),))
+    return Reply(blocks=(Text(t(message, **_params(settings, t))),))
 
 
-def _params(settings: CommunitySettings) -> dict[str, str]:
+def _params(settings: CommunitySettings, t: Translator) -> dict[str, str]:
     return {
         "language": settings.language.value,
         "timezone": settings.timezone,
-        "weekday": str(settings.weekly_weekday),
+        "weekday": t.weekday(settings.weekly_weekday),
         "time": settings.weekly_time.strftime("%H:%M"),
     }
 
@@ -95,13 +95,13 @@ def _apply(key: str, values: tuple[str, ...], settings: CommunitySettings, ctx: 
             if day is None:
                 raise ValidationError(N_("Choose a weekday: mon, tue, wed, thu, fri, sat or sun."))
             settings.weekly_weekday = day
-            return N_("The weekly pick now runs on weekday {weekday} (1 is Monday).")
+            return N_("The weekly pick now runs on {weekday} at {time}.")
         case "time":
             try:
                 settings.weekly_time = dt.time.fromisoformat(value)
             except ValueError:
                 raise ValidationError(N_("Give the time as HH:MM, like 09:00.")) from None
-            return N_("The weekly pick now runs at {time}.")
+            return N_("The weekly pick now runs on {weekday} at {time}.")
         case "moderators":
             ids = [] if value.casefold() in _CLEAR else user_ids(values)
             others = [
@@ -138,7 +138,7 @@ def _show(settings: CommunitySettings, ctx: Context) -> Reply:
         ("channel", channels),
         ("language", settings.language.value),
         ("timezone", settings.timezone),
-        ("weekday", str(settings.weekly_weekday)),
+        ("weekday", t.weekday(settings.weekly_weekday)),
         ("time", settings.weekly_time.strftime("%H:%M")),
         ("moderators", ", ".join(u.split(":", 1)[1] for u in settings.moderator_users) or none),
         ("moderator-role", ", ".join(r.split(":", 1)[1] for r in settings.moderator_roles) or none),
@@ -189,10 +189,13 @@ async def export(cmd: c.Export, ctx: Context) -> Reply:
         records = await exporting.records(uow, ctx.community_id)
     content = exporting.render(records, "json").encode()
     name = f"storybot-stories-{ctx.clock():%Y-%m-%d}.json"
-    count = ctx.t.plural("{n} story", "{n} stories", len(records))
+    message = ctx.t.plural(
+        "Here is the community's {n} story.", "Here are all {n} stories of this community.",
+        len(records),
+    )
     return Reply(
         blocks=(
-            Text(ctx.t("Here are all {count} of this community.", count=count)),
+            Text(message),
             Attachment(name, content, "application/json"),
         )
     )

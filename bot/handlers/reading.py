@@ -113,7 +113,7 @@ async def list_tags(cmd: c.ListTags, ctx: Context) -> Reply:
         (tags.display_name(slug, t.language), t.plural("{n} story", "{n} stories", count))
         for slug, count in counts
     )
-    hint = t("Browse one with /story browse <tag>.")
+    hint = t("Read the stories of a tag with /story browse <tag>.")
     return Reply(
         blocks=(Text(t("Tags in use, most used first"), heading=True), Fields(items), Text(hint))
     )

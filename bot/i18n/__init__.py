@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -69,3 +69,7 @@ class Translator:
     def datetime(self, moment: dt.datetime, timezone: str) -> str:
         local = moment.astimezone(ZoneInfo(timezone))
         return format_datetime(local, "medium", tzinfo=ZoneInfo(timezone), locale=self.language)
+
+    def weekday(self, iso_weekday: int) -> str:
+        """The name of an ISO weekday (Monday = 1) in this language."""
+        return get_day_names("wide", locale=self.language)[iso_weekday - 1]

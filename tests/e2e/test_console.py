@@ -27,6 +27,7 @@ def run(tmp_path: Path):
         **os.environ,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'story.db'}",
         "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
     }
     env.pop("TEST_DATABASE_URL", None)
 
@@ -61,9 +62,10 @@ def test_submit_browse_show_and_press_a_button(run) -> None:
     out = run("console", "--user", "Anna", stdin=script).stdout
     assert "Story #1 is saved" in out and "Story #2 is saved" in out
     assert "Tags: Speed, Accessibility" in out
-    browse = out.split("ALL STORIES, NEWEST FIRST")[1]
+    browse = out.split("All stories, newest first")[1]
     assert browse.index("#2 ") < browse.index("#1 ")
-    assert "The nurse explained every step before she started." in out.split("[1] Read #2")[2]
+    pressed = out.split("[1] Read #2")[1]
+    assert "The nurse explained every step" in pressed and "Share to channel" in pressed
     assert "Stories matching “delay”" in out
 
 

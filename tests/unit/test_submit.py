@@ -101,7 +101,7 @@ async def test_storage_down_gives_a_clear_answer_and_stores_nothing(bot: Bot) ->
     await bot.say("/story help")  # the community exists
     bot.db.unavailable = True
     reply = await bot.say(f"/story submit {COURIER}")
-    assert reply.error and "can't be reached" in reply.plain_text
+    assert reply.error and "can't reach" in reply.plain_text
     bot.db.unavailable = False
     assert bot.db.story(1, 1) is None
     await bot.submit(COURIER)

@@ -1,0 +1,1 @@
+"""Storybot: the platform-free core, its CLI and translations."""
