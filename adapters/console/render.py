@@ -27,9 +27,7 @@ def render(reply: Reply, buttons: list[Button]) -> str:
     for block in reply.blocks:
         match block:
             case Text(text=text, heading=True):
-                lines.extend(
-                    ["", text, "-" * min(len(text), WIDTH)]
-                )
+                lines.extend(["", text, "-" * min(len(text), WIDTH)])
             case Text(text=text):
                 lines.extend(textwrap.wrap(text, WIDTH) or [""])
             case Fields(items=items):

@@ -190,7 +190,8 @@ async def export(cmd: c.Export, ctx: Context) -> Reply:
     content = exporting.render(records, "json").encode()
     name = f"storybot-stories-{ctx.clock():%Y-%m-%d}.json"
     message = ctx.t.plural(
-        "Here is the community's {n} story.", "Here are all {n} stories of this community.",
+        "Here is the community's {n} story.",
+        "Here are all {n} stories of this community.",
         len(records),
     )
     return Reply(

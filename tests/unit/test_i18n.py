@@ -35,8 +35,10 @@ def test_every_source_message_is_translated_to_swedish() -> None:
     for message in source_messages():
         key = message[0] if isinstance(message, tuple) else message
         entry = catalog.get(key)
-        strings = [] if entry is None else (
-            list(entry.string) if isinstance(entry.string, tuple) else [entry.string]
+        strings = (
+            []
+            if entry is None
+            else (list(entry.string) if isinstance(entry.string, tuple) else [entry.string])
         )
         if not strings or not all(strings) or (entry is not None and entry.fuzzy):
             missing.append(key)
@@ -61,8 +63,14 @@ def test_translations_keep_the_placeholders() -> None:
 
 @pytest.mark.parametrize(
     ("locale", "expected"),
-    [("sv-SE", Language.SV), ("sv", Language.SV), ("en-GB", Language.EN), ("de", Language.EN),
-     (None, Language.SV), ("", Language.SV)],
+    [
+        ("sv-SE", Language.SV),
+        ("sv", Language.SV),
+        ("en-GB", Language.EN),
+        ("de", Language.EN),
+        (None, Language.SV),
+        ("", Language.SV),
+    ],
 )
 def test_platform_locales_map_to_a_language(locale: str | None, expected: Language) -> None:
     assert language_for(locale, Language.SV) is expected

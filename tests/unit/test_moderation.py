@@ -81,7 +81,11 @@ async def test_weekly_job_features_last_weeks_most_appreciated(bot: Bot) -> None
     assert await bot.core.run_weekly() == []  # not due before 09:00
     bot.clock.now = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
     [outcome] = await bot.core.run_weekly()
-    assert (outcome.story_number, outcome.picked, outcome.announced) == (2, True, 1)  # tie: earliest
+    assert (outcome.story_number, outcome.picked, outcome.announced) == (
+        2,
+        True,
+        1,
+    )  # tie: earliest
     assert "Chosen by your appreciations" in bot.slack.posted[0][1].plain_text
     again = await bot.core.run_weekly()
     assert again[0].announced == 0 and len(bot.slack.posted) == 1
@@ -132,7 +136,9 @@ async def test_settings_need_a_moderator_and_are_validated(bot: Bot) -> None:
         assert not (await bot.say(f"/story config {line}", MOD)).error, line
     settings = bot.db.community(1).settings  # type: ignore[union-attr]
     assert (settings.timezone, settings.weekly_weekday, settings.free_tags) == (
-        "America/New_York", 5, False,
+        "America/New_York",
+        5,
+        False,
     )
     assert settings.weekly_time == dt.time(16, 30)
 
@@ -170,8 +176,19 @@ async def test_export_is_for_moderators_and_complete(bot: Bot) -> None:
     [attachment] = [b for b in reply.blocks if isinstance(b, Attachment)]
     [row] = json.loads(attachment.content)
     assert row["number"] == 1 and row["author"]["user_id"] == "U-ANNA"
-    assert set(row) >= {"community", "title", "text", "customer", "tags", "anonymous", "consent",
-                        "status", "created_at", "appreciations", "featured_weeks"}
+    assert set(row) >= {
+        "community",
+        "title",
+        "text",
+        "customer",
+        "tags",
+        "anonymous",
+        "consent",
+        "status",
+        "created_at",
+        "appreciations",
+        "featured_weeks",
+    }
 
 
 async def test_unknown_command_names_itself(bot: Bot) -> None:
@@ -189,7 +206,7 @@ async def test_job_tells_moderators_once_when_it_cannot_announce(bot: Bot) -> No
     bot.slack.fail_with("channel_not_found")
     await bot.core.run_weekly()
     await bot.core.run_weekly()
-    [(space, users, notice)] = bot.slack.notices
+    [(_space, users, notice)] = bot.slack.notices
     assert users == ["U-BO"] and "no longer exists" in notice.plain_text
     await bot.core.run_weekly()  # the channel works again
     assert len(bot.slack.posted) == 1

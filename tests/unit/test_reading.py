@@ -16,8 +16,9 @@ def pager(reply: Reply) -> Pager:
 
 async def seed(bot: Bot, count: int, tag: str = "") -> None:
     for i in range(count):
-        await bot.submit(f"Story {i + 1}: a colleague helped a customer kindly. {tag}",
-                         actor(f"U-{i}"))
+        await bot.submit(
+            f"Story {i + 1}: a colleague helped a customer kindly. {tag}", actor(f"U-{i}")
+        )
 
 
 async def test_browse_pages_newest_first_and_back(bot: Bot) -> None:
@@ -125,8 +126,15 @@ async def test_anonymous_author_hidden_from_members_not_moderators(bot: Bot) -> 
 async def test_another_community_cannot_reach_a_story_by_number(bot: Bot) -> None:
     await bot.submit("Our story, in our workspace only, with plenty of text.")
     stranger = actor("U-X", space=OTHER_TEAM, moderator=True)
-    for line in ("/story show 1", "/story appreciate 1", "/story feature 1", "/story hide 1",
-                 "/story delete 1", "/story edit 1", "/story share 1"):
+    for line in (
+        "/story show 1",
+        "/story appreciate 1",
+        "/story feature 1",
+        "/story hide 1",
+        "/story delete 1",
+        "/story edit 1",
+        "/story share 1",
+    ):
         reply = await bot.say(line, stranger)
         assert reply.error and "no story #1" in reply.plain_text, line
     assert numbers(await bot.say("/story browse", stranger)) == []
@@ -136,8 +144,13 @@ async def test_another_community_cannot_reach_a_story_by_number(bot: Bot) -> Non
 
 async def test_forged_buttons_and_cursors_are_refused(bot: Bot) -> None:
     await seed(bot, 6)
-    for action in ("sb1:browse::zzz", "sb1:show:abc", "nope", "sb1:browse::o0.1.1:extra",
-                   "sb1:delete:1"):
+    for action in (
+        "sb1:browse::zzz",
+        "sb1:show:abc",
+        "nope",
+        "sb1:browse::o0.1.1:extra",
+        "sb1:delete:1",
+    ):
         reply = await bot.core.handle_action(action, actor())
         assert reply.error, action
     assert bot.db.story(1, 1) is not None

@@ -44,7 +44,9 @@ async def test_personal_data_is_masked_and_the_submitter_told(bot: Bot) -> None:
 
 
 async def test_story_without_tags_gets_suggested_tags(bot: Bot) -> None:
-    reply = await bot.submit("She listened to the whole complaint and then called back the next day.")
+    reply = await bot.submit(
+        "She listened to the whole complaint and then called back the next day."
+    )
     stored = bot.db.story(1, 1)
     assert stored is not None and stored.tags
     assert "You gave no tags, so I added" in reply.plain_text
@@ -112,7 +114,13 @@ async def test_form_submission_with_all_fields(bot: Bot) -> None:
     opened = await bot.say("/story")
     assert opened.form is not None
     assert [f.id for f in opened.form.fields] == [
-        "text", "title", "customer", "credited", "tags", "anonymous", "consent",
+        "text",
+        "title",
+        "customer",
+        "credited",
+        "tags",
+        "anonymous",
+        "consent",
     ]
     values = {
         "text": COURIER,
@@ -130,7 +138,9 @@ async def test_form_submission_with_all_fields(bot: Bot) -> None:
     story = bot.db.story(1, 1)
     assert story is not None
     assert (story.title, story.customer, story.credited) == (
-        "Called ahead", "Parcel customer", ["U-BO"],
+        "Called ahead",
+        "Parcel customer",
+        ["U-BO"],
     )
     assert story.tags == ["speed", "small-gesture", "follow-up"]
     assert story.anonymous and story.consent
