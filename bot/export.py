@@ -82,8 +82,13 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(_flat(row) for row in rows)
+    writer.writerows({k: _inert(v) for k, v in _flat(row).items()} for row in rows)
     return out.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """Spreadsheets run cells that start with these as formulas; a quote keeps them text."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def _markdown(rows: list[dict[str, Any]]) -> str:

@@ -9,6 +9,7 @@ from bot import commands as c
 from bot.context import Context
 from bot.domain import PAGE_SIZE
 from bot.errors import NotFound, ValidationError
+from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.permissions import require_visible
 from bot.ports import Keyset, Slice
@@ -154,16 +155,18 @@ async def share(cmd: c.Share, ctx: Context) -> Reply:
         story = await uow.stories.get(ctx.community_id, cmd.number)
     if story is None or not story.published:
         raise NotFound(N_("There is no story #{number}."), number=cmd.number)
-    t = ctx.t
+    # The channel reads the community's language, whatever the sharer's own is.
+    channel_t = Translator(ctx.community.settings.language)
     public = Reply(
         blocks=(
-            Text(t("{name} shared a good-service story", name=ctx.actor.display_name)),
-            cards.card(story, ctx, full=True, public=True),
+            Text(channel_t("{name} shared a good-service story", name=ctx.actor.display_name)),
+            cards.card(story, ctx, full=True, t=channel_t, public=True),
         ),
         ephemeral=False,
     )
     return Reply(
-        blocks=(Text(t("Shared #{number} in this channel.", number=cmd.number)),), broadcast=public
+        blocks=(Text(ctx.t("Shared #{number} in this channel.", number=cmd.number)),),
+        broadcast=public,
     )
 
 

@@ -210,3 +210,26 @@ async def test_job_tells_moderators_once_when_it_cannot_announce(bot: Bot) -> No
     assert users == ["U-BO"] and "no longer exists" in notice.plain_text
     await bot.core.run_weekly()  # the channel works again
     assert len(bot.slack.posted) == 1
+
+
+def test_csv_export_cells_never_run_as_formulas() -> None:
+    from bot.export import render
+
+    row = {
+        "community": 1,
+        "number": 1,
+        "title": '=HYPERLINK("http://x")',
+        "text": "+1 great",
+        "customer": "@boss",
+        "tags": [],
+        "author": {"name": "-Eve"},
+        "anonymous": False,
+        "consent": False,
+        "status": "published",
+        "created_at": "2026-11-23T09:00:00+00:00",
+        "appreciations": 0,
+        "featured_weeks": [],
+        "source_url": None,
+    }
+    line = render([row], "csv").splitlines()[1]
+    assert "'=HYPERLINK" in line and "'+1 great" in line and "'@boss" in line and "'-Eve" in line
