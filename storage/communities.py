@@ -1,0 +1,152 @@
+"""CommunityRepository over SQLAlchemy: communities, the spaces they own, the story counter."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, delete, select, update
+
+from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
+from storage.models import CommunityRow, SpaceRow
+from storage.repositories import Repository, guarded
+
+
+def _settings_columns(settings: CommunitySettings) -> dict[str, Any]:
+    return {
+        "language": str(settings.language),
+        "timezone": settings.timezone,
+        "weekly_weekday": settings.weekly_weekday,
+        "weekly_time": settings.weekly_time.strftime("%H:%M"),
+        "free_tags": settings.free_tags,
+        "highlight_channels": [
+            {
+                "platform": str(c.space.platform),
+                "space": c.space.external_id,
+                "channel": c.channel_id,
+            }
+            for c in settings.highlight_channels
+        ],
+        "moderator_users": list(settings.moderator_users),
+        "moderator_roles": list(settings.moderator_roles),
+    }
+
+
+def _to_settings(row: CommunityRow) -> CommunitySettings:
+    return CommunitySettings(
+        language=Language(row.language),
+        timezone=row.timezone,
+        weekly_weekday=row.weekly_weekday,
+        weekly_time=dt.time.fromisoformat(row.weekly_time),
+        free_tags=row.free_tags,
+        highlight_channels=[
+            ChannelRef(SpaceRef(Platform(c["platform"]), c["space"]), c["channel"])
+            for c in row.highlight_channels
+        ],
+        moderator_users=list(row.moderator_users),
+        moderator_roles=list(row.moderator_roles),
+    )
+
+
+class SqlCommunityRepository(Repository):
+    async def _community(self, row: CommunityRow | None) -> Community | None:
+        if row is None:
+            return None
+        spaces = await self._session.execute(
+            select(SpaceRow.platform, SpaceRow.external_id)
+            .where(SpaceRow.community_id == row.id)
+            .order_by(SpaceRow.id)
+        )
+        return Community(
+            id=row.id,
+            settings=_to_settings(row),
+            spaces=[SpaceRef(Platform(p), e) for p, e in spaces],
+        )
+
+    def _communities(self) -> Select[Any]:
+        return select(CommunityRow).execution_options(populate_existing=True)
+
+    @guarded
+    async def for_space(self, space: SpaceRef) -> Community | None:
+        stmt = (
+            self._communities()
+            .join(SpaceRow, SpaceRow.community_id == CommunityRow.id)
+            .where(
+                SpaceRow.platform == str(space.platform), SpaceRow.external_id == space.external_id
+            )
+        )
+        return await self._community((await self._session.execute(stmt)).scalar_one_or_none())
+
+    @guarded
+    async def create(self, space: SpaceRef, settings: CommunitySettings) -> Community:
+        """A community owning `space`; if a concurrent create won the space, that community.
+
+        ON CONFLICT DO NOTHING waits for the other writer and keeps this transaction usable.
+        """
+        community_id = (
+            await self._session.execute(
+                CommunityRow.__table__.insert()
+                .values(
+                    _settings_columns(settings)
+                    | {"last_number": 0, "created_at": dt.datetime.now(dt.UTC)}
+                )
+                .returning(CommunityRow.id)
+            )
+        ).scalar_one()
+        claimed = await self._session.execute(
+            self._insert(SpaceRow.__table__)
+            .values(
+                platform=str(space.platform),
+                external_id=space.external_id,
+                community_id=community_id,
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+            .returning(SpaceRow.id)
+        )
+        if claimed.first() is not None:
+            return Community(id=community_id, settings=copy.deepcopy(settings), spaces=[space])
+        await self._session.execute(
+            delete(CommunityRow)
+            .where(CommunityRow.id == community_id)
+            .execution_options(synchronize_session=False)
+        )
+        winner = await self.for_space(space)
+        if winner is None:  # won, then deleted again before we could read it
+            raise LookupError(f"space {space.key} changed hands concurrently")
+        return winner
+
+    @guarded
+    async def get(self, community_id: int) -> Community | None:
+        stmt = self._communities().where(CommunityRow.id == community_id)
+        return await self._community((await self._session.execute(stmt)).scalar_one_or_none())
+
+    @guarded
+    async def save_settings(self, community: Community) -> None:
+        await self._session.execute(
+            update(CommunityRow)
+            .where(CommunityRow.id == community.id)
+            .values(_settings_columns(community.settings))
+            .execution_options(synchronize_session=False)
+        )
+
+    @guarded
+    async def all_ids(self) -> list[int]:
+        stmt = select(CommunityRow.id).order_by(CommunityRow.id)
+        return list((await self._session.execute(stmt)).scalars())
+
+    @guarded
+    async def next_story_number(self, community_id: int) -> int:
+        """Bump the counter in place: the row lock it takes queues concurrent submitters in this
+        community until commit, so numbers have no gaps and a rollback returns the number."""
+        stmt = (
+            update(CommunityRow)
+            .where(CommunityRow.id == community_id)
+            .values(last_number=CommunityRow.last_number + 1)
+            .returning(CommunityRow.last_number)
+            .execution_options(synchronize_session=False)
+        )
+        number = (await self._session.execute(stmt)).scalar_one_or_none()
+        if number is None:
+            raise LookupError(f"no community {community_id}")
+        return number

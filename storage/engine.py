@@ -1,0 +1,109 @@
+"""Engines for SQLite (aiosqlite) and PostgreSQL (asyncpg). Nothing connects until first use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, make_url
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+_SCHEMES = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def normalise_url(url: str) -> str:
+    """Point plain postgres/sqlite URLs (as hosting platforms hand them out) at async drivers."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    return f"{_SCHEMES.get(scheme, scheme)}://{rest}"
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    pool_timeout: float = 10,
+    statement_timeout_ms: int = 5000,
+    echo: bool = False,
+) -> AsyncEngine:
+    """The application's engine.
+
+    `pool_size` is a hard cap (no overflow): waiting for a free connection is cheaper than a
+    connection storm, and past `pool_timeout` the caller gets StorageUnavailable. On SQLite,
+    `statement_timeout_ms` is how long a transaction waits for the write lock.
+    """
+    url = normalise_url(url)
+    backend = make_url(url).get_backend_name()
+    pool: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": 0,
+        "pool_timeout": pool_timeout,
+    }
+    if backend == "sqlite":
+        if _in_memory(url):
+            pool = {}  # SQLAlchemy keeps one shared connection (StaticPool) for :memory:
+        engine = create_async_engine(url, echo=echo, **pool)
+        install_sqlite_hooks(engine, busy_timeout_ms=statement_timeout_ms)
+        return engine
+    if backend == "postgresql":
+        return create_async_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            connect_args={
+                "timeout": pool_timeout,  # asyncpg's connect timeout; its default is 60 s
+                "server_settings": {"statement_timeout": str(int(statement_timeout_ms))},
+            },
+            **pool,
+        )
+    raise ValueError(f"unsupported database URL scheme: {url.partition('://')[0]}")
+
+
+def create_migration_engine(url: str) -> AsyncEngine:
+    """A pool-less engine for Alembic: one connection, no statement timeout."""
+    url = normalise_url(url)
+    engine = create_async_engine(url, poolclass=NullPool)
+    if engine.dialect.name == "sqlite":
+        # Another process may be migrating the same file; wait for it rather than fail.
+        install_sqlite_hooks(engine, busy_timeout_ms=30_000)
+    return engine
+
+
+def install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+    """Pragmas on every connection, and BEGIN IMMEDIATE for every transaction.
+
+    sqlite3's own transaction handling begins lazily with a deferred BEGIN; a reader that later
+    writes must upgrade its lock and fails with SQLITE_BUSY at once instead of waiting. Taking
+    the write lock up front makes concurrent writers queue on busy_timeout instead.
+    """
+    pragmas = (
+        f"busy_timeout={int(busy_timeout_ms)}",
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "synchronous=NORMAL",
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # sqlite3 emits no BEGIN; we do, below
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(f"PRAGMA {pragma}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _in_memory(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"

@@ -1,0 +1,153 @@
+"""FeatureRepository over SQLAlchemy: the story of each week, and who announced it where."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Select, delete, literal, select
+
+from bot.domain import ChannelRef, Feature, IsoWeek
+from storage.models import AnnouncementRow, FeatureRow, StoryRow
+from storage.repositories import Repository, guarded
+
+
+def _to_feature(row: FeatureRow, number: int) -> Feature:
+    return Feature(
+        community_id=row.community_id,
+        week=IsoWeek.parse(row.week),
+        story_number=number,
+        featured_by=row.featured_by,
+        note=row.note,
+        featured_at=row.featured_at,
+    )
+
+
+class SqlFeatureRepository(Repository):
+    def _features(self) -> Select[Any]:
+        return (
+            select(FeatureRow, StoryRow.number)
+            .join(StoryRow, StoryRow.id == FeatureRow.story_id)
+            .execution_options(populate_existing=True)
+        )
+
+    async def _row_values(self, feature: Feature) -> dict[str, Any]:
+        story_id = await self._story_id(feature.community_id, feature.story_number)
+        if story_id is None:
+            raise LookupError(f"no story {feature.community_id}/{feature.story_number}")
+        return {
+            "community_id": feature.community_id,
+            "week": str(feature.week),
+            "story_id": story_id,
+            "featured_by": feature.featured_by,
+            "note": feature.note,
+            "featured_at": feature.featured_at,
+        }
+
+    @guarded
+    async def get(self, community_id: int, week: IsoWeek) -> Feature | None:
+        stmt = self._features().where(
+            FeatureRow.community_id == community_id, FeatureRow.week == str(week)
+        )
+        found = (await self._session.execute(stmt)).first()
+        return _to_feature(*found) if found else None
+
+    @guarded
+    async def put(self, feature: Feature) -> Feature | None:
+        """Upsert the week's feature; returns the one it replaced.
+
+        The read locks the old row on PostgreSQL (SQLite's write lock is already held), so the
+        returned feature really is the one overwritten.
+        """
+        values = await self._row_values(feature)
+        locked = (
+            self._features()
+            .where(
+                FeatureRow.community_id == feature.community_id, FeatureRow.week == values["week"]
+            )
+            .with_for_update(of=FeatureRow)
+        )
+        found = (await self._session.execute(locked)).first()
+        previous = _to_feature(*found) if found else None
+        stmt = self._insert(FeatureRow.__table__).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["community_id", "week"],
+            set_={k: stmt.excluded[k] for k in ("story_id", "featured_by", "note", "featured_at")},
+        )
+        await self._session.execute(stmt)
+        return previous
+
+    @guarded
+    async def add_if_absent(self, feature: Feature) -> bool:
+        stmt = (
+            self._insert(FeatureRow.__table__)
+            .values(await self._row_values(feature))
+            .on_conflict_do_nothing(index_elements=["community_id", "week"])
+            .returning(literal(1))
+        )
+        return (await self._session.execute(stmt)).first() is not None
+
+    @guarded
+    async def history(self, community_id: int, limit: int) -> list[Feature]:
+        stmt = (
+            self._features()
+            .where(FeatureRow.community_id == community_id)
+            .order_by(FeatureRow.week.desc())
+            .limit(max(limit, 0))
+        )
+        return [_to_feature(*found) for found in (await self._session.execute(stmt))]
+
+    @guarded
+    async def weeks_by_story(self, community_id: int | None) -> dict[tuple[int, int], list[str]]:
+        """Weeks in chronological order."""
+        stmt = (
+            select(FeatureRow.community_id, StoryRow.number, FeatureRow.week)
+            .join(StoryRow, StoryRow.id == FeatureRow.story_id)
+            .order_by(FeatureRow.community_id, FeatureRow.week)
+        )
+        if community_id is not None:
+            stmt = stmt.where(FeatureRow.community_id == community_id)
+        weeks: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+        for cid, number, week in await self._session.execute(stmt):
+            weeks[(cid, number)].append(week)
+        return dict(weeks)
+
+    @guarded
+    async def claim_announcement(self, feature: Feature, channel: ChannelRef) -> bool:
+        """The unique row decides: only the one inserter gets True. No story, no claim."""
+        story_id = await self._story_id(feature.community_id, feature.story_number)
+        if story_id is None:
+            return False
+        stmt = (
+            self._insert(AnnouncementRow.__table__)
+            .values(
+                community_id=feature.community_id,
+                week=str(feature.week),
+                story_id=story_id,
+                channel_key=channel.key,
+                claimed_at=dt.datetime.now(dt.UTC),
+            )
+            .on_conflict_do_nothing(
+                index_elements=["community_id", "week", "story_id", "channel_key"]
+            )
+            .returning(literal(1))
+        )
+        return (await self._session.execute(stmt)).first() is not None
+
+    @guarded
+    async def release_announcement(self, feature: Feature, channel: ChannelRef) -> None:
+        story_ids = select(StoryRow.id).where(
+            StoryRow.community_id == feature.community_id,
+            StoryRow.number == feature.story_number,
+        )
+        await self._session.execute(
+            delete(AnnouncementRow)
+            .where(
+                AnnouncementRow.community_id == feature.community_id,
+                AnnouncementRow.week == str(feature.week),
+                AnnouncementRow.story_id.in_(story_ids),
+                AnnouncementRow.channel_key == channel.key,
+            )
+            .execution_options(synchronize_session=False)
+        )

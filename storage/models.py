@@ -1,0 +1,185 @@
+"""Typed SQLAlchemy models: the schema the 0001 migration creates, kept in step by a drift test.
+
+Full-text objects (SQLite's FTS5 table and triggers, PostgreSQL's GIN index) are owned by the
+migration alone; `include_object` hides them from autogenerate and the drift check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+FTS_TABLE = "stories_fts"
+PG_SEARCH_INDEX = "ix_stories_search"
+
+NAMING = {
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Stores UTC; always returns aware UTC datetimes (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        # SQLite keeps wall-clock text; strip the zone only after converting, so it reads as UTC.
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CommunityRow(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekly_weekday: Mapped[int] = mapped_column(Integer)
+    weekly_time: Mapped[str] = mapped_column(String(5))  # "HH:MM"
+    free_tags: Mapped[bool] = mapped_column(Boolean)
+    highlight_channels: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    moderator_users: Mapped[list[str]] = mapped_column(JSON)
+    moderator_roles: Mapped[list[str]] = mapped_column(JSON)
+    last_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class SpaceRow(Base):
+    __tablename__ = "spaces"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        Index("ix_spaces_community_id", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(255))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+
+
+class StoryRow(Base):
+    __tablename__ = "stories"
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        UniqueConstraint("community_id", "client_key"),
+        # The rate limit counts one author's recent stories.
+        Index("ix_stories_author", "community_id", "author_platform", "author_id", "created_at"),
+        # Browsing walks published stories by number.
+        Index("ix_stories_browse", "community_id", "status", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # SQLite rowid: FTS5 keys on it
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    customer: Mapped[str | None] = mapped_column(Text)
+    credited: Mapped[list[str]] = mapped_column(JSON)
+    tags: Mapped[list[str]] = mapped_column(JSON)  # display order; story_tags is for lookups
+    author_platform: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(String(255))
+    author_name: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    consent: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    source_url: Mapped[str | None] = mapped_column(Text)
+    client_key: Mapped[str | None] = mapped_column(String(255))
+    appreciations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    search_body: Mapped[str] = mapped_column(Text)
+    search_strong: Mapped[str] = mapped_column(Text)
+
+
+class StoryTagRow(Base):
+    __tablename__ = "story_tags"
+    __table_args__ = (
+        PrimaryKeyConstraint("story_id", "tag"),
+        # Browse by tag walks this index newest first, without touching other tags.
+        Index("ix_story_tags_browse", "community_id", "tag", "number"),
+    )
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(Integer)
+    tag: Mapped[str] = mapped_column(String(255))
+    number: Mapped[int] = mapped_column(Integer)  # copy of stories.number, which never changes
+
+
+class AppreciationRow(Base):
+    __tablename__ = "appreciations"
+    # The primary key is the uniqueness rule: one appreciation per user and story.
+    __table_args__ = (PrimaryKeyConstraint("story_id", "platform", "user_id"),)
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class FeatureRow(Base):
+    __tablename__ = "features"
+    __table_args__ = (UniqueConstraint("community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(8))  # "YYYY-Www" sorts chronologically as text
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    featured_by: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    featured_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class AnnouncementRow(Base):
+    __tablename__ = "announcements"
+    __table_args__ = (UniqueConstraint("community_id", "week", "story_id", "channel_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    week: Mapped[str] = mapped_column(String(8))
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    channel_key: Mapped[str] = mapped_column(String(512))
+    claimed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Autogenerate filter: skip the full-text objects, which only the migration knows."""
+    if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+        return False
+    return not (type_ == "index" and name == PG_SEARCH_INDEX)

@@ -1,0 +1,306 @@
+"""StoryRepository over SQLAlchemy: stories, their tag index, appreciations, browse and search."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+
+from bot.domain import Author, Platform, Status, Story
+from bot.ports import Keyset, Ranked, SearchDoc, SearchQuery, Slice
+from storage import search
+from storage.models import AppreciationRow, StoryRow, StoryTagRow
+from storage.repositories import Repository, guarded
+
+
+def _to_story(row: StoryRow) -> Story:
+    return Story(
+        id=row.id,
+        community_id=row.community_id,
+        number=row.number,
+        text=row.text,
+        title=row.title,
+        author=Author(Platform(row.author_platform), row.author_id, row.author_name),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        customer=row.customer,
+        credited=list(row.credited),
+        tags=list(row.tags),
+        anonymous=row.anonymous,
+        consent=row.consent,
+        status=Status(row.status),
+        source_url=row.source_url,
+        client_key=row.client_key,
+        appreciations=row.appreciations,
+    )
+
+
+def _editable(story: Story, doc: SearchDoc) -> dict[str, Any]:
+    """Columns `update` rewrites: not identity, author, creation, client key or the count."""
+    return {
+        "title": story.title,
+        "text": story.text,
+        "customer": story.customer,
+        "credited": list(story.credited),
+        "tags": list(story.tags),
+        "anonymous": story.anonymous,
+        "consent": story.consent,
+        "status": str(story.status),
+        "source_url": story.source_url,
+        "updated_at": story.updated_at,
+        "search_body": search.normalise_words(doc.body),
+        "search_strong": search.normalise_words(doc.strong),
+    }
+
+
+def _keyset(
+    rank: ColumnElement[int], number: ColumnElement[int], position: Keyset
+) -> ColumnElement[bool]:
+    """(rank, number) beyond `position`, spelled without row values so both databases agree."""
+    if position.direction == "older":
+        return or_(rank < position.rank, and_(rank == position.rank, number < position.number))
+    return or_(rank > position.rank, and_(rank == position.rank, number > position.number))
+
+
+class SqlStoryRepository(Repository):
+    def _stories(self) -> Select[Any]:
+        # populate_existing: rows updated by UPDATE statements in this session read fresh.
+        return select(StoryRow).execution_options(populate_existing=True)
+
+    async def _write_tags(self, story_id: int, story: Story) -> None:
+        tags = list(dict.fromkeys(story.tags))
+        if tags:
+            await self._session.execute(
+                StoryTagRow.__table__.insert(),
+                [
+                    {
+                        "story_id": story_id,
+                        "community_id": story.community_id,
+                        "tag": tag,
+                        "number": story.number,
+                    }
+                    for tag in tags
+                ],
+            )
+
+    @guarded
+    async def add(self, story: Story, doc: SearchDoc) -> Story:
+        values = _editable(story, doc) | {
+            "community_id": story.community_id,
+            "number": story.number,
+            "author_platform": str(story.author.platform),
+            "author_id": story.author.user_id,
+            "author_name": story.author.display_name,
+            "client_key": story.client_key,
+            "appreciations": story.appreciations,
+            "created_at": story.created_at,
+        }
+        # A savepoint, so a Conflict leaves the transaction usable (e.g. to read the winner).
+        async with self._session.begin_nested():
+            stmt = StoryRow.__table__.insert().values(values).returning(StoryRow.id)
+            story_id = (await self._session.execute(stmt)).scalar_one()
+            await self._write_tags(story_id, story)
+        return dataclasses.replace(story, id=story_id)
+
+    @guarded
+    async def get(self, community_id: int, number: int) -> Story | None:
+        stmt = self._stories().where(
+            StoryRow.community_id == community_id, StoryRow.number == number
+        )
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _to_story(row) if row else None
+
+    @guarded
+    async def by_client_key(self, community_id: int, client_key: str) -> Story | None:
+        stmt = self._stories().where(
+            StoryRow.community_id == community_id, StoryRow.client_key == client_key
+        )
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _to_story(row) if row else None
+
+    @guarded
+    async def update(self, story: Story, doc: SearchDoc) -> None:
+        """Rewrite a story found by (community, number); no such story changes nothing."""
+        stmt = (
+            update(StoryRow)
+            .where(StoryRow.community_id == story.community_id, StoryRow.number == story.number)
+            .values(_editable(story, doc))
+            .returning(StoryRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        story_id = (await self._session.execute(stmt)).scalar_one_or_none()
+        if story_id is None:
+            return
+        await self._session.execute(delete(StoryTagRow).where(StoryTagRow.story_id == story_id))
+        await self._write_tags(story_id, story)
+
+    @guarded
+    async def delete(self, community_id: int, number: int) -> bool:
+        """Really delete; tags, appreciations, features and claims go by ON DELETE CASCADE."""
+        stmt = (
+            delete(StoryRow)
+            .where(StoryRow.community_id == community_id, StoryRow.number == number)
+            .returning(StoryRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self._session.execute(stmt)).first() is not None
+
+    @guarded
+    async def count_by_author_since(
+        self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
+    ) -> int:
+        stmt = select(func.count()).where(
+            StoryRow.community_id == community_id,
+            StoryRow.author_platform == str(platform),
+            StoryRow.author_id == user_id,
+            StoryRow.created_at >= since,
+        )
+        return (await self._session.execute(stmt)).scalar_one()
+
+    @guarded
+    async def browse(
+        self, community_id: int, tag: str | None, position: Keyset | None, size: int
+    ) -> Slice:
+        """Published stories newest first; by tag through story_tags' (community, tag, number)."""
+        stmt = self._stories().where(StoryRow.status == Status.PUBLISHED.value)
+        if tag is None:
+            number: ColumnElement[int] = StoryRow.number
+            stmt = stmt.where(StoryRow.community_id == community_id)
+        else:
+            number = StoryTagRow.number
+            stmt = stmt.join(StoryTagRow, StoryTagRow.story_id == StoryRow.id).where(
+                StoryTagRow.community_id == community_id, StoryTagRow.tag == tag
+            )
+        # Rank is always 0 here, so the keyset is the number alone and stays index-friendly.
+        newer = position is not None and position.direction == "newer"
+        if position is not None:
+            stmt = stmt.where(number > position.number if newer else number < position.number)
+        rows, more = await self._page(stmt, [number], newer, size)
+        return Slice(items=[Ranked(_to_story(row[0]), 0) for row in rows], more=more)
+
+    @guarded
+    async def search(
+        self, community_id: int, query: SearchQuery, position: Keyset | None, size: int
+    ) -> Slice:
+        groups = [tuple(dict.fromkeys(group)) for group in query.groups]
+        if any(not group for group in groups):
+            return Slice(items=[], more=False)  # a group with no stems matches nothing
+        conditions = [
+            StoryRow.community_id == community_id,
+            StoryRow.status == Status.PUBLISHED.value,
+        ]
+        if groups:  # no groups at all: every published story, rank 0
+            conditions.append(search.matches(self._dialect, groups))
+        ranked = (
+            select(StoryRow.id, StoryRow.number, search.rank(self._dialect, groups).label("rank"))
+            .where(*conditions)
+            .subquery()
+        )
+        stmt = self._stories().add_columns(ranked.c.rank).join(ranked, ranked.c.id == StoryRow.id)
+        newer = position is not None and position.direction == "newer"
+        if position is not None:
+            stmt = stmt.where(_keyset(ranked.c.rank, ranked.c.number, position))
+        rows, more = await self._page(stmt, [ranked.c.rank, ranked.c.number], newer, size)
+        return Slice(items=[Ranked(_to_story(row), rank) for row, rank in rows], more=more)
+
+    async def _page(
+        self, stmt: Select[Any], order: list[ColumnElement[int]], newer: bool, size: int
+    ) -> tuple[list[Row[Any]], bool]:
+        """Fetch one page plus one row to learn whether more lie beyond, in display order.
+
+        Newer pages read upward from the position (ascending) and are turned back around.
+        """
+        size = max(size, 0)
+        stmt = stmt.order_by(*(c.asc() if newer else c.desc() for c in order)).limit(size + 1)
+        result = await self._session.execute(stmt)
+        rows = list(result)
+        more = len(rows) > size
+        rows = rows[:size]
+        if newer:
+            rows.reverse()
+        return rows, more
+
+    @guarded
+    async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
+        count = func.count().label("n")
+        # Code-point order on both databases, whatever the server's collation.
+        tag = StoryTagRow.tag.collate("C") if self._dialect == "postgresql" else StoryTagRow.tag
+        stmt = (
+            select(StoryTagRow.tag, count)
+            .join(StoryRow, StoryRow.id == StoryTagRow.story_id)
+            .where(
+                StoryTagRow.community_id == community_id,
+                StoryRow.status == Status.PUBLISHED.value,
+            )
+            .group_by(StoryTagRow.tag)
+            .order_by(count.desc(), tag.asc())
+        )
+        return [(t, n) for t, n in (await self._session.execute(stmt))]
+
+    @guarded
+    async def appreciate(
+        self, story: Story, platform: Platform, user_id: str, at: dt.datetime
+    ) -> bool:
+        """Count one appreciation on the stored story; the argument is left untouched.
+
+        ON CONFLICT DO NOTHING rather than catching an error: on PostgreSQL a failed INSERT
+        would abort the whole transaction.
+        """
+        story_id = await self._story_id(story.community_id, story.number)
+        if story_id is None:
+            raise LookupError(f"no story {story.community_id}/{story.number}")
+        stmt = (
+            self._insert(AppreciationRow.__table__)
+            .values(story_id=story_id, platform=str(platform), user_id=user_id, created_at=at)
+            .on_conflict_do_nothing(index_elements=["story_id", "platform", "user_id"])
+            .returning(literal(1))
+        )
+        if (await self._session.execute(stmt)).first() is None:
+            return False
+        await self._session.execute(
+            update(StoryRow)
+            .where(StoryRow.id == story_id)
+            .values(appreciations=StoryRow.appreciations + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return True
+
+    @guarded
+    async def most_appreciated(
+        self, community_id: int, since: dt.datetime, until: dt.datetime, limit: int
+    ) -> list[Story]:
+        stmt = (
+            self._stories()
+            .where(
+                StoryRow.community_id == community_id,
+                StoryRow.status == Status.PUBLISHED.value,
+                StoryRow.created_at >= since,
+                StoryRow.created_at < until,
+            )
+            .order_by(
+                StoryRow.appreciations.desc(), StoryRow.created_at.asc(), StoryRow.number.asc()
+            )
+            .limit(max(limit, 0))
+        )
+        return [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]
+
+    @guarded
+    async def export(self, community_id: int | None) -> list[Story]:
+        """Every story, hidden ones included, by community and number."""
+        stmt = self._stories().order_by(StoryRow.community_id, StoryRow.number)
+        if community_id is not None:
+            stmt = stmt.where(StoryRow.community_id == community_id)
+        return [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]

@@ -1,0 +1,73 @@
+"""The unit of work: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.errors import StorageUnavailable
+from storage.communities import SqlCommunityRepository
+from storage.features import SqlFeatureRepository
+from storage.repositories import storage_errors
+from storage.stories import SqlStoryRepository
+
+
+class SqlUnitOfWork:
+    """bot.ports.UnitOfWork over an AsyncSession.
+
+    The session connects on its first statement, so entering is free; every repository call
+    and commit raise StorageUnavailable when the database cannot be reached or times out.
+    """
+
+    communities: SqlCommunityRepository
+    stories: SqlStoryRepository
+    features: SqlFeatureRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
+        self._sessions = sessions
+        self._dialect = dialect
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("unit of work entered twice")
+        session = self._sessions()
+        self._session = session
+        self.communities = SqlCommunityRepository(session, self._dialect)
+        self.stories = SqlStoryRepository(session, self._dialect)
+        self.features = SqlFeatureRepository(session, self._dialect)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed (close does), and hand the connection back."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            with storage_errors():
+                await session.close()
+        except StorageUnavailable:
+            if exc is None:
+                raise
+            # Already failing: the original error says more, and the server rolls back anyway.
+
+    async def commit(self) -> None:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        with storage_errors():
+            await self._session.commit()
+
+
+def uow_factory(engine: AsyncEngine) -> Callable[[], SqlUnitOfWork]:
+    """What the bootstrap hands the core as its UnitOfWorkFactory."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    return functools.partial(SqlUnitOfWork, sessions, engine.dialect.name)

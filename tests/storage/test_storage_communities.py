@@ -1,0 +1,90 @@
+"""Communities: creation per space, settings round trip, races on first contact."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from bot.domain import ChannelRef, CommunitySettings, Language, Platform, SpaceRef
+from tests.storage.builders import UowFactory
+
+SPACE = SpaceRef(Platform.DISCORD, "G1")
+
+
+def _settings() -> CommunitySettings:
+    return CommunitySettings(
+        language=Language.SV,
+        timezone="America/New_York",
+        weekly_weekday=5,
+        weekly_time=dt.time(16, 30),
+        free_tags=False,
+        highlight_channels=[
+            ChannelRef(SPACE, "C-1"),
+            ChannelRef(SpaceRef(Platform.SLACK, "T9"), "C-2"),
+        ],
+        moderator_users=["U-1", "U-2"],
+        moderator_roles=["R-mods"],
+    )
+
+
+async def test_create_then_find_by_space_and_id(uows: UowFactory) -> None:
+    async with uows() as uow:
+        created = await uow.communities.create(SPACE, _settings())
+        await uow.commit()
+    assert created.spaces == [SPACE]
+
+    async with uows() as uow:
+        by_space = await uow.communities.for_space(SPACE)
+        by_id = await uow.communities.get(created.id)
+        assert await uow.communities.for_space(SpaceRef(Platform.SLACK, "G1")) is None
+        assert await uow.communities.get(created.id + 1) is None
+    assert by_space == by_id == created
+    assert by_space is not None and by_space.settings == _settings()
+
+
+async def test_save_settings_persists_every_field(uows: UowFactory) -> None:
+    async with uows() as uow:
+        community = await uow.communities.create(SPACE, CommunitySettings())
+        await uow.commit()
+    community.settings = _settings()
+    async with uows() as uow:
+        await uow.communities.save_settings(community)
+        await uow.commit()
+    async with uows() as uow:
+        stored = await uow.communities.get(community.id)
+    assert stored is not None and stored.settings == _settings()
+
+
+async def test_creating_for_a_space_that_has_a_community_returns_that_one(
+    uows: UowFactory,
+) -> None:
+    async with uows() as uow:
+        first = await uow.communities.create(SPACE, CommunitySettings())
+        await uow.commit()
+    async with uows() as uow:
+        again = await uow.communities.create(SPACE, _settings())
+        await uow.commit()
+        assert await uow.communities.all_ids() == [first.id]
+    assert again.id == first.id and again.settings == CommunitySettings()
+
+
+async def test_concurrent_first_contacts_share_one_community(uows: UowFactory) -> None:
+    async def first_contact() -> int:
+        async with uows() as uow:
+            community = await uow.communities.create(SPACE, CommunitySettings())
+            await uow.commit()
+        return community.id
+
+    ids = await asyncio.gather(*(first_contact() for _ in range(3)))
+    async with uows() as uow:
+        all_ids = await uow.communities.all_ids()
+    assert len(set(ids)) == 1 and all_ids == [ids[0]]
+
+
+async def test_all_ids_in_order(uows: UowFactory) -> None:
+    async with uows() as uow:
+        a = await uow.communities.create(SpaceRef(Platform.SLACK, "T1"), CommunitySettings())
+        b = await uow.communities.create(SpaceRef(Platform.SLACK, "T2"), CommunitySettings())
+        await uow.commit()
+    async with uows() as uow:
+        assert await uow.communities.all_ids() == sorted([a.id, b.id])

@@ -1,0 +1,257 @@
+"""Stories: round trip, update, delete with cascades, isolation, counts, appreciations."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from bot.domain import Author, IsoWeek, Platform, Status
+from bot.ports import SearchQuery
+from tests.storage.builders import (
+    CHANNEL,
+    HIDDEN,
+    T0,
+    UowFactory,
+    make_doc,
+    make_feature,
+    make_story,
+    new_community,
+    numbers,
+    submit,
+)
+
+CEST = dt.timezone(dt.timedelta(hours=2))
+
+
+async def test_a_story_round_trips_every_field(uows: UowFactory) -> None:
+    community = await new_community(uows)
+    story = make_story(
+        community,
+        1,
+        text="Lena stayed late to fix the invoice.",
+        title="Lena fixed it",
+        author=Author(Platform.DISCORD, "D-7", "Åsa Öberg"),
+        created_at=dt.datetime(2026, 1, 5, 11, 0, tzinfo=CEST),  # 09:00 UTC
+        updated_at=dt.datetime(2026, 1, 5, 11, 30, tzinfo=CEST),
+        customer="ACME",
+        credited=["Lena", "Bo"],
+        tags=["zeta", "alpha", "mid"],
+        anonymous=True,
+        consent=True,
+        status=Status.HIDDEN,
+        source_url="https://example.com/x",
+        client_key="ck-1",
+    )
+    async with uows() as uow:
+        added = await uow.stories.add(story, make_doc("lena invoic"))
+        await uow.commit()
+    assert added.id is not None and story.id is None
+
+    async with uows() as uow:
+        got = await uow.stories.get(community, 1)
+    assert got == dataclasses.replace(story, id=added.id)
+    assert got is not None and got.created_at.tzinfo == dt.UTC
+    assert got.created_at == dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    assert got.tags == ["zeta", "alpha", "mid"]  # display order, not sorted
+
+
+async def test_update_rewrites_fields_tags_and_search_but_not_the_count(
+    uows: UowFactory,
+) -> None:
+    community = await new_community(uows)
+    story = await submit(uows, community, make_doc("old words", "old"), tags=["before"])
+    async with uows() as uow:
+        await uow.stories.appreciate(story, Platform.SLACK, "U-9", T0)
+        await uow.commit()
+
+    changed = dataclasses.replace(
+        story,
+        text="New text for the story.",
+        title="New",
+        tags=["after", "also"],
+        customer="Shop",
+        status=Status.HIDDEN,
+        appreciations=0,
+        updated_at=T0 + dt.timedelta(hours=1),
+    )
+    async with uows() as uow:
+        await uow.stories.update(changed, make_doc("new words", "new"))
+        await uow.stories.update(make_story(community, 99), make_doc("x"))  # no such story
+        await uow.commit()
+
+    async with uows() as uow:
+        got = await uow.stories.get(community, story.number)
+        assert got == dataclasses.replace(changed, appreciations=1)
+        assert await uow.stories.get(community, 99) is None
+        await uow.stories.update(
+            dataclasses.replace(changed, status=Status.PUBLISHED), make_doc("new words", "new")
+        )
+        assert numbers((await uow.stories.browse(community, "after", None, 5)).items) == [1]
+        assert (await uow.stories.browse(community, "before", None, 5)).items == []
+        found = await uow.stories.search(community, SearchQuery((("new",),)), None, 5)
+        assert [(r.story.number, r.rank) for r in found.items] == [(1, 1)]
+        assert (await uow.stories.search(community, SearchQuery((("old",),)), None, 5)).items == []
+
+
+async def test_delete_removes_the_story_and_everything_hanging_off_it(
+    uows: UowFactory,
+) -> None:
+    community = await new_community(uows)
+    story = await submit(uows, community, make_doc("gone"), tags=["t"])
+    keep = await submit(uows, community, make_doc("kept"), tags=["t"])
+    feature = make_feature(community, story.number)
+    async with uows() as uow:
+        await uow.stories.appreciate(story, Platform.SLACK, "U-2", T0)
+        await uow.features.put(feature)
+        assert await uow.features.claim_announcement(feature, CHANNEL)
+        await uow.commit()
+
+    async with uows() as uow:
+        assert await uow.stories.delete(community, story.number) is True
+        assert await uow.stories.delete(community, story.number) is False
+        await uow.commit()
+
+    async with uows() as uow:
+        assert await uow.stories.get(community, story.number) is None
+        assert await uow.stories.tag_counts(community) == [("t", 1)]
+        assert (await uow.stories.search(community, SearchQuery((("gone",),)), None, 5)).items == []
+        assert await uow.features.get(community, IsoWeek(2026, 2)) is None
+        assert await uow.features.weeks_by_story(community) == {}
+        # The appreciation went too: the same user may appreciate the kept story afresh.
+        assert await uow.stories.appreciate(keep, Platform.SLACK, "U-2", T0) is True
+
+
+async def test_one_community_cannot_reach_anothers_stories(uows: UowFactory) -> None:
+    a, b = await new_community(uows, "TA"), await new_community(uows, "TB")
+    await submit(uows, a, make_doc("secret"), tags=["private"])
+
+    async with uows() as uow:
+        assert await uow.stories.get(b, 1) is None
+        assert (await uow.stories.browse(b, None, None, 5)).items == []
+        assert (await uow.stories.browse(b, "private", None, 5)).items == []
+        assert (await uow.stories.search(b, SearchQuery((("secret",),)), None, 5)).items == []
+        assert await uow.stories.tag_counts(b) == []
+        assert await uow.stories.export(b) == []
+        assert await uow.stories.delete(b, 1) is False
+        await uow.commit()
+
+    # B's numbering starts at 1 of its own.
+    assert (await submit(uows, b)).number == 1
+    async with uows() as uow:
+        assert (await uow.stories.get(a, 1)) is not None
+        assert [s.community_id for s in await uow.stories.export(None)] == [a, b]
+
+
+async def test_count_by_author_since_counts_from_since_inclusive(uows: UowFactory) -> None:
+    community = await new_community(uows)
+    for minutes in (0, 1, 2):
+        await submit(uows, community, created_at=T0 + dt.timedelta(minutes=minutes))
+    await submit(uows, community, created_at=T0 + dt.timedelta(minutes=2), status=HIDDEN)
+    await submit(uows, community, author=Author(Platform.SLACK, "U-other", "O"))
+    await submit(uows, community, author=Author(Platform.DISCORD, "U1", "Same id, other app"))
+
+    async with uows() as uow:
+        count = uow.stories.count_by_author_since
+        assert await count(community, Platform.SLACK, "U1", T0) == 4
+        assert await count(community, Platform.SLACK, "U1", T0 + dt.timedelta(minutes=1)) == 3
+        # The same instant written in another zone.
+        later = (T0 + dt.timedelta(minutes=2)).astimezone(CEST)
+        assert await count(community, Platform.SLACK, "U1", later) == 2
+        assert await count(community, Platform.SLACK, "U1", T0 + dt.timedelta(hours=1)) == 0
+
+
+async def test_export_includes_hidden_stories_in_number_order(uows: UowFactory) -> None:
+    a, b = await new_community(uows, "TA"), await new_community(uows, "TB")
+    await submit(uows, b)
+    await submit(uows, a)
+    await submit(uows, a, status=HIDDEN)
+    async with uows() as uow:
+        assert [(s.community_id, s.number) for s in await uow.stories.export(None)] == [
+            (a, 1),
+            (a, 2),
+            (b, 1),
+        ]
+        assert [s.status for s in await uow.stories.export(a)] == [Status.PUBLISHED, HIDDEN]
+
+
+async def test_appreciating_twice_counts_once_and_keeps_the_transaction(
+    uows: UowFactory,
+) -> None:
+    community = await new_community(uows)
+    story = await submit(uows, community)
+
+    async with uows() as uow:
+        assert await uow.stories.appreciate(story, Platform.SLACK, "U-2", T0) is True
+        assert await uow.stories.appreciate(story, Platform.SLACK, "U-2", T0) is False
+        assert await uow.stories.appreciate(story, Platform.DISCORD, "U-2", T0) is True
+        # A duplicate did not abort the transaction (it would, on PostgreSQL, as an error).
+        stored = await uow.stories.get(community, story.number)
+        assert stored is not None and stored.appreciations == 2
+        await uow.commit()
+    assert story.appreciations == 0  # the argument is left untouched
+
+    async with uows() as uow:
+        assert await uow.stories.appreciate(story, Platform.SLACK, "U-2", T0) is False
+        stored = await uow.stories.get(community, story.number)
+        assert stored is not None and stored.appreciations == 2
+
+
+async def test_appreciating_a_missing_story_is_a_lookup_error(uows: UowFactory) -> None:
+    community = await new_community(uows)
+    async with uows() as uow:
+        with pytest.raises(LookupError):
+            await uow.stories.appreciate(make_story(community, 5), Platform.SLACK, "U", T0)
+
+
+async def test_most_appreciated_orders_by_count_then_age_within_the_window(
+    uows: UowFactory,
+) -> None:
+    community = await new_community(uows)
+    since, until = T0, T0 + dt.timedelta(days=7)
+    at = [
+        since - dt.timedelta(seconds=1),
+        since,
+        since + dt.timedelta(days=1),
+        since + dt.timedelta(days=2),
+        since + dt.timedelta(days=1),
+        until,
+    ]
+    stories = [await submit(uows, community, created_at=t) for t in at]
+    hidden = await submit(uows, community, created_at=since, status=HIDDEN)
+    likes = {1: 5, 2: 1, 3: 2, 4: 2, 5: 1, 6: 9, hidden.number: 9}
+    async with uows() as uow:
+        for story in [*stories, hidden]:
+            for i in range(likes[story.number]):
+                await uow.stories.appreciate(story, Platform.SLACK, f"U{i}", T0)
+        await uow.commit()
+
+    async with uows() as uow:
+        top = await uow.stories.most_appreciated(community, since, until, 10)
+        assert numbers(top) == [3, 4, 2, 5]  # 2 likes: older first; 1 like: older first
+        assert [s.appreciations for s in top] == [2, 2, 1, 1]
+        assert numbers(await uow.stories.most_appreciated(community, since, until, 1)) == [3]
+        # The window is [since, until) in any zone.
+        window = await uow.stories.most_appreciated(
+            community, since.astimezone(CEST), until.astimezone(CEST), 10
+        )
+        assert numbers(window) == [3, 4, 2, 5]
+
+
+async def test_tag_counts_most_used_first_then_by_tag(uows: UowFactory) -> None:
+    community = await new_community(uows)
+    await submit(uows, community, tags=["b", "a", "ö"])
+    await submit(uows, community, tags=["b", "c"])
+    await submit(uows, community, tags=["a", "Z"])
+    await submit(uows, community, tags=["b", "c", "c"])  # a duplicate counts once
+    await submit(uows, community, tags=["hidden-only", "a"], status=HIDDEN)
+    await submit(uows, community)
+    async with uows() as uow:
+        assert await uow.stories.tag_counts(community) == [
+            ("b", 3),
+            ("a", 2),
+            ("c", 2),
+            ("Z", 1),
+            ("ö", 1),
+        ]
