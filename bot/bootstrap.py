@@ -68,9 +68,12 @@ async def open_storage(
     url = normalise_url(settings.database_url)
     if migrate:
         await upgrade(url)
+    # SQLite has one writer at a time and every transaction takes the write lock: queueing in
+    # the pool is cheaper than spinning in SQLite's busy handler.
+    sqlite = url.startswith("sqlite")
     engine = create_engine(
         url,
-        pool_size=settings.db_pool_size,
+        pool_size=1 if sqlite else settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )

@@ -64,6 +64,8 @@ def card(
         buttons=_buttons(story, ctx, t, full=full, public=public),
         source_url=story.source_url if full else None,
         credited=tuple(story.credited) if full else (),
+        credited_label=t("Credited"),
+        source_label=t("Original message"),
     )
 
 

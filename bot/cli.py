@@ -1,4 +1,4 @@
-"""The `storybot` command: run, console, db upgrade, export, weekly."""
+"""The `storybot` command: run, console, db upgrade, export, weekly, and platform set-up."""
 
 from __future__ import annotations
 
@@ -45,6 +45,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=exporting.FORMATS, default="json")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
 
+    slack = sub.add_parser("slack", help="Slack set-up: `storybot slack manifest [--socket-mode]`")
+    slack.add_argument("action", choices=["manifest"])
+    slack.add_argument("options", nargs=argparse.REMAINDER)
+    discord = sub.add_parser("discord", help="Discord set-up: `storybot discord invite`")
+    discord.add_argument("action", choices=["invite"])
+    discord.add_argument("options", nargs=argparse.REMAINDER)
+
     weekly = sub.add_parser("weekly", help="run the weekly feature job once (for cron)")
     weekly.add_argument("--dry-run", action="store_true", help="show what would be featured")
     weekly.add_argument(
@@ -57,6 +64,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "slack":
+        from adapters.slack.manifest import main as manifest
+
+        return manifest(args.options)
+    if args.command == "discord":
+        from adapters.discord.invite import main as invite
+
+        return invite(args.options)
     try:
         return asyncio.run(_dispatch(args))
     except KeyboardInterrupt:

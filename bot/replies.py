@@ -45,6 +45,8 @@ class StoryCard:
     buttons: tuple[Button, ...] = ()
     source_url: str | None = None
     credited: tuple[str, ...] = ()  # platform user ids; renderers show them without pinging
+    credited_label: str = "Credited"  # the heading for `credited`, in the reader's language
+    source_label: str = "Original message"  # the link text for `source_url`
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,33 @@
+"""Who clicked or typed, as the core's Actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.commands import Actor
+from bot.domain import Platform, SpaceRef
+
+
+def actor_for(interaction: discord.Interaction[Any]) -> Actor | None:
+    """None outside a server: a community is a server, so there is nobody to act for."""
+    if interaction.guild_id is None:
+        return None
+    user = interaction.user
+    # Manage Server makes a moderator. The interaction carries the member's permissions, which
+    # holds even when the server is not cached; cached roles add ownership and Administrator.
+    is_admin = interaction.permissions.manage_guild
+    roles: tuple[str, ...] = ()
+    if isinstance(user, discord.Member):
+        is_admin = is_admin or user.guild_permissions.manage_guild
+        roles = tuple(str(role.id) for role in user.roles if not role.is_default())
+    return Actor(
+        space=SpaceRef(Platform.DISCORD, str(interaction.guild_id)),
+        user_id=str(user.id),
+        display_name=user.display_name,
+        channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+        locale=str(interaction.locale),
+        is_admin=is_admin,
+        roles=roles,
+    )

@@ -1,0 +1,69 @@
+"""A rendered Reply as the keyword arguments discord.py's send and edit calls take.
+
+Every message carries AllowedMentions.none(), on top of the client's default: a story that
+says @everyone, or names a colleague, notifies no one.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from adapters.discord import limits
+from adapters.discord.render import render
+from adapters.discord.views import build_view
+from bot.i18n import Translator
+from bot.replies import Reply
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+@dataclass
+class Outgoing:
+    content: str | None
+    embeds: list[discord.Embed]
+    view: discord.ui.View | None
+    files: list[discord.File]
+
+    def send_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "content": self.content,
+            "embeds": self.embeds,
+            "allowed_mentions": NO_PINGS,
+        }
+        if self.view is not None:
+            kwargs["view"] = self.view
+        if self.files:
+            kwargs["files"] = self.files
+        return kwargs
+
+    def edit_kwargs(self) -> dict[str, Any]:
+        """An edit replaces everything: no view means the old buttons go."""
+        kwargs: dict[str, Any] = {
+            "content": self.content,
+            "embeds": self.embeds,
+            "view": self.view,
+            "allowed_mentions": NO_PINGS,
+        }
+        if self.files:
+            kwargs["attachments"] = self.files
+        return kwargs
+
+
+def outgoing(reply: Reply, t: Translator, file_limit: int | None = None) -> Outgoing:
+    """`file_limit`: the largest attachment allowed here (interactions say; None: no files)."""
+    rendered = render(reply, t)
+    content = rendered.content
+    files = []
+    for attachment in rendered.files:
+        if file_limit is None or len(attachment.content) > file_limit:
+            note = t("The file {name} is too large to attach here.", name=attachment.filename)
+            content = limits.fit(f"{content}\n{note}" if content else note, limits.CONTENT)
+            continue
+        files.append(discord.File(io.BytesIO(attachment.content), filename=attachment.filename))
+    if not (content or rendered.embeds or files):
+        content = limits.ELLIPSIS  # Discord refuses an empty message
+    return Outgoing(content, rendered.embeds, build_view(rendered.rows), files)

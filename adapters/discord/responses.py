@@ -1,0 +1,125 @@
+"""The ways to answer an interaction, each surviving Discord's refusals.
+
+The first response (within 3 s) is a message, an update of the clicked message, a modal, or
+a defer; after a defer the answer replaces the "thinking…" placeholder, edits the clicked
+message, or follows up. discord.py waits out 429s itself; whatever still fails is logged
+and, where the interaction allows, explained to the user in plain words.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+from typing import Any
+
+import discord
+
+from adapters.discord.messages import NO_PINGS, Outgoing
+from bot.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+
+class After(Enum):
+    """Where the answer goes once the interaction was deferred."""
+
+    PLACEHOLDER = "placeholder"  # replaces the private "thinking…" message
+    CLICKED = "clicked"  # replaces the message whose button was clicked
+    FOLLOW_UP = "follow-up"  # a new message
+
+
+async def defer(interaction: discord.Interaction[Any], *, update: bool = False) -> bool:
+    """`update`: a click whose answer may replace its message, shown without a placeholder."""
+    try:
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+    except discord.HTTPException as exc:
+        # 10062: more than 3 s went by; 40060: someone (another process) answered it.
+        log.warning(
+            "could not acknowledge interaction",
+            extra={"interaction": interaction.id, "status": exc.status, "code": exc.code},
+        )
+        return False
+    return True
+
+
+async def respond(
+    interaction: discord.Interaction[Any], message: Outgoing, *, ephemeral: bool, in_place: bool
+) -> bool:
+    """The first response: a message, or (`in_place`) the clicked message updated."""
+    try:
+        if in_place:
+            await interaction.response.edit_message(**message.edit_kwargs())
+        else:
+            await interaction.response.send_message(ephemeral=ephemeral, **message.send_kwargs())
+    except discord.HTTPException:
+        log.warning("could not answer interaction", exc_info=True)
+        return False
+    return True
+
+
+async def open_modal(interaction: discord.Interaction[Any], modal: discord.ui.Modal) -> None:
+    try:
+        await interaction.response.send_modal(modal)
+    except discord.HTTPException:
+        log.warning("could not open the form", exc_info=True)
+
+
+async def deliver(
+    interaction: discord.Interaction[Any],
+    message: Outgoing,
+    t: Translator,
+    *,
+    after: After,
+    ephemeral: bool = True,
+) -> bool:
+    try:
+        if after is After.FOLLOW_UP:
+            await interaction.followup.send(ephemeral=ephemeral, **message.send_kwargs())
+        else:
+            await interaction.edit_original_response(**message.edit_kwargs())
+    except discord.HTTPException as exc:
+        await report_failure(interaction, exc, t)
+        return False
+    return True
+
+
+async def remove_placeholder(interaction: discord.Interaction[Any]) -> None:
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException:
+        log.info("could not remove the placeholder", exc_info=True)
+
+
+async def reply_now(interaction: discord.Interaction[Any], text: str) -> None:
+    """A short private answer as the first response."""
+    try:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        log.warning("could not answer interaction", exc_info=True)
+
+
+async def report_failure(
+    interaction: discord.Interaction[Any], exc: discord.HTTPException, t: Translator
+) -> None:
+    log.error(
+        "Discord refused a message",
+        extra={
+            "interaction": interaction.id,
+            "status": exc.status,
+            "code": exc.code,
+            "text": exc.text,
+        },
+    )
+    if isinstance(exc, discord.NotFound):
+        return  # the interaction token expired: nothing more can be said
+    try:
+        await interaction.followup.send(
+            t("Discord did not accept my answer ({status}). Please try again.", status=exc.status),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+    except discord.HTTPException:
+        log.warning("could not report the failure either", exc_info=True)

@@ -1,0 +1,148 @@
+"""What `storybot run` starts for Discord: log in, connect, stay connected, stop.
+
+discord.py reconnects by itself (resuming the session where it can) after network trouble
+and Discord-side closes; only fatal closes (bad token, disallowed intents) end the runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass, field
+
+import discord
+import yarl
+
+from adapters.discord.announcer import DiscordAnnouncer
+from adapters.discord.bridge import FORM_DEADLINE, Bridge
+from adapters.discord.client import ClientOptions, make_client
+from bot.config import Settings
+from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 120.0
+_VERSIONED = re.compile(r"/api/v\d+$")
+
+
+class DiscordStartError(RuntimeError):
+    """Discord could not be reached or refused the bot; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """Knobs that are not user settings; tests turn them down."""
+
+    client: ClientOptions = field(default_factory=ClientOptions)
+    form_deadline: float = FORM_DEADLINE
+    ready_timeout: float = READY_TIMEOUT
+
+
+def api_base(url: str) -> str:
+    """DISCORD_API_URL may name the API root or a versioned base; discord.py wants the latter."""
+    url = url.rstrip("/")
+    if not _VERSIONED.search(url):
+        url += "/api/v10"
+    return url
+
+
+class DiscordRuntime:
+    name = "discord"
+
+    def __init__(
+        self, settings: Settings, core: Core, options: RuntimeOptions | None = None
+    ) -> None:
+        if settings.discord_token is None:
+            raise DiscordStartError("DISCORD_TOKEN is not set.")
+        if settings.shard_ids and settings.shard_count is None:
+            raise DiscordStartError("SHARD_IDS needs SHARD_COUNT (the total number of shards).")
+        options = options or RuntimeOptions()
+        self._settings = settings
+        self._options = options
+        self.bridge = Bridge(
+            core, default_language=settings.default_language, form_deadline=options.form_deadline
+        )
+        client_options = ClientOptions(
+            guild_id=settings.discord_guild_id,
+            sync_state_file=options.client.sync_state_file,
+            guild_ready_timeout=options.client.guild_ready_timeout,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+        )
+        self.client = make_client(self.bridge, client_options)
+        self.announcer = DiscordAnnouncer(self.client)
+        self._connection: asyncio.Task[None] | None = None
+        self._previous_endpoints: tuple[str, yarl.URL] | None = None
+
+    async def start(self) -> None:
+        self._point_at_endpoints()
+        token = self._settings.discord_token.get_secret_value()  # type: ignore[union-attr]
+        try:
+            await self.client.login(token)
+        except discord.LoginFailure as exc:
+            await self.stop()
+            raise DiscordStartError(
+                "Discord refused the token. "
+                "Copy it again from the Bot page of the developer portal."
+            ) from exc
+        except (discord.HTTPException, OSError) as exc:
+            await self.stop()
+            raise DiscordStartError(f"Could not reach Discord: {exc}") from exc
+        self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, self._connection},
+            timeout=self._options.ready_timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready not in done:
+            ready.cancel()
+            await self.stop()
+            raise DiscordStartError("Discord did not get ready in time; see the log for why.")
+
+    async def wait_closed(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connection
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.client.close()
+        if self._connection is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._connection, timeout=10)
+        self._restore_endpoints()
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            log.error("Discord asks for a privileged intent; this bot needs none. Check the code.")
+        except discord.ConnectionClosed as exc:
+            hint = " The token is wrong." if exc.code == 4004 else ""
+            log.error(f"Discord closed the connection for good (code {exc.code}).{hint}")
+        except Exception:
+            log.exception("the Discord connection ended")
+
+    def _point_at_endpoints(self) -> None:
+        """DISCORD_API_URL and DISCORD_GATEWAY_URL move discord.py off discord.com (a proxy,
+        or the test fake). These are process-wide class attributes, put back on stop()."""
+        self._previous_endpoints = (
+            discord.http.Route.BASE,
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+        )
+        if self._settings.discord_api_url:
+            discord.http.Route.BASE = api_base(self._settings.discord_api_url)
+        if self._settings.discord_gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
+                self._settings.discord_gateway_url
+            )
+
+    def _restore_endpoints(self) -> None:
+        if self._previous_endpoints is not None:
+            base, gateway = self._previous_endpoints
+            discord.http.Route.BASE = base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+            self._previous_endpoints = None

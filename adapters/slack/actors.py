@@ -1,0 +1,142 @@
+"""Who is acting: an Actor from a Slack request, with locale and admin rights from
+users.info, cached per user for a while so that most requests cost no extra call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.client import SLACK_ERRORS, error_code
+from bot.commands import Actor
+from bot.core import Core
+from bot.domain import Language, Platform, SpaceRef
+from bot.i18n import Translator, language_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str | None
+    locale: str | None  # e.g. "sv-SE"
+    is_admin: bool  # workspace admin or owner
+
+
+class ProfileCache:
+    """users.info(include_locale) per user, kept for `ttl` seconds. A failed lookup is
+    remembered briefly too, so a Slack outage does not add a slow call to every request."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        ttl: float = 600.0,
+        failure_ttl: float = 30.0,
+        timeout: float = 2.0,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.ttl = ttl
+        self.failure_ttl = failure_ttl
+        self.timeout = timeout
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Profile | None]] = {}
+
+    def peek(self, user_id: str) -> Profile | None:
+        entry = self._entries.get(user_id)
+        return entry[1] if entry and entry[0] > self.clock() else None
+
+    async def get(self, user_id: str) -> Profile | None:
+        entry = self._entries.get(user_id)
+        if entry and entry[0] > self.clock():
+            return entry[1]
+        profile = await self._lookup(user_id)
+        self._remember(user_id, profile)
+        return profile
+
+    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Display names of the users Slack told us about; unknown ids are left out."""
+        ids = list(dict.fromkeys(user_ids))
+        profiles = await asyncio.gather(*(self.get(u) for u in ids))
+        return {u: p.name for u, p in zip(ids, profiles, strict=True) if p and p.name}
+
+    async def _lookup(self, user_id: str) -> Profile | None:
+        try:
+            async with asyncio.timeout(self.timeout):
+                answer = await self.client.users_info(user=user_id, include_locale=True)
+        except SLACK_ERRORS as failure:
+            log.warning("users.info failed", extra={"error": error_code(failure)})
+            return None
+        user = answer.get("user") or {}
+        return profile_from(user)
+
+    def _remember(self, user_id: str, profile: Profile | None) -> None:
+        self._entries.pop(user_id, None)
+        if len(self._entries) >= self.max_entries:
+            self._entries.pop(next(iter(self._entries)))  # the oldest entry
+        ttl = self.ttl if profile is not None else self.failure_ttl
+        self._entries[user_id] = (self.clock() + ttl, profile)
+
+
+def profile_from(user: Mapping[str, Any]) -> Profile:
+    details = user.get("profile") or {}
+    name = details.get("display_name") or details.get("real_name") or user.get("real_name")
+    return Profile(
+        name=name or user.get("name") or None,
+        locale=user.get("locale") or None,
+        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+    )
+
+
+def payload_user_name(body: Mapping[str, Any]) -> str | None:
+    """The user's handle as the payload gives it, for when users.info is unavailable."""
+    if isinstance(body.get("user_name"), str):
+        return body["user_name"]
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("username") or user.get("name")
+    return None
+
+
+async def actor_for(
+    profiles: ProfileCache,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str | None = None,
+    fallback_name: str | None = None,
+) -> Actor:
+    profile = await profiles.get(user_id)
+    return Actor(
+        space=SpaceRef(Platform.SLACK, team_id),
+        user_id=user_id,
+        display_name=(profile.name if profile and profile.name else None)
+        or fallback_name
+        or user_id,
+        channel_id=channel_id,
+        locale=profile.locale if profile else None,
+        is_admin=profile.is_admin if profile else False,
+    )
+
+
+async def translator_for(actor: Actor, core: Core) -> Translator:
+    """The reader's language as the core picks it: their Slack locale, else the community's."""
+    if actor.locale:
+        return Translator(language_for(actor.locale, Language.EN))
+    try:
+        community = await core.community_for(actor)
+    except Exception:
+        return Translator(Language.EN)
+    return Translator(community.settings.language)
+
+
+def translator_named(language: str | None) -> Translator:
+    return Translator(language_for(language, Language.EN))

@@ -1,0 +1,122 @@
+"""Announcements in the highlight channel, and private notices to moderators.
+
+The web client has already waited out a 429 (per Retry-After) and retried a 500 once;
+what still fails is mapped to the reasons the core knows (bot.weekly.ANNOUNCE_PROBLEMS).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import render
+from adapters.slack.actors import ProfileCache
+from adapters.slack.client import SLACK_ERRORS, error_code
+from bot.domain import ChannelRef, Platform, SpaceRef
+from bot.ports import AnnounceFailed
+from bot.replies import Reply, StoryCard
+
+log = logging.getLogger(__name__)
+
+REASONS = {
+    "not_in_channel": "not_in_channel",
+    "channel_not_found": "channel_not_found",
+    "is_archived": "channel_not_found",
+    "ratelimited": "rate_limited",
+    "rate_limited": "rate_limited",
+    "restricted_action": "missing_permissions",
+    "restricted_action_read_only_channel": "missing_permissions",
+    "restricted_action_thread_only_channel": "missing_permissions",
+    "restricted_action_non_threadable_channel": "missing_permissions",
+    "missing_scope": "missing_permissions",
+    "not_allowed_token_type": "missing_permissions",
+    "no_permission": "missing_permissions",
+    "ekm_access_denied": "missing_permissions",
+    "team_access_not_granted": "missing_permissions",
+    "invalid_auth": "missing_permissions",
+    "not_authed": "missing_permissions",
+    "account_inactive": "missing_permissions",
+    "token_revoked": "missing_permissions",
+}
+
+ADMIN_PAGES = 5  # users.list pages read to find admins when no moderator is configured
+ADMINS_MAX = 10
+
+
+def reason_for(error: BaseException) -> str:
+    if isinstance(error, SlackApiError):
+        return REASONS.get(error_code(error), "unavailable")
+    return "unavailable"
+
+
+class SlackAnnouncer:
+    platform = Platform.SLACK
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        profiles: ProfileCache,
+    ) -> None:
+        self.client = client
+        self.profiles = profiles
+
+    async def announce(self, channel: ChannelRef, reply: Reply) -> None:
+        try:
+            await self.client.chat_postMessage(
+                channel=channel.channel_id,
+                blocks=await self._blocks(reply),
+                text=render.fallback_text(reply),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SLACK_ERRORS as failure:
+            reason = reason_for(failure)
+            log.warning(
+                "announcement failed", extra={"error": error_code(failure), "reason": reason}
+            )
+            raise AnnounceFailed(reason) from None
+
+    async def notify_moderators(self, space: SpaceRef, user_ids: list[str], reply: Reply) -> None:
+        """A direct message to each moderator; the workspace's admins when none is configured.
+        Never raises: a notice that cannot be delivered is logged and skipped."""
+        recipients = list(dict.fromkeys(user_ids)) or await self._admins()
+        blocks = await self._blocks(reply)
+        text = render.fallback_text(reply)
+        for user_id in recipients:
+            try:
+                opened = await self.client.conversations_open(users=user_id)
+                await self.client.chat_postMessage(
+                    channel=opened["channel"]["id"], blocks=blocks, text=text
+                )
+            except SLACK_ERRORS as failure:
+                log.warning("moderator notice not delivered", extra={"error": error_code(failure)})
+            except Exception:
+                log.exception("moderator notice not delivered")
+
+    async def _admins(self) -> list[str]:
+        admins: list[str] = []
+        cursor: str | None = None
+        try:
+            for _ in range(ADMIN_PAGES):
+                page = await self.client.users_list(cursor=cursor, limit=200)
+                for member in page.get("members") or []:
+                    if member.get("deleted") or member.get("is_bot"):
+                        continue
+                    if member.get("is_admin") or member.get("is_owner"):
+                        admins.append(member["id"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if cursor is None or len(admins) >= ADMINS_MAX:
+                    break
+        except SLACK_ERRORS as failure:
+            log.warning("users.list failed", extra={"error": error_code(failure)})
+        return admins[:ADMINS_MAX]
+
+    async def _blocks(self, reply: Reply) -> list[dict[str, Any]]:
+        """Public blocks: credited colleagues by name, never pinged. The core has already
+        written every label in the community's language."""
+        credited = [u for b in reply.blocks if isinstance(b, StoryCard) for u in b.credited]
+        names = await self.profiles.names(credited) if credited else {}
+        return render.message_blocks(reply, public=True, names=names)

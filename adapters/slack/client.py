@@ -1,0 +1,84 @@
+"""The Slack Web API client every part of the adapter shares, and small helpers around it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+
+# What a failed Slack call can raise: an API answer, a transport problem, or a timeout.
+SLACK_ERRORS = (SlackApiError, SlackClientError, aiohttp.ClientError, asyncio.TimeoutError)
+
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """Waits as long as Retry-After asks, unless that is longer than `max_wait`: a user
+    waiting for an answer, or a weekly job that retries anyway, is better told at once."""
+
+    def __init__(self, max_retry_count: int = 1, max_wait: float = 10.0) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        return retry_after(response) <= self.max_wait
+
+
+def retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return float(values[0])
+            except ValueError:
+                return 1.0
+    return 1.0
+
+
+def web_client(token: str, base_url: str, *, timeout: int = 10) -> AsyncWebClient:
+    """A client that retries what is safe to retry: lost connections, 429 per Retry-After,
+    and Slack's 500/503 once."""
+    handlers: list[AsyncRetryHandler] = [
+        AsyncConnectionErrorRetryHandler(),
+        CappedRateLimitRetryHandler(),
+        AsyncServerErrorRetryHandler(),
+    ]
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    return AsyncWebClient(token=token, base_url=base, timeout=timeout, retry_handlers=handlers)
+
+
+def error_code(error: BaseException) -> str:
+    """Slack's error code ("not_in_channel"), or the kind of failure; safe to log."""
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error") if error.response is not None else None
+        if code:
+            return str(code)
+        return f"http_{getattr(error.response, 'status_code', 'error')}"
+    return type(error).__name__
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of &, < and > in text it sends us (one pass, so "&amp;lt;"
+    becomes "&lt;", as typed)."""
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)

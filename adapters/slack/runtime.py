@@ -1,0 +1,139 @@
+"""Slack as `storybot run` starts it: Socket Mode when SLACK_APP_TOKEN is set, otherwise an
+HTTP server with POST /slack/events (signed requests only) and GET /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.actors import ProfileCache
+from adapters.slack.announcer import SlackAnnouncer
+from adapters.slack.app import build_app, register
+from adapters.slack.client import SLACK_ERRORS, error_code, web_client
+from adapters.slack.services import FORM_BUDGET_SECONDS
+from bot.config import Settings
+from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+_TOKEN_REFUSED = {"invalid_auth", "not_authed", "account_inactive", "token_revoked"}
+
+
+class SlackConfigError(RuntimeError):
+    """Slack cannot start with these settings; the message says what to fix."""
+
+
+class SlackRuntime:
+    name = "slack"
+
+    def __init__(
+        self, settings: Settings, core: Core, *, form_budget: float = FORM_BUDGET_SECONDS
+    ) -> None:
+        if settings.slack_bot_token is None:
+            raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
+        self.settings = settings
+        self.core = core
+        self.client = web_client(
+            settings.slack_bot_token.get_secret_value(), settings.slack_api_url
+        )
+        self.profiles = ProfileCache(self.client)
+        self.announcer = SlackAnnouncer(self.client, self.profiles)
+        self.socket_mode = settings.slack_app_token is not None
+        secret = settings.slack_signing_secret
+        self.app = build_app(
+            self.client,
+            secret.get_secret_value() if secret else None,
+            socket_mode=self.socket_mode,
+        )
+        self.services = register(self.app, core, profiles=self.profiles, form_budget=form_budget)
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._closed = asyncio.Event()
+
+    async def start(self) -> None:
+        _quiet_slack_libraries()
+        if not self.socket_mode and self.settings.slack_signing_secret is None:
+            raise SlackConfigError(
+                "SLACK_SIGNING_SECRET is needed to receive Slack's requests over HTTP "
+                "(or set SLACK_APP_TOKEN to use Socket Mode)."
+            )
+        await self._check_token()
+        if self.socket_mode:
+            assert self.settings.slack_app_token is not None
+            self._socket = AsyncSocketModeHandler(
+                self.app,
+                app_token=self.settings.slack_app_token.get_secret_value(),
+                web_client=self.client,
+            )
+            await self._socket.connect_async()
+            log.info("slack connected", extra={"mode": "socket"})
+            return
+        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        log.info("slack listening", extra={"mode": "http", "port": self.port})
+
+    def web_app(self) -> web.Application:
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, self._events)
+        web_app.router.add_get(HEALTH_PATH, _healthz)
+        return web_app
+
+    @property
+    def port(self) -> int | None:
+        """The port the HTTP server is bound to (useful when asked for port 0)."""
+        if self._runner is None or not self._runner.addresses:
+            return None
+        return int(self._runner.addresses[0][1])
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    async def stop(self) -> None:
+        try:
+            if self._socket is not None:
+                await self._socket.close_async()
+            if self._runner is not None:
+                await self._runner.cleanup()
+        finally:
+            self._socket = None
+            self._runner = None
+            self._closed.set()
+
+    async def _events(self, request: web.Request) -> web.Response:
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def _check_token(self) -> None:
+        """Refuse to start on a token Slack rejects; carry on if Slack is only unreachable."""
+        try:
+            await self.client.auth_test()
+        except SlackApiError as failure:
+            if error_code(failure) in _TOKEN_REFUSED:
+                raise SlackConfigError(
+                    f"Slack refused SLACK_BOT_TOKEN ({error_code(failure)}). "
+                    "Copy the Bot User OAuth Token again from the app's OAuth & Permissions page."
+                ) from None
+            log.warning("auth.test failed", extra={"error": error_code(failure)})
+        except SLACK_ERRORS as failure:
+            log.warning("auth.test failed", extra={"error": error_code(failure)})
+
+
+async def _healthz(_: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+def _quiet_slack_libraries() -> None:
+    """At DEBUG, slack_sdk and Bolt log request bodies (message text) and headers."""
+    for name in ("slack_sdk", "slack_bolt", "adapters.slack.bolt"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)

@@ -1,0 +1,129 @@
+"""The core's forms as Discord modals, drafts, and the command translator (no network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from discord import Locale
+from discord.app_commands import TranslationContext, TranslationContextLocation, locale_str
+
+from adapters.discord import limits
+from adapters.discord.drafts import Draft, DraftStore
+from adapters.discord.modals import ModalRef, build_modal, carried, submitted_values
+from adapters.discord.translator import CommandTranslator
+from bot import forms
+from bot.domain import Author, Language, Platform, Story
+from bot.i18n import Translator
+from bot.replies import FieldKind, Form, FormField
+
+EN = Translator(Language.EN)
+SV = Translator(Language.SV)
+
+
+def components(modal: object) -> list[dict]:
+    return modal.to_dict()["components"]  # type: ignore[attr-defined]
+
+
+def test_the_submit_form_fits_one_modal() -> None:
+    modal = build_modal(forms.story_form(SV), ModalRef("sb1:submit-form"), SV)
+    data = modal.to_dict()
+    assert len(data["components"]) == 5
+    assert size_ok(data["title"], limits.MODAL_TITLE)
+    kinds = [c["component"]["type"] for c in data["components"]]
+    assert kinds == [4, 4, 4, 4, 22]  # four text inputs and the checkbox group
+    for label in data["components"]:
+        assert size_ok(label["label"], limits.MODAL_LABEL)
+
+
+def size_ok(text: str, limit: int) -> bool:
+    return 0 < limits.size(text) <= limit
+
+
+def test_a_long_prefill_is_cut_to_what_the_input_accepts() -> None:
+    form = forms.story_form(EN, prefill="word " * 2000)
+    text = components(build_modal(form, ModalRef(form.action), EN))[0]["component"]
+    assert limits.size(text["value"]) <= text["max_length"] == 3000
+
+
+def test_long_labels_are_cut_and_shown_whole_below() -> None:
+    label = "A label far longer than the forty-five characters Discord allows"
+    form = Form("sb1:submit-form", "T" * 80, "Send", (FormField("text", label, FieldKind.LONG),))
+    data = build_modal(form, ModalRef(form.action), EN).to_dict()
+    assert len(data["title"]) == limits.MODAL_TITLE
+    [field] = data["components"]
+    assert len(field["label"]) <= limits.MODAL_LABEL and field["description"] == label
+
+
+def test_the_edit_form_carries_credited_colleagues_outside_the_modal() -> None:
+    now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    story = Story(
+        1, 4, "A long enough story text.", "Title", Author(Platform.DISCORD, "1", "Anna"),
+        now, now, credited=["123456789012345678"], tags=["speed"], anonymous=True,
+    )  # fmt: skip
+    form = forms.story_form(EN, story=story)
+    assert carried(form) == {"credited": ("123456789012345678",)}
+    inputs = {c["component"]["custom_id"]: c["component"] for c in components(
+        build_modal(form, ModalRef(form.action, carry="k"), EN)
+    )}  # fmt: skip
+    assert inputs["tags"]["value"] == "speed"
+    assert [o["value"] for o in inputs["flags"]["options"] if o["default"]] == ["anonymous"]
+
+
+def test_typed_values_replace_initial_ones_and_unticked_boxes_stay_unticked() -> None:
+    now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    story = Story(
+        1, 4, "A long enough story text.", "Title", Author(Platform.DISCORD, "1", "Anna"),
+        now, now, anonymous=True, consent=True,
+    )  # fmt: skip
+    form = forms.story_form(EN, story=story)
+    modal = build_modal(form, ModalRef(form.action), EN, {"text": "typed", "consent": True}, True)
+    found = {c["component"]["custom_id"]: c["component"] for c in components(modal)}
+    assert found["text"]["value"] == "typed"
+    assert found["title"]["value"] == "Title"  # not typed: the story's own
+    assert [o["value"] for o in found["flags"]["options"] if o["default"]] == ["consent"]
+
+
+def test_submitted_values_are_read_from_labels_and_action_rows() -> None:
+    submitted = [
+        {"type": 18, "component": {"type": 4, "custom_id": "text", "value": "Hello there"}},
+        {"type": 1, "components": [{"type": 4, "custom_id": "title", "value": ""}]},
+        {"type": 18, "component": {"type": 22, "custom_id": "flags", "values": ["consent"]}},
+    ]
+    assert submitted_values(submitted) == {"text": "Hello there", "title": "", "consent": True}
+
+
+def test_modal_ref_round_trip_and_source_link() -> None:
+    ref = ModalRef("sb1:edit-form:12", "111/222", "abcd")
+    assert ModalRef.decode(ref.encode()) == ref
+    assert ref.source_url(9) == "https://discord.com/channels/9/111/222"
+    assert ModalRef.decode("sb1:show:1") is None
+    with pytest.raises(ValueError):
+        ModalRef("x" * 100).encode()
+
+
+def test_drafts_expire_and_are_bounded() -> None:
+    now = [0.0]
+    store = DraftStore(ttl=10, capacity=2, clock=lambda: now[0])
+    first = store.put(Draft(1, "sb1:submit-form"))
+    assert len(first) <= 10 and store.get(first) is not None
+    now[0] = 11
+    assert store.get(first) is None
+    keys = [store.put(Draft(1, "sb1:submit-form")) for _ in range(3)]
+    assert store.get(keys[0]) is None and store.get(keys[2]) is not None
+
+
+async def test_the_translator_gives_swedish_descriptions_and_keeps_names() -> None:
+    translator = CommandTranslator()
+    description = TranslationContext(TranslationContextLocation.command_description, None)
+    name = TranslationContext(TranslationContextLocation.command_name, None)
+    known = locale_str("read stories, newest first")
+
+    assert (
+        await translator.translate(known, Locale.swedish, description)
+        == "läs berättelser, nyaste först"
+    )
+    assert await translator.translate(known, Locale.german, description) is None
+    assert await translator.translate(locale_str("browse"), Locale.swedish, name) is None
+    untranslated = locale_str("a sentence no catalog has")
+    assert await translator.translate(untranslated, Locale.swedish, description) is None

@@ -1,0 +1,271 @@
+"""Sharing a story: one line, the modal, validation errors, and saving a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.adapters.discord.conftest import (
+    AUTOCOMPLETE,
+    MODAL_SUBMIT,
+    Harness,
+    buttons,
+)
+
+EPHEMERAL = 1 << 6
+
+
+def submission(
+    modal: dict[str, Any], typed: dict[str, str], ticked: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The MODAL_SUBMIT data a Discord client sends for the modal the bot opened."""
+    components = []
+    for position, label in enumerate(modal["components"], 1):
+        inner = label["component"]
+        if inner["type"] == 4:
+            value = typed.get(inner["custom_id"], inner.get("value") or "")
+            answer = {
+                "type": 4,
+                "id": position * 2,
+                "custom_id": inner["custom_id"],
+                "value": value,
+            }
+        else:
+            answer = {
+                "type": inner["type"],
+                "id": position * 2,
+                "custom_id": inner["custom_id"],
+                "values": list(ticked),
+            }
+        components.append({"type": 18, "id": position * 2 - 1, "component": answer})
+    return {"custom_id": modal["custom_id"], "components": components}
+
+
+def inputs(modal: dict[str, Any]) -> dict[str, Any]:
+    """custom_id -> prefilled value (text) or default-ticked values (checkbox group)."""
+    found: dict[str, Any] = {}
+    for label in modal["components"]:
+        inner = label["component"]
+        if inner["type"] == 4:
+            found[inner["custom_id"]] = inner.get("value")
+        else:
+            found[inner["custom_id"]] = [o["value"] for o in inner["options"] if o.get("default")]
+    return found
+
+
+async def stories(h: Harness) -> list[Any]:
+    async with h.db.factory()() as uow:
+        return await uow.stories.export(None)
+
+
+async def test_one_line_submit_defers_then_shows_the_saved_story(bot: Harness) -> None:
+    iid = await bot.run("submit", {"text": "The courier called ahead about the delay. #speed"})
+
+    callback = await bot.callback(iid)
+    assert callback.json["type"] == 5  # deferred: "thinking…"
+    assert callback.json["data"]["flags"] & EPHEMERAL
+    answer = await bot.answer(iid)
+    assert answer["content"] == "Story #1 is saved. Thank you!"
+    [card] = answer["embeds"]
+    assert card["title"].startswith("#1 ")
+    assert {"name": "Tags", "value": "Speed", "inline": True} in card["fields"]
+    assert set(buttons(answer)) == {"Appreciate", "Share to channel", "Edit"}
+    [story] = await stories(bot)
+    assert (story.text, story.tags, story.client_key) == (
+        "The courier called ahead about the delay.",
+        ["speed"],
+        str(iid),
+    )
+
+
+async def test_tags_option_and_mentioned_colleagues_are_kept(bot: Harness) -> None:
+    colleague = bot.bo["id"]
+    text = f"<@{colleague}> stayed late to fix the customer's order."
+    iid = await bot.run("submit", {"text": text, "tags": "Speed, follow-up"})
+
+    answer = await bot.answer(iid)
+    [story] = await stories(bot)
+    assert story.credited == [colleague]
+    assert story.tags == ["speed", "follow-up"]
+    credited = next(f for f in answer["embeds"][0]["fields"] if f["name"] == "Credited")
+    assert credited["value"] == f"<@{colleague}>"  # shown as a mention; never pinging
+
+
+async def test_submit_without_text_opens_the_modal(bot: Harness) -> None:
+    iid = await bot.run("submit", {"tags": "speed"})
+
+    callback = await bot.callback(iid)
+    assert callback.json["type"] == 9
+    modal = callback.json["data"]
+    assert modal["title"] == "Share a story"
+    assert len(modal["components"]) <= 5
+    assert inputs(modal) == {
+        "text": None,
+        "title": None,
+        "customer": None,
+        "tags": "speed",
+        "flags": [],
+    }
+    assert not await stories(bot)
+
+
+async def test_modal_submission_saves_the_story_with_its_choices(bot: Harness) -> None:
+    opened = await bot.run("submit")
+    modal = (await bot.callback(opened)).json["data"]
+
+    typed = {
+        "text": "She rebooked my whole trip in five minutes.",
+        "title": "Rebooked",
+        "customer": "A stranded traveller",
+        "tags": "speed, #follow-up",
+    }
+    sent = await bot.send(MODAL_SUBMIT, submission(modal, typed, ("anonymous", "consent")))
+
+    answer = await bot.answer(sent)
+    assert answer["content"].startswith("Story #1 is saved.")
+    [story] = await stories(bot)
+    assert (story.title, story.customer, story.tags) == (
+        "Rebooked",
+        "A stranded traveller",
+        ["speed", "follow-up"],
+    )
+    assert story.anonymous and story.consent
+    assert story.client_key == str(sent)
+
+
+async def test_validation_error_offers_to_reopen_the_modal_with_what_was_typed(
+    bot: Harness,
+) -> None:
+    opened = await bot.run("submit")
+    modal = (await bot.callback(opened)).json["data"]
+    typed = {"text": "Too short", "title": "Kept title", "tags": "speed"}
+    sent = await bot.send(MODAL_SUBMIT, submission(modal, typed, ("consent",)))
+
+    answer = await bot.answer(sent)
+    assert "too short" in answer["content"]
+    assert not await stories(bot)
+    fix = buttons(answer)["Fix and send again"]
+
+    reopened = await bot.click(bot.message_of(sent), fix)
+    again = (await bot.callback(reopened)).json
+    assert again["type"] == 9
+    assert inputs(again["data"]) == {
+        "text": "Too short",
+        "title": "Kept title",
+        "customer": None,
+        "tags": "speed",
+        "flags": ["consent"],
+    }
+
+
+async def test_save_as_story_prefills_the_message_and_keeps_its_link(bot: Harness) -> None:
+    fake = bot.fake
+    said = {
+        "id": str(fake.new_id()),
+        "channel_id": str(fake.channel_id),
+        "author": bot.bo,
+        "content": "Thanks to Sam the refund was in my account the same day!",
+        "timestamp": "2026-11-20T10:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+        "components": [],
+    }
+    data = {
+        "id": fake.command_id("Save as story"),
+        "name": "Save as story",
+        "type": 3,
+        "target_id": said["id"],
+        "resolved": {"messages": {said["id"]: said}},
+    }
+    opened = await bot.send(2, data)
+    modal = (await bot.callback(opened)).json["data"]
+    assert inputs(modal)["text"] == said["content"]
+
+    sent = await bot.send(MODAL_SUBMIT, submission(modal, {}))
+    await bot.answer(sent)
+    [story] = await stories(bot)
+    assert story.text == said["content"]
+    assert story.source_url == (
+        f"https://discord.com/channels/{fake.guild_id}/{fake.channel_id}/{said['id']}"
+    )
+
+
+async def test_tag_autocomplete_answers_in_the_users_language(bot: Harness) -> None:
+    english = await bot.send(AUTOCOMPLETE, bot.slash("browse", {"tag": "spe"}, focused="tag"))
+    swedish = await bot.send(
+        AUTOCOMPLETE, bot.slash("browse", {"tag": "snabb"}, focused="tag"), locale="sv-SE"
+    )
+
+    english_choices = (await bot.callback(english)).json
+    assert english_choices["type"] == 8
+    assert {"name": "Speed", "value": "speed"} in english_choices["data"]["choices"]
+    swedish_choices = (await bot.callback(swedish)).json["data"]["choices"]
+    assert swedish_choices[0]["value"] == "speed"
+    assert swedish_choices[0]["name"] != "Speed"
+
+
+async def test_tags_autocomplete_completes_the_last_of_several(bot: Harness) -> None:
+    iid = await bot.send(AUTOCOMPLETE, bot.slash("submit", {"tags": "speed, foll"}, focused="tags"))
+
+    choices = (await bot.callback(iid)).json["data"]["choices"]
+    assert choices[0]["value"] == "speed, follow-up"
+
+
+async def test_editing_keeps_the_credited_colleagues_the_modal_cannot_show(bot: Harness) -> None:
+    colleague = bot.bo["id"]
+    saved = await bot.run("submit", {"text": f"<@{colleague}> found the lost parcel in time."})
+    await bot.answer(saved)
+
+    opened = await bot.run("edit", {"number": 1})
+    modal = (await bot.callback(opened)).json["data"]
+    assert inputs(modal)["text"] == f"<@{colleague}> found the lost parcel in time."
+    sent = await bot.send(MODAL_SUBMIT, submission(modal, {"title": "Parcel found"}))
+
+    assert (await bot.answer(sent))["content"].startswith("Story #1 is updated.")
+    [story] = await stories(bot)
+    assert (story.title, story.credited) == ("Parcel found", [colleague])
+
+
+async def test_a_modal_opened_before_a_restart_can_still_be_sent(harness: Harness) -> None:
+    before = await harness.start()
+    opened = await harness.run("submit")
+    modal = (await harness.callback(opened)).json["data"]
+    await before.stop()
+
+    await harness.start()
+    typed = {"text": "Sent after the bot restarted, and still saved."}
+    sent = await harness.send(MODAL_SUBMIT, submission(modal, typed))
+    assert (await harness.answer(sent))["content"].startswith("Story #1 is saved.")
+
+
+async def test_an_edit_whose_carried_values_were_lost_is_not_saved_blindly(
+    harness: Harness,
+) -> None:
+    before = await harness.start()
+    saved = await harness.run("submit", {"text": f"<@{harness.bo['id']}> fixed it overnight."})
+    await harness.answer(saved)
+    opened = await harness.run("edit", {"number": 1})
+    modal = (await harness.callback(opened)).json["data"]
+    await before.stop()
+
+    await harness.start()  # a new process: the credited colleague was only in memory
+    sent = await harness.send(MODAL_SUBMIT, submission(modal, {"title": "Overnight fix"}))
+    answer = await harness.answer(sent)
+    assert answer["content"].startswith("I restarted while your form was open")
+    [story] = await stories(harness)
+    assert story.title != "Overnight fix" and story.credited == [harness.bo["id"]]
+
+    reopened = await harness.click(harness.message_of(sent), buttons(answer)["Fix and send again"])
+    again = (await harness.callback(reopened)).json["data"]
+    assert inputs(again)["title"] == "Overnight fix"
+    retried = await harness.send(MODAL_SUBMIT, submission(again, {}))
+    assert (await harness.answer(retried))["content"].startswith("Story #1 is updated.")
+    [story] = await stories(harness)
+    assert (story.title, story.credited) == ("Overnight fix", [harness.bo["id"]])

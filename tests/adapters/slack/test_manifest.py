@@ -1,0 +1,88 @@
+"""`storybot slack manifest`: what Slack needs to create the app, and exactly the scopes
+the adapter's calls need."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from adapters.slack import manifest, shortcuts
+
+ADAPTER = Path(manifest.__file__).parent
+
+# The Web API methods the adapter calls, and the bot scope each needs (None: no scope).
+SCOPE_OF = {
+    "auth_test": None,
+    "chat_getPermalink": None,
+    "chat_postEphemeral": "chat:write",
+    "chat_postMessage": "chat:write",
+    "conversations_open": "im:write",
+    "files_upload_v2": "files:write",
+    "users_info": "users:read",
+    "users_list": "users:read",
+    "views_open": None,
+    "views_publish": None,
+    "views_push": None,
+    "views_update": None,
+}
+
+
+def called_methods() -> set[str]:
+    found: set[str] = set()
+    for path in ADAPTER.glob("*.py"):
+        found.update(re.findall(r"client\.(\w+)\(", path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_the_bot_scopes_are_exactly_those_the_adapter_uses() -> None:
+    used = called_methods()
+    assert used <= set(SCOPE_OF), (
+        f"a new Web API call needs a scope decision: {used - set(SCOPE_OF)}"
+    )
+    needed = {SCOPE_OF[m] for m in used} - {None} | {"commands"}
+    assert set(manifest.BOT_SCOPES) == needed
+
+
+def test_the_http_manifest_points_everything_at_the_events_url() -> None:
+    document = manifest.manifest()
+    url = "https://YOUR-HOST/slack/events"
+    [command] = document["features"]["slash_commands"]
+    assert command["command"] == "/story" and command["url"] == url
+    assert command["should_escape"] is True
+    settings = document["settings"]
+    assert settings["socket_mode_enabled"] is False
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert settings["event_subscriptions"] == {
+        "bot_events": ["app_home_opened"],
+        "request_url": url,
+    }
+    home = document["features"]["app_home"]
+    assert home["home_tab_enabled"] is True and home["messages_tab_enabled"] is True
+    shortcuts_by_id = {s["callback_id"]: s for s in document["features"]["shortcuts"]}
+    assert shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["type"] == "message"
+    assert (
+        shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["name"] == "Save as good-service story"
+    )
+    assert shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["type"] == "global"
+    assert (
+        shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["name"] == "Share a good-service story"
+    )
+
+
+def test_the_socket_mode_manifest_has_no_request_urls() -> None:
+    document = manifest.manifest(socket_mode=True)
+    assert document["settings"]["socket_mode_enabled"] is True
+    assert "YOUR-HOST" not in json.dumps(document)
+    assert document["settings"]["interactivity"] == {"is_enabled": True}
+
+
+def test_main_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert manifest.main(["--socket-mode"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["settings"]["socket_mode_enabled"] is True
+    assert manifest.main(["--request-url", "https://stories.example.com/slack/events"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["settings"]["interactivity"]["request_url"].startswith("https://stories.")

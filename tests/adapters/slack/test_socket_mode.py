@@ -1,0 +1,94 @@
+"""Socket Mode: the same app over a WebSocket from apps.connections.open, acked by envelope."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
+
+import pytest
+
+from adapters.slack.runtime import SlackRuntime
+from bot.core import Core
+from tests.adapters.slack import payloads
+from tests.adapters.slack.conftest import ANNA, settings_for
+from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes import FakeClock, FakeDatabase
+
+APP_TOKEN = "xapp-1-A0APP-1234-sockettoken"
+
+
+@pytest.fixture
+async def socket_runtime(fake: FakeSlack) -> AsyncIterator[tuple[SlackRuntime, FakeDatabase]]:
+    db = FakeDatabase()
+    settings = settings_for(fake, slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    runtime = SlackRuntime(settings, Core(db.factory(), FakeClock()))
+    await runtime.start()
+    yield runtime, db
+    await runtime.stop()
+    await asyncio.wait_for(runtime.wait_closed(), 1)
+
+
+def command_envelope(
+    envelope_id: str, text: str, fake: FakeSlack, trigger: str, **retry: object
+) -> dict[str, object]:
+    form = payloads.command(
+        text, user=ANNA, trigger=trigger, response_url=fake.response_url(envelope_id)
+    )
+    return {
+        "envelope_id": envelope_id,
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": dict(parse_qsl(form)),
+        **retry,
+    }
+
+
+async def test_a_slash_command_over_socket_mode_is_acked_and_answered(
+    fake: FakeSlack, socket_runtime: tuple[SlackRuntime, FakeDatabase]
+) -> None:
+    runtime, db = socket_runtime
+    assert runtime.port is None  # no HTTP server in Socket Mode
+    [opened] = fake.called("apps.connections.open")
+    assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"
+
+    trigger = payloads.trigger_id()
+    text = "submit Told over a socket, saved once #speed"
+    await fake.socket_send(command_envelope("env-1", text, fake, trigger))
+    [ack] = await fake.wait_for_socket_messages()
+    assert ack == {"envelope_id": "env-1"}
+    [response] = await fake.wait_for_responses()
+    assert response.method == "env-1"
+    assert "Story #1 is saved" in json.dumps(response.args)
+
+    # Slack redelivers the envelope it thinks went unanswered: acked, not done again.
+    retry = command_envelope("env-2", text, fake, trigger, retry_attempt=1, retry_reason="timeout")
+    await fake.socket_send(retry)
+    acks = await fake.wait_for_socket_messages(2)
+    assert acks[1] == {"envelope_id": "env-2"}
+    await fake.socket_send(command_envelope("env-3", "help", fake, payloads.trigger_id()))
+    await fake.wait_for_responses(2)
+    assert [r.method for r in fake.responses] == ["env-1", "env-3"]
+    assert db.story(1, 1) is not None and db.story(1, 2) is None
+
+
+async def test_form_errors_travel_back_in_the_ack_envelope(
+    fake: FakeSlack, socket_runtime: tuple[SlackRuntime, FakeDatabase]
+) -> None:
+    await fake.socket_send(command_envelope("env-1", "", fake, payloads.trigger_id()))
+    [opened] = await fake.wait_for("views.open")
+    view = opened.args["view"]
+    submission = payloads.view_submission(view, {"f:text": "short"}, user=ANNA, view_id="V0SOCK")
+    await fake.socket_send(
+        {
+            "envelope_id": "env-2",
+            "type": "interactive",
+            "accepts_response_payload": True,
+            "payload": submission,
+        }
+    )
+    acks = await fake.wait_for_socket_messages(2)
+    assert acks[1]["envelope_id"] == "env-2"
+    assert acks[1]["payload"]["response_action"] == "errors"
+    assert set(acks[1]["payload"]["errors"]) == {"f:text"}
