@@ -90,10 +90,67 @@ def document(title: str, text: str, customer: str | None, tag_terms: list[str]) 
     )
 
 
+# Words too common to narrow a search: "the delay" means "delay", "om förseningen" too.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "to",
+        "was",
+        "were",
+        "with",
+        "och",
+        "i",
+        "att",
+        "det",
+        "som",
+        "en",
+        "ett",
+        "på",
+        "är",
+        "av",
+        "för",
+        "med",
+        "till",
+        "den",
+        "de",
+        "om",
+        "var",
+        "har",
+        "inte",
+        "men",
+        "jag",
+        "du",
+        "vi",
+        "hon",
+        "han",
+    ]
+)
+
+
 def query(text: str) -> SearchQuery:
-    """A search: each distinct word must match through any of its stems; at most ten words."""
+    """A search: each distinct word must match through any of its stems; at most ten words.
+    Stop words are dropped, unless the search has nothing else."""
+    found = words(text)
+    meaningful = [word for word in found if word not in STOP_WORDS] or found
     groups: dict[tuple[str, ...], None] = {}
-    for word in words(text):
+    for word in meaningful:
         groups.setdefault(stems(word), None)
         if len(groups) == QUERY_GROUPS_MAX:
             break

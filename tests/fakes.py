@@ -269,8 +269,9 @@ class FakeCommunityRepository:
 
     async def create(self, space: SpaceRef, settings: CommunitySettings) -> Community:
         state = self._uow._call()
-        if any(space in c.spaces for c in self._uow._visible("communities")):
-            raise Conflict(f"space {space.key} already has a community")
+        existing = next((c for c in self._uow._visible("communities") if space in c.spaces), None)
+        if existing is not None:  # like the SQL repository: the space's community wins
+            return _copy(existing)
         community = Community(
             id=next(self._uow.db._community_ids), settings=_copy(settings), spaces=[space]
         )
@@ -349,8 +350,11 @@ class FakeStoryRepository:
         for key in [k for k in state.appreciations if k[0] == row.story.id]:
             del state.appreciations[key]
         # Features and announcement claims go with their story, as the foreign keys cascade.
-        for fkey in [k for k, f in state.features.items()
-                     if f.community_id == community_id and f.story_number == number]:
+        for fkey in [
+            k
+            for k, f in state.features.items()
+            if f.community_id == community_id and f.story_number == number
+        ]:
             del state.features[fkey]
         for ckey in [k for k in state.claims if k[0] == community_id and k[2] == number]:
             del state.claims[ckey]

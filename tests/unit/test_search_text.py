@@ -150,3 +150,11 @@ def test_stemmers_are_per_thread() -> None:
     assert results == [expected] * 4
     assert len({id(stemmer) for stemmer in seen}) == 4
     assert search_text._stemmer("sv") is search_text._stemmer("sv")
+
+
+def test_stop_words_do_not_narrow_a_search() -> None:
+    from bot.search_text import query, stems
+
+    assert query("the delay").groups == (stems("delay"),)
+    assert query("om förseningen").groups == (stems("förseningen"),)
+    assert query("the").groups == (stems("the"),)  # nothing else to search for
