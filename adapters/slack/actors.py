@@ -128,14 +128,8 @@ async def actor_for(
 
 
 async def translator_for(actor: Actor, core: Core) -> Translator:
-    """The reader's language as the core picks it: their Slack locale, else the community's."""
-    if actor.locale:
-        return Translator(language_for(actor.locale, Language.EN))
-    try:
-        community = await core.community_for(actor)
-    except Exception:
-        return Translator(Language.EN)
-    return Translator(community.settings.language)
+    """The reader's language, decided by the core."""
+    return await core.translator_for(actor)
 
 
 def translator_named(language: str | None) -> Translator:

@@ -233,3 +233,11 @@ def test_csv_export_cells_never_run_as_formulas() -> None:
     }
     line = render([row], "csv").splitlines()[1]
     assert "'=HYPERLINK" in line and "'+1 great" in line and "'@boss" in line and "'-Eve" in line
+
+
+async def test_adapters_get_the_readers_language_from_the_core(bot: Bot) -> None:
+    await bot.say("/story config language sv", MOD)
+    assert (await bot.core.translator_for(actor())).language.value == "sv"
+    assert (await bot.core.translator_for(actor(locale="en-US"))).language.value == "en"
+    bot.db.unavailable = True
+    assert (await bot.core.translator_for(actor())).language.value == "en"  # the default
