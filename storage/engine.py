@@ -8,6 +8,7 @@ from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 _SCHEMES = {
     "postgres": "postgresql+asyncpg",
@@ -84,9 +85,16 @@ def install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     """
     pragmas = (
         f"busy_timeout={int(busy_timeout_ms)}",
-        "journal_mode=WAL",
         "foreign_keys=ON",
         "synchronous=NORMAL",
+    )
+    # Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
+    # locked" at once, without its busy handler, while another process does the same.
+    wal_retry = Retrying(
+        retry=retry_if_exception(_is_locked),
+        stop=stop_after_delay(busy_timeout_ms / 1000),
+        wait=wait_random_exponential(multiplier=0.01, max=0.25),
+        reraise=True,
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -96,12 +104,19 @@ def install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         try:
             for pragma in pragmas:
                 cursor.execute(f"PRAGMA {pragma}")
+            for attempt in wal_retry:
+                with attempt:
+                    cursor.execute("PRAGMA journal_mode=WAL")  # persistent: cheap once set
         finally:
             cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _is_locked(error: BaseException) -> bool:
+    return "database is locked" in str(error)
 
 
 def _in_memory(url: str) -> bool:
