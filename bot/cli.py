@@ -109,14 +109,16 @@ async def _run(app: App) -> int:
             "No chat platform is configured, so I am starting the local console.", file=sys.stderr
         )
         return await _console(app, parser().parse_args(["console"]))
-    for runtime in runtimes:
-        app.core.add_announcer(runtime.announcer)
-        await runtime.start()
-        log.info("platform started", extra={"platform": runtime.name})
+    # Handlers first: a SIGTERM while a slow platform connects must still stop cleanly, since
+    # a platform started earlier may already be taking requests.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    for runtime in runtimes:
+        app.core.add_announcer(runtime.announcer)
+        await runtime.start()
+        log.info("platform started", extra={"platform": runtime.name})
     ticker = asyncio.create_task(weekly_loop(app.core, app.settings.weekly_tick_seconds))
     waiters = [asyncio.create_task(r.wait_closed()) for r in runtimes]
     waiters.append(asyncio.create_task(stop.wait()))

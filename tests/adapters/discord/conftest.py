@@ -15,17 +15,16 @@ from adapters.discord.runtime import DiscordRuntime, RuntimeOptions
 from bot.config import Settings
 from bot.core import Core
 from tests.adapters.discord.fake_discord import (
+    CHAT_INPUT,
+    COMPONENT,
     EVERYONE_PERMISSIONS,
     MANAGE_GUILD,
     FakeDiscord,
     Recorded,
+    slash_data,
     user,
 )
 from tests.fakes import FakeClock, FakeDatabase
-
-# Subcommand option types, as Discord sends them.
-STRING, INTEGER = 3, 4
-CHAT_INPUT, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 
 
 class Harness:
@@ -77,25 +76,7 @@ class Harness:
         self, sub: str, options: dict[str, Any] | None = None, *, focused: str | None = None
     ) -> dict[str, Any]:
         """The data of a /story <sub> chat input (or autocomplete, with `focused`)."""
-        typed = []
-        for name, value in (options or {}).items():
-            option = {
-                "name": name,
-                "type": INTEGER if isinstance(value, int) else STRING,
-                "value": value,
-            }
-            if name == focused:
-                option["focused"] = True
-            typed.append(option)
-        data: dict[str, Any] = {
-            "id": self.fake.command_id("story"),
-            "name": "story",
-            "type": 1,
-            "options": [{"type": 1, "name": sub, "options": typed}],
-        }
-        if (guild := self.fake.synced_guild()) is not None:
-            data["guild_id"] = guild
-        return data
+        return slash_data(self.fake, sub, options, focused=focused)
 
     async def send(
         self, kind: int, data: dict[str, Any] | None, who: dict[str, Any] | None = None, **kw: Any

@@ -29,6 +29,9 @@ MANAGE_GUILD = 1 << 5
 # What @everyone may do in a fresh server: view, send, embed, read history, and so on.
 EVERYONE_PERMISSIONS = 1071698660929
 ATTACHMENT_LIMIT = 10 * 1024 * 1024
+# Interaction types and option types, as Discord sends them.
+CHAT_INPUT, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+STRING, INTEGER = 3, 4
 
 
 def snowflake(counter: int) -> int:
@@ -694,3 +697,29 @@ async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]
         return payload, files
     raw = await request.read()
     return (json.loads(raw) if raw else None), []
+
+
+def slash_data(
+    fake: FakeDiscord,
+    sub: str,
+    options: dict[str, Any] | None = None,
+    *,
+    focused: str | None = None,
+) -> dict[str, Any]:
+    """The data of a /story <sub> chat input (or autocomplete, with `focused`)."""
+    typed = []
+    for name, value in (options or {}).items():
+        kind = INTEGER if isinstance(value, int) else STRING
+        option = {"name": name, "type": kind, "value": value}
+        if name == focused:
+            option["focused"] = True
+        typed.append(option)
+    data: dict[str, Any] = {
+        "id": fake.command_id("story"),
+        "name": "story",
+        "type": 1,
+        "options": [{"type": 1, "name": sub, "options": typed}],
+    }
+    if (guild := fake.synced_guild()) is not None:
+        data["guild_id"] = guild
+    return data

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from tests.adapters.discord.conftest import Harness, buttons
-from tests.adapters.discord.fake_discord import EVERYONE_PERMISSIONS, MANAGE_GUILD
-
-EPHEMERAL = 1 << 6
+from tests.adapters.discord.fake_discord import EPHEMERAL, EVERYONE_PERMISSIONS, MANAGE_GUILD
 
 
 async def add_stories(h: Harness, count: int) -> None:

@@ -7,9 +7,8 @@ import asyncio
 from typing import Any
 
 from bot.core import Core
-from tests.adapters.discord.conftest import CHAT_INPUT, Harness, buttons
-
-EPHEMERAL = 1 << 6
+from tests.adapters.discord.conftest import Harness, buttons
+from tests.adapters.discord.fake_discord import CHAT_INPUT, EPHEMERAL
 
 
 class GatedCore(Core):

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.adapters.discord.conftest import (
-    AUTOCOMPLETE,
-    MODAL_SUBMIT,
-    Harness,
-    buttons,
-)
-
-EPHEMERAL = 1 << 6
+from tests.adapters.discord.conftest import Harness, buttons
+from tests.adapters.discord.fake_discord import AUTOCOMPLETE, EPHEMERAL, MODAL_SUBMIT
 
 
 def submission(
