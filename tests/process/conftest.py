@@ -19,7 +19,11 @@ from tests.adapters.slack.fake_slack import FakeSlack
 from tests.harness.bot_process import BotProcess, bot_env, stop_all
 from tests.storage.conftest import BACKENDS, PG_ENV, create_pg_database
 
-SLACK_USERS = {"U0ANNA": ("Anna", "en-US", False), "U0MOD": ("Mia", "en-GB", True)}
+SLACK_USERS = {
+    "U0ANNA": ("Anna", "en-US", False),
+    "U0BO": ("Bo", "sv-SE", False),
+    "U0MOD": ("Mia", "en-GB", True),
+}
 
 
 @pytest.fixture(params=BACKENDS)

@@ -35,6 +35,7 @@ class Scripted:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering, to outlast the client's timeout
 
 
 class FakeSlack:
@@ -124,6 +125,11 @@ class FakeSlack:
         for _ in range(times):
             self._scripted[method].append(Scripted(500, {"ok": False, "error": "fatal_error"}))
 
+    def slow(self, method: str, *, seconds: float, times: int = 1) -> None:
+        """Answer (successfully, but too late) after `seconds`: a Slack that hangs."""
+        for _ in range(times):
+            self._scripted[method].append(Scripted(200, {"ok": True}, delay=seconds))
+
     # --- reading ---------------------------------------------------------------------
 
     def called(self, method: str) -> list[Call]:
@@ -136,6 +142,11 @@ class FakeSlack:
     async def wait_for_responses(self, count: int = 1, within: float = 5.0) -> list[Call]:
         await self._wait(lambda: len(self.responses) >= count, within, "response_url")
         return self.responses
+
+    async def wait_for_response(self, name: str, within: float = 5.0) -> Call:
+        """The post to `response_url(name)`, once it arrived."""
+        await self._wait(lambda: any(r.method == name for r in self.responses), within, name)
+        return next(r for r in self.responses if r.method == name)
 
     async def wait_for_socket_messages(self, count: int = 1, within: float = 5.0) -> list[Any]:
         await self._wait(lambda: len(self.socket_messages) >= count, within, "socket message")
@@ -177,6 +188,8 @@ class FakeSlack:
         queue = self._scripted.get(method)
         if queue:
             scripted = queue.popleft()
+            if scripted.delay:
+                await asyncio.sleep(scripted.delay)
             return web.json_response(
                 scripted.body, status=scripted.status, headers=scripted.headers
             )

@@ -1,0 +1,59 @@
+"""Users talking to a running bot through the fakes, and reading what they were told."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Any
+
+from tests.adapters.discord.fake_discord import CHAT_INPUT, FakeDiscord, slash_data, user
+from tests.adapters.slack import payloads
+from tests.adapters.slack.fake_slack import FakeSlack
+from tests.harness.bot_process import BotProcess
+
+UNREACHABLE = {
+    "en": "I can't reach the story database right now, so nothing was saved.",
+    "sv": "Jag når inte berättelsedatabasen just nu, så inget sparades.",
+}
+SAVED = re.compile(r"(?:Story|Berättelse) #(\d+) (?:is saved|är sparad)")
+
+_names = itertools.count(1)
+
+
+def said(answer: dict[str, Any]) -> str:
+    """Everything a message shows, as one string (text, blocks, embeds)."""
+    return json.dumps(answer, ensure_ascii=False)
+
+
+async def slack_say(
+    bot: BotProcess, fake: FakeSlack, text: str, *, user: str = "U0ANNA", within: float = 30
+) -> str:
+    """`/story <text>` from `user`; what the bot answered through the response_url."""
+    name = f"say{next(_names)}"
+    status, _ = await bot.slack_post(
+        payloads.command(text, user=user, response_url=fake.response_url(name))
+    )
+    assert status == 200, f"Slack's request was not acknowledged: {status}"
+    return said((await fake.wait_for_response(name, within=within)).args)
+
+
+async def discord_say(
+    fake: FakeDiscord,
+    sub: str,
+    options: dict[str, Any] | None = None,
+    *,
+    locale: str = "en-US",
+    within: float = 30,
+) -> str:
+    """`/story <sub>` from a new member; the answer that replaced the "thinking…" message."""
+    member = user(fake.new_id(), f"member{next(_names)}")
+    interaction = fake.interaction(
+        CHAT_INPUT, slash_data(fake, sub, options), member, locale=locale
+    )
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    token = interaction["token"]
+    answers = await fake.wait_for(
+        "PATCH", rf"/webhooks/\d+/{token}/messages/@original", within=within
+    )
+    return said(answers[-1].json)
