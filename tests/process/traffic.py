@@ -44,12 +44,15 @@ async def discord_say(
     options: dict[str, Any] | None = None,
     *,
     locale: str = "en-US",
+    member: dict[str, Any] | None = None,
     within: float = 30,
+    **where: Any,
 ) -> str:
-    """`/story <sub>` from a new member; the answer that replaced the "thinking…" message."""
-    member = user(fake.new_id(), f"member{next(_names)}")
+    """`/story <sub>` from `member` (a new one by default); the answer that replaced the
+    "thinking…" message. `where`: FakeDiscord.interaction's permissions, channel_id…"""
+    member = member or user(fake.new_id(), f"member{next(_names)}")
     interaction = fake.interaction(
-        CHAT_INPUT, slash_data(fake, sub, options), member, locale=locale
+        CHAT_INPUT, slash_data(fake, sub, options), member, locale=locale, **where
     )
     await fake.dispatch("INTERACTION_CREATE", interaction)
     token = interaction["token"]
