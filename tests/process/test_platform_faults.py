@@ -42,8 +42,11 @@ async def test_refused_announcements_are_explained_and_posted_once_on_a_later_ti
 
 
 async def _slack_refused_then_posted_once(bot: BotProcess, fake: FakeSlack) -> None:
-    for line in (*ALWAYS_DUE, "config channel"):
-        assert "error" not in await slack_say(bot, fake, line, user="U0MOD")
+    for line in ALWAYS_DUE:
+        assert "The weekly pick now runs on" in await slack_say(bot, fake, line, user="U0MOD")
+    assert "now gets the story of the week" in await slack_say(
+        bot, fake, "config channel", user="U0MOD"
+    )
     assert SAVED.search(await slack_say(bot, fake, "submit The courier waited in the rain. #speed"))
 
     def posts() -> list[Call]:
@@ -67,10 +70,12 @@ async def _discord_refused_then_posted_once(fake: FakeDiscord) -> None:
     rights = {"member": moderator, "permissions": EVERYONE_PERMISSIONS | MANAGE_GUILD}
     for line in ALWAYS_DUE:
         setting, value = line.split()[1:]
-        await discord_say(fake, "config", {"setting": setting, "value": value}, **rights)
-    await discord_say(
+        said = await discord_say(fake, "config", {"setting": setting, "value": value}, **rights)
+        assert "The weekly pick now runs on" in said
+    said = await discord_say(
         fake, "config", {"setting": "channel"}, channel_id=fake.highlight_channel_id, **rights
     )
+    assert "now gets the story of the week" in said
     assert SAVED.search(await discord_say(fake, "submit", {"text": "The fitter came back. #speed"}))
 
     highlights = rf"/channels/{fake.highlight_channel_id}/messages"

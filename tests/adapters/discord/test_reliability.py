@@ -188,3 +188,20 @@ async def test_outside_a_server_the_bot_says_where_it_works(bot: Harness) -> Non
     answer = (await bot.callback(int(payload["id"]))).json
     assert answer["type"] == 4
     assert answer["data"]["content"].startswith("Storybot works inside a server.")
+
+
+async def test_a_server_error_on_the_answer_is_retried_and_the_story_stored_once(
+    bot: Harness,
+) -> None:
+    bot.fake.fail_next(
+        "PATCH",
+        r"/webhooks/\d+/[^/]+/messages/@original",
+        502,
+        {"message": "Bad Gateway", "code": 0},
+    )
+    iid = await bot.run("submit", {"text": "The mechanic phoned the moment the part arrived."})
+    edits = await bot.fake.wait_for(
+        "PATCH", rf"/webhooks/\d+/token-{iid}/messages/@original", 2, within=10
+    )  # discord.py retries a 5xx by itself after a second
+    assert edits[1].json["content"].startswith("Story #1 is saved.")
+    assert await story_count(bot) == 1

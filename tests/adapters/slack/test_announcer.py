@@ -186,3 +186,14 @@ async def test_the_weekly_job_announces_and_warns_moderators_when_slack_refuses(
     assert notice.args["channel"] == f"D{MODERATOR}"
     assert "I am not a member of the highlight channel" in dump(notice.args)
     assert slack.stories()[0].number == 1
+
+
+async def test_a_slack_that_hangs_is_cut_off_and_reported_not_waited_for(fake: FakeSlack) -> None:
+    client = web_client(TOKEN, fake.api_url, timeout=1)
+    announcer = SlackAnnouncer(client, ProfileCache(client))
+    fake.slow("chat.postMessage", seconds=2)  # past the client's timeout; no blind re-post
+    with pytest.raises(AnnounceFailed) as failed:
+        await announcer.announce(CHANNEL, ANNOUNCEMENT)
+    assert failed.value.reason == "unavailable"
+    await announcer.announce(CHANNEL, ANNOUNCEMENT)  # the job's next try, once Slack answers
+    assert len(fake.called("chat.postMessage")) == 2
