@@ -15,7 +15,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///storybot.db"
     db_pool_size: int = Field(default=5, ge=1)
-    db_pool_timeout: float = Field(default=10.0, gt=0)
+    # A burst queues for a connection rather than being refused: the platforms accept the
+    # answer long after the 3-second acknowledgement (docs/RELIABILITY.md, load).
+    db_pool_timeout: float = Field(default=30.0, gt=0)
     db_statement_timeout_ms: int = Field(default=5000, ge=100)
 
     default_language: Language = Language.EN
