@@ -23,6 +23,7 @@ from tests.process.traffic import SAVED, slack_say
 USERS = [f"U0CRASH{i:02d}" for i in range(50)]  # the rate limit is per person
 IN_FLIGHT = 16  # submissions on the wire at any moment
 KILL_AFTER = 20  # confirmations seen before the kill
+KILL_DELAY = 0.015  # seconds after that one
 
 
 async def _burst(
@@ -70,6 +71,7 @@ async def test_kill_9_mid_burst_loses_no_confirmed_story_and_half_stores_none(
     stop = asyncio.Event()
     burst = asyncio.create_task(_burst(bot, fake_slack, sent, stop))
     await fake_slack.wait_for_responses(KILL_AFTER, within=60)
+    await asyncio.sleep(KILL_DELAY)  # off the beat of a confirmation: mid-transaction
     await bot.kill()  # SIGKILL while submissions are still arriving and being stored
     stop.set()
     await burst
