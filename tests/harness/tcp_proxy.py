@@ -30,19 +30,16 @@ class TcpProxy:
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
 
-    @property
-    def up(self) -> bool:
-        return self._server is not None
-
     async def cut(self) -> None:
         """Drop every connection mid-stream and refuse new ones."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
         for writer in list(self._writers):
             _abort(writer)
         self._writers.clear()
+        if server is not None:
+            await server.wait_closed()  # on 3.12+ this also waits for the connections above
 
     async def restore(self) -> None:
         if self._server is None:
@@ -63,12 +60,14 @@ class TcpProxy:
         self, client_reader: asyncio.StreamReader, client: asyncio.StreamWriter
     ) -> None:
         self.connections += 1
+        self._writers.add(client)
         try:
             server_reader, server = await asyncio.open_connection(*self.target)
         except OSError:
+            self._writers.discard(client)
             _abort(client)
             return
-        self._writers.update((client, server))
+        self._writers.add(server)
         try:
             await asyncio.gather(_pipe(client_reader, server), _pipe(server_reader, client))
         finally:
