@@ -46,7 +46,8 @@ async def _saved_everywhere(
 async def _refused_everywhere(
     bot: BotProcess, fake_slack: FakeSlack, fake_discord: FakeDiscord
 ) -> None:
-    """Four users at once, English and Swedish on each platform: each is told, none is left waiting."""
+    """Four users at once, English and Swedish on each platform: each is told, none left
+    waiting."""
     answers = await asyncio.gather(
         slack_say(bot, fake_slack, "submit Lost in the outage, said in English. #speed"),
         slack_say(

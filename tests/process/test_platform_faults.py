@@ -1,8 +1,9 @@
-"""Slack and Discord failing under a running `storybot run`: no announcement is lost.
+"""Slack and Discord failing under a running `storybot run`: nothing lost, nothing doubled.
 
 A story of the week whose announcement the platform refused (Slack: 500 twice, past the
 client's one retry; Discord: 429 with a Retry-After too long to wait) is explained to the
-moderator, and the weekly job in the process posts it on a later tick, exactly once.
+moderator, and the weekly job in the process posts it on a later tick, exactly once. A gateway
+that drops mid-submissions is resumed without losing or doubling a story.
 Adapter-level tests of each fault are listed in docs/RELIABILITY.md.
 """
 
@@ -11,16 +12,19 @@ from __future__ import annotations
 import asyncio
 
 from tests.adapters.discord.fake_discord import (
+    CHAT_INPUT,
     EVERYONE_PERMISSIONS,
     MANAGE_GUILD,
     FakeDiscord,
+    slash_data,
     user,
 )
 from tests.adapters.slack import payloads
 from tests.adapters.slack.fake_slack import Call, FakeSlack
 from tests.harness.bot_process import BotProcess
+from tests.harness.story_db import consistency_problems, stories
 from tests.process.conftest import StartBot
-from tests.process.traffic import SAVED, discord_say, slack_say
+from tests.process.traffic import SAVED, discord_say, said, slack_say
 
 # Due at any moment of any week, so the job in the process retries on every tick.
 ALWAYS_DUE = ("config weekday mon", "config time 00:00")
@@ -86,3 +90,39 @@ async def _discord_refused_then_posted_once(fake: FakeDiscord) -> None:
     await fake.wait_for("POST", highlights, count=2, within=15)  # refused, then posted
     await asyncio.sleep(TICKS_TO_WATCH)
     assert len(fake.calls("POST", highlights)) == 2, "the announcement was posted twice"
+
+
+async def test_a_dropped_gateway_mid_submissions_is_resumed_and_nothing_stored_twice(
+    start_bot: StartBot, fake_discord: FakeDiscord, database_url: str
+) -> None:
+    """Discord closes the gateway while submissions arrive: the client RESUMEs, the events sent
+    meanwhile are replayed to it, and one replayed twice (as Discord may) is stored once."""
+    fake = fake_discord
+    bot = await start_bot(discord=fake)
+    await fake.wait_connected()
+    submissions = [
+        fake.interaction(
+            CHAT_INPUT,
+            slash_data(fake, "submit", {"text": f"Gateway story {n}: the guide waited for us."}),
+            user(fake.new_id(), f"member{n}"),
+        )
+        for n in range(6)
+    ]
+    for payload in submissions[:2]:
+        await fake.dispatch("INTERACTION_CREATE", payload)
+    await fake.drop_connections(code=4000)
+    for payload in submissions[2:]:
+        await fake.dispatch("INTERACTION_CREATE", payload)  # kept for the resumed session
+    await fake.wait_connected(within=15)
+    await fake.dispatch("INTERACTION_CREATE", submissions[0])  # delivered twice
+
+    for payload in submissions:
+        [answer] = await fake.wait_for(
+            "PATCH", rf"/webhooks/\d+/{payload['token']}/messages/@original", within=15
+        )
+        assert SAVED.search(said(answer.json)), answer.json
+    assert len(fake.resumes) == 1 and len(fake.identifies) == 1  # resumed, not started over
+    stored = await stories(database_url)
+    assert sorted(s.number for s in stored) == [1, 2, 3, 4, 5, 6]
+    assert await consistency_problems(database_url) == []
+    assert await bot.stop() == 0
