@@ -65,7 +65,6 @@ class Core:
         self.clock = clock
         self.announcers: dict[Platform, Announcer] = {a.platform: a for a in announcers}
         self._defaults = defaults
-        self._notified: set[tuple[int, str, str, str]] = set()  # moderator notices already sent
 
     def add_announcer(self, announcer: Announcer) -> None:
         self.announcers[announcer.platform] = announcer
@@ -109,7 +108,6 @@ class Core:
             self.announcers,
             dry_run=dry_run,
             force=force,
-            notified=self._notified,
         )
 
     async def translator_for(self, actor: Actor) -> Translator:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Literal, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 
 from bot.domain import (
     ChannelRef,
@@ -155,11 +155,36 @@ class FeatureRepository(Protocol):
 
     async def release_announcement(self, feature: Feature, channel: ChannelRef) -> None: ...
 
+    async def claim_notice(
+        self, community_id: int, week: IsoWeek, channel: ChannelRef, reason: str, at: dt.datetime
+    ) -> bool:
+        """True for exactly one caller per (community, week, channel, reason), across
+        processes: whoever gets it tells the moderators about that failed announcement."""
+        ...
+
+
+class DraftRepository(Protocol):
+    """Short-lived JSON payloads under random keys (an adapter's form drafts), shared by every
+    process so that a draft saved by one can be reopened by another, or after a restart."""
+
+    async def put(self, key: str, payload: dict[str, Any], expires_at: dt.datetime) -> None:
+        """Store a new draft; Conflict if the key is taken."""
+        ...
+
+    async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
+        """The payload, or None when there is no such draft or it expired by `now`."""
+        ...
+
+    async def purge(self, now: dt.datetime) -> int:
+        """Delete drafts expired by `now`; how many."""
+        ...
+
 
 class UnitOfWork(Protocol):
     communities: CommunityRepository
     stories: StoryRepository
     features: FeatureRepository
+    drafts: DraftRepository
 
     async def __aenter__(self) -> Self: ...
 

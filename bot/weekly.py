@@ -146,7 +146,6 @@ async def run_weekly(
     *,
     dry_run: bool = False,
     force: bool = False,
-    notified: set[tuple[int, str, str, str]] | None = None,
 ) -> list[WeeklyOutcome]:
     """For every community whose weekly time has passed: make sure this week has a feature
     (last week's most appreciated story unless a moderator picked one) and that it is
@@ -164,7 +163,6 @@ async def run_weekly(
             now,
             dry_run,
             force,
-            notified if notified is not None else set(),
         )
         if outcome is not None:
             outcomes.append(outcome)
@@ -179,7 +177,6 @@ async def _run_for(
     now: dt.datetime,
     dry_run: bool,
     force: bool,
-    notified: set[tuple[int, str, str, str]],
 ) -> WeeklyOutcome | None:
     async with uow() as work:
         community = await work.communities.get(community_id)
@@ -213,7 +210,7 @@ async def _run_for(
         return WeeklyOutcome(community_id, week, None, False, 0)
     ctx = job_context(community, uow, clock, announcers)
     result = await announce(feature, community, story, ctx)
-    await _tell_moderators(community, week, result, announcers, notified)
+    await _tell_moderators(community, week, result, uow, clock, announcers)
     return WeeklyOutcome(
         community_id, week, feature.story_number, picked, result.posted, result.problems
     )
@@ -223,18 +220,23 @@ async def _tell_moderators(
     community: Community,
     week: IsoWeek,
     result: Announced,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
     announcers: Mapping[Platform, Announcer],
-    notified: set[tuple[int, str, str, str]],
 ) -> None:
-    """The job retries failed announcements on every tick; moderators hear of each failure
-    once (per process), in the community's language, with what to do about it."""
+    """The job retries failed announcements on every tick, in every process; moderators hear
+    of each failure once a week, in the community's language, with what to do about it. A
+    claim row in the database decides who tells them, so N processes send one notice."""
     t = Translator(community.settings.language)
     for channel, reason in result.failures:
-        key = (community.id, str(week), channel.key, reason)
         announcer = announcers.get(channel.space.platform)
-        if key in notified or announcer is None:
+        if announcer is None:
             continue
-        notified.add(key)
+        async with uow() as work:
+            claimed = await work.features.claim_notice(community.id, week, channel, reason, clock())
+            await work.commit()
+        if not claimed:
+            continue
         prefix = f"{channel.space.platform}:"
         moderators = [
             u.removeprefix(prefix)

@@ -1,4 +1,5 @@
-"""FeatureRepository over SQLAlchemy: the story of each week, and who announced it where."""
+"""FeatureRepository over SQLAlchemy: the story of each week, who announced it where, and
+which failed announcements the moderators were told about."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, delete, literal, select
 
 from bot.domain import ChannelRef, Feature, IsoWeek
-from storage.models import AnnouncementRow, FeatureRow, StoryRow
+from storage.models import AnnouncementRow, FeatureRow, NoticeRow, StoryRow
 from storage.repositories import Repository, guarded
 
 
@@ -151,3 +152,25 @@ class SqlFeatureRepository(Repository):
             )
             .execution_options(synchronize_session=False)
         )
+
+    @guarded
+    async def claim_notice(
+        self, community_id: int, week: IsoWeek, channel: ChannelRef, reason: str, at: dt.datetime
+    ) -> bool:
+        """Like claim_announcement: the unique row decides, and the claim is never released,
+        so a notice is sent at most once even if its sender dies before sending."""
+        stmt = (
+            self._insert(NoticeRow.__table__)
+            .values(
+                community_id=community_id,
+                week=str(week),
+                channel_key=channel.key,
+                reason=reason,
+                sent_at=at,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["community_id", "week", "channel_key", "reason"]
+            )
+            .returning(literal(1))
+        )
+        return (await self._session.execute(stmt)).first() is not None

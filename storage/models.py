@@ -176,6 +176,32 @@ class AnnouncementRow(Base):
     claimed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class NoticeRow(Base):
+    """A moderator notice sent: one row per (community, week, channel, problem), so that
+    however many processes see the same failed announcement, moderators hear of it once."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("community_id", "week", "channel_key", "reason"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(8))
+    channel_key: Mapped[str] = mapped_column(String(512))
+    reason: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DraftRow(Base):
+    """What a user typed into a form, kept until `expires_at` so any process can reopen it."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (Index("ix_drafts_expires_at", "expires_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:

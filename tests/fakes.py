@@ -7,8 +7,9 @@ Leaving the block without committing discards them, like a rollback.
 Concurrency is approximated optimistically: a commit that changes a row another unit of work
 changed and committed since this one began raises `Conflict` (first committer wins), as does a
 commit that would break a unique rule (client key, space). Inserts that the ports call "safe
-across processes" (appreciate, add_if_absent, claim_announcement) also see rows other units of
-work committed meanwhile, and then answer False.
+across processes" (appreciate, add_if_absent, claim_announcement, claim_notice) also see rows
+other units of work committed meanwhile, and then answer False; a draft key taken meanwhile
+raises Conflict, like the primary key.
 
 Domain objects are copied in and out, so a handler mutating what it got changes nothing until
 it hands the object back (update, save_settings, put).
@@ -20,6 +21,7 @@ import copy
 import dataclasses
 import datetime as dt
 import itertools
+import json
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from bot.errors import Conflict, StorageUnavailable
 from bot.ports import (
     AnnounceFailed,
     CommunityRepository,
+    DraftRepository,
     FeatureRepository,
     Keyset,
     Ranked,
@@ -57,6 +60,7 @@ StoryKey = tuple[int, int]  # community id, story number
 AppreciationKey = tuple[int, Platform, str]  # story id, platform, user id
 FeatureKey = tuple[int, IsoWeek]  # community id, week
 ClaimKey = tuple[int, IsoWeek, int, str]  # community id, week, story number, channel key
+NoticeKey = tuple[int, IsoWeek, str, str]  # community id, week, channel key, reason
 
 _MISSING: Any = object()
 
@@ -81,6 +85,8 @@ class _State:
     appreciations: dict[AppreciationKey, dt.datetime] = field(default_factory=dict)
     features: dict[FeatureKey, Feature] = field(default_factory=dict)
     claims: dict[ClaimKey, bool] = field(default_factory=dict)
+    notices: dict[NoticeKey, dt.datetime] = field(default_factory=dict)
+    drafts: dict[str, tuple[dict[str, Any], dt.datetime]] = field(default_factory=dict)
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)
@@ -187,6 +193,12 @@ class FakeDatabase:
     def claimed(self, feature: Feature, channel: ChannelRef) -> bool:
         return _claim_key(feature, channel) in self._state.claims
 
+    def noticed(self) -> list[NoticeKey]:
+        return sorted(self._state.notices, key=repr)
+
+    def draft_keys(self) -> list[str]:
+        return sorted(self._state.drafts)
+
     def _check(self) -> None:
         if self.unavailable:
             raise StorageUnavailable("fake database is unavailable")
@@ -201,6 +213,7 @@ class FakeUnitOfWork:
         self.communities: CommunityRepository = FakeCommunityRepository(self)
         self.stories: StoryRepository = FakeStoryRepository(self)
         self.features: FeatureRepository = FakeFeatureRepository(self)
+        self.drafts: DraftRepository = FakeDraftRepository(self)
         self.committed = 0
         self._base: _State | None = None
         self._staged: _State | None = None
@@ -503,6 +516,42 @@ class FakeFeatureRepository:
 
     async def release_announcement(self, feature: Feature, channel: ChannelRef) -> None:
         self._uow._call().claims.pop(_claim_key(feature, channel), None)
+
+    async def claim_notice(
+        self, community_id: int, week: IsoWeek, channel: ChannelRef, reason: str, at: dt.datetime
+    ) -> bool:
+        notices = self._uow._call().notices
+        key = (community_id, week, channel.key, reason)
+        if self._uow._taken("notices", key):
+            return False
+        notices[key] = at
+        return True
+
+
+class FakeDraftRepository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def put(self, key: str, payload: dict[str, Any], expires_at: dt.datetime) -> None:
+        drafts = self._uow._call().drafts
+        if self._uow._taken("drafts", key):
+            raise Conflict(f"draft {key!r} exists")
+        # Through JSON, as the database stores it: tuples come back as lists, and a payload
+        # that would not survive the database fails here too.
+        drafts[key] = (json.loads(json.dumps(payload)), expires_at)
+
+    async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
+        found = self._uow._call().drafts.get(key)
+        if found is None or found[1] <= now:
+            return None
+        return _copy(found[0])
+
+    async def purge(self, now: dt.datetime) -> int:
+        drafts = self._uow._call().drafts
+        expired = [key for key, (_, expires_at) in drafts.items() if expires_at <= now]
+        for key in expired:
+            del drafts[key]
+        return len(expired)
 
 
 DEFAULT_NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)  # a Monday, 2026-W02

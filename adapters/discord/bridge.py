@@ -33,6 +33,7 @@ from bot.core import Core
 from bot.domain import Language
 from bot.errors import StorybotError
 from bot.i18n import Translator, language_for
+from bot.i18n_marker import N_
 from bot.replies import Actions, Button, Form, Pager, Reply, Style, Text, error
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,11 @@ log = logging.getLogger(__name__)
 FORM_DEADLINE = 1.5  # seconds the core gets before a possible modal is given up for a defer
 CORE_TIMEOUT = 14 * 60.0  # the interaction token lives 15 minutes
 SEEN_CAPACITY = 10_000
+# The core's own words for a database it cannot reach (same message id, same translation).
+STORAGE_DOWN = N_(
+    "I can't reach the story database right now, so nothing was saved. "
+    "Please try again in a minute."
+)
 
 Work = Callable[[], Awaitable[Reply]]
 
@@ -67,7 +73,10 @@ class Bridge:
         self.default_language = default_language
         self.form_deadline = form_deadline
         self.core_timeout = core_timeout
-        self.drafts = drafts or DraftStore()
+        self.drafts = drafts or DraftStore(core.uow, core.clock)
+        # Per process, and only a fast path: a repeat delivered to another process (two
+        # processes on one shard, a replay after a resume) still stores once by the core's
+        # client key, and Discord accepts only one response to an interaction.
         self._seen: OrderedDict[int, None] = OrderedDict()
 
     def translator(self, interaction: discord.Interaction[Any]) -> Translator:
@@ -119,7 +128,7 @@ class Bridge:
         actor = await self._begin(interaction)
         if actor is None:
             return
-        draft = self.drafts.get(key)
+        draft = await self.drafts.get(key)
         if draft is None or draft.user_id != interaction.user.id:
             t = self.translator(interaction)
             gone = t("That draft is gone (I keep drafts for an hour). Run /story submit again.")
@@ -145,16 +154,16 @@ class Bridge:
             return
         t = self.translator(interaction)
         typed = submitted_values(data.get("components") or [])
-        kept = self.drafts.get(ref.carry) if ref.carry else None
+        kept = await self.drafts.get(ref.carry) if ref.carry else None
         if ref.carry and kept is None:
-            # What the modal could not show (credited colleagues) went with a restart; saving
-            # now would silently drop it, so the user sends the form again instead.
+            # What the modal could not show (credited colleagues) expired with its draft;
+            # saving now would silently drop it, so the user sends the form again instead.
             lost = Draft(interaction.user.id, ref.action, ref.source, typed, complete=True)
             message = t(
-                "I restarted while your form was open, so I did not save it. "
-                "Check it and send it again."
+                "Your form was open so long that I no longer have all it held, so I did not "
+                "save it. Check it and send it again."
             )
-            reply = _with_fix_button(error(message), self.drafts.put(lost), t)
+            reply = _with_fix_button(error(message), await self.drafts.put(lost), t)
             await self._show(interaction, reply, FormContext())
             return
         values = {**typed, **(kept.values if kept else {})}
@@ -167,7 +176,7 @@ class Bridge:
         )
         if reply.error:
             draft = Draft(interaction.user.id, ref.action, ref.source, values, complete=True)
-            reply = _with_fix_button(reply, self.drafts.put(draft), t)
+            reply = _with_fix_button(reply, await self.drafts.put(draft), t)
         await self._show(interaction, reply, FormContext())
 
     # Answering ------------------------------------------------------------------------
@@ -246,11 +255,14 @@ class Bridge:
         self, interaction: discord.Interaction[Any], form: Form, context: FormContext
     ) -> None:
         keep = carried(form)
-        carry = ""
-        if keep:
-            carry = self.drafts.put(Draft(interaction.user.id, form.action, values=keep))
-        ref = ModalRef(form.action, context.source, carry)
+        carry: str | None = ""
         t = self.translator(interaction)
+        if keep:
+            carry = await self.drafts.put(Draft(interaction.user.id, form.action, values=keep))
+            if carry is None:  # without it, sending the form would drop what it carries
+                await responses.reply_now(interaction, t(STORAGE_DOWN))
+                return
+        ref = ModalRef(form.action, context.source, carry)
         await responses.open_modal(
             interaction, build_modal(form, ref, t, context.values, context.complete)
         )
@@ -266,7 +278,7 @@ class Bridge:
         """The answer after a defer. `clicked`: the defer was a silent one on a button."""
         t = self.translator(interaction)
         if reply.form is not None:
-            reply = self._form_button(interaction, reply.form, form, t)
+            reply = await self._form_button(interaction, reply.form, form, t)
         message = outgoing(reply, t, interaction.filesize_limit)
         if clicked:
             replaces = _pages(reply) and not reply.error
@@ -293,7 +305,7 @@ class Bridge:
             message = outgoing(reply.broadcast, t, interaction.filesize_limit)
             await responses.deliver(interaction, message, t, after=After.FOLLOW_UP, ephemeral=False)
 
-    def _form_button(
+    async def _form_button(
         self,
         interaction: discord.Interaction[Any],
         form: Form,
@@ -305,7 +317,10 @@ class Bridge:
         draft = Draft(
             interaction.user.id, form.action, context.source, values, context.complete, form
         )
-        button = Button(t("Open the form"), DRAFT_PREFIX + self.drafts.put(draft), Style.PRIMARY)
+        key = await self.drafts.put(draft)
+        if key is None:
+            return error(t(STORAGE_DOWN))
+        button = Button(t("Open the form"), DRAFT_PREFIX + key, Style.PRIMARY)
         return Reply(blocks=(Text(t("Your form is ready.")), Actions((button,))))
 
 
@@ -320,6 +335,8 @@ def _form_number(action: str) -> int | None:
         return None
 
 
-def _with_fix_button(reply: Reply, key: str, t: Translator) -> Reply:
+def _with_fix_button(reply: Reply, key: str | None, t: Translator) -> Reply:
+    if key is None:  # the draft could not be kept: the message alone
+        return reply
     button = Button(t("Fix and send again"), DRAFT_PREFIX + key, Style.PRIMARY)
     return replace(reply, blocks=(*reply.blocks, Actions((button,))))

@@ -1,23 +1,28 @@
 """What a user typed into a form, kept for a while so a button can bring it back.
 
-In memory, per process: a restart or a second process does not know these drafts, and the
-user is then told to start again. Nothing here is needed to save a story, only to spare
-retyping it.
+Drafts live in the database (bot.ports.DraftRepository), not in this process: a draft
+saved by one process is reopened by another (sharded bots, a rolling restart), and survives
+a restart. After TTL_SECONDS it is gone and the user is told to start again. Nothing here
+is needed to save a story, only to spare retyping it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import secrets
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.replies import Form
+from bot.errors import Conflict, StorageUnavailable
+from bot.ports import Clock, UnitOfWorkFactory
+from bot.replies import FieldKind, Form, FormField, Option
+
+log = logging.getLogger(__name__)
 
 TTL_SECONDS = 60 * 60
-CAPACITY = 2000
+_KEY_ATTEMPTS = 3  # a random 48-bit key is taken by another draft about never
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,35 +37,107 @@ class Draft:
 
 
 class DraftStore:
-    def __init__(
-        self,
-        ttl: float = TTL_SECONDS,
-        capacity: int = CAPACITY,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._ttl = ttl
-        self._capacity = capacity
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ttl: float = TTL_SECONDS) -> None:
+        self._uow = uow
         self._clock = clock
-        self._drafts: OrderedDict[str, tuple[float, Draft]] = OrderedDict()
+        self._ttl = dt.timedelta(seconds=ttl)
 
-    def put(self, draft: Draft) -> str:
-        """Keep a draft; the key is short enough for a custom_id."""
-        self._expire()
-        key = secrets.token_urlsafe(6)
-        self._drafts[key] = (self._clock(), draft)
-        while len(self._drafts) > self._capacity:
-            self._drafts.popitem(last=False)
-        return key
+    async def put(self, draft: Draft) -> str | None:
+        """Keep a draft; the key is short enough for a custom_id. Expired drafts go now.
+        None when the database cannot take it: callers then offer no way back to it."""
+        now = self._clock()
+        for _ in range(_KEY_ATTEMPTS):
+            key = secrets.token_urlsafe(6)
+            try:
+                async with self._uow() as uow:
+                    await uow.drafts.purge(now)
+                    await uow.drafts.put(key, to_payload(draft), now + self._ttl)
+                    await uow.commit()
+                return key
+            except Conflict:
+                continue
+            except StorageUnavailable:
+                log.warning("could not keep a draft", exc_info=True)
+                return None
+        return None
 
-    def get(self, key: str) -> Draft | None:
-        self._expire()
-        found = self._drafts.get(key)
-        return found[1] if found else None
+    async def get(self, key: str) -> Draft | None:
+        """The draft, or None when it expired, never existed, or cannot be read now."""
+        try:
+            async with self._uow() as uow:
+                payload = await uow.drafts.get(key, self._clock())
+        except StorageUnavailable:
+            log.warning("could not read a draft", exc_info=True)
+            return None
+        return from_payload(payload) if payload is not None else None
 
-    def __len__(self) -> int:
-        return len(self._drafts)
 
-    def _expire(self) -> None:
-        cutoff = self._clock() - self._ttl
-        while self._drafts and next(iter(self._drafts.values()))[0] < cutoff:
-            self._drafts.popitem(last=False)
+def to_payload(draft: Draft) -> dict[str, Any]:
+    """JSON for the database; values are what a form sends (text, bools, lists of ids)."""
+    return {
+        "user_id": str(draft.user_id),  # a snowflake does not fit every JSON reader's integer
+        "action": draft.action,
+        "source": draft.source,
+        "values": dict(draft.values),
+        "complete": draft.complete,
+        "form": _form_payload(draft.form) if draft.form is not None else None,
+    }
+
+
+def from_payload(payload: Mapping[str, Any]) -> Draft:
+    form = payload.get("form")
+    return Draft(
+        user_id=int(payload["user_id"]),
+        action=str(payload["action"]),
+        source=str(payload.get("source") or ""),
+        values=dict(payload.get("values") or {}),
+        complete=bool(payload.get("complete")),
+        form=_form_from(form) if form else None,
+    )
+
+
+def _form_payload(form: Form) -> dict[str, Any]:
+    return {
+        "action": form.action,
+        "title": form.title,
+        "submit_label": form.submit_label,
+        "fields": [
+            {
+                "id": f.id,
+                "label": f.label,
+                "kind": f.kind.value,
+                "required": f.required,
+                "min_length": f.min_length,
+                "max_length": f.max_length,
+                "initial": list(f.initial) if isinstance(f.initial, tuple) else f.initial,
+                "placeholder": f.placeholder,
+                "options": [[o.value, o.label] for o in f.options],
+            }
+            for f in form.fields
+        ],
+    }
+
+
+def _form_from(payload: Mapping[str, Any]) -> Form:
+    def initial(value: Any) -> str | tuple[str, ...] | bool | None:
+        return tuple(value) if isinstance(value, list) else value
+
+    return Form(
+        action=payload["action"],
+        title=payload["title"],
+        submit_label=payload["submit_label"],
+        fields=tuple(
+            FormField(
+                id=f["id"],
+                label=f["label"],
+                kind=FieldKind(f["kind"]),
+                required=f["required"],
+                min_length=f["min_length"],
+                max_length=f["max_length"],
+                initial=initial(f["initial"]),
+                placeholder=f["placeholder"],
+                options=tuple(Option(value, label) for value, label in f["options"]),
+            )
+            for f in payload["fields"]
+        ),
+    )

@@ -30,7 +30,11 @@ class Profile:
 
 class ProfileCache:
     """users.info(include_locale) per user, kept for `ttl` seconds. A failed lookup is
-    remembered briefly too, so a Slack outage does not add a slow call to every request."""
+    remembered briefly too, so a Slack outage does not add a slow call to every request.
+
+    Per process on purpose: Slack is the source of truth, so several processes may disagree
+    about a user's name, language or admin flag for at most `ttl` after it changed in Slack.
+    Moderators configured in Storybot are read from the database and agree at once."""
 
     def __init__(
         self,

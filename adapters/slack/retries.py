@@ -2,6 +2,11 @@
 retry_attempt in Socket Mode). A redelivery of something this process already handled is
 acknowledged and dropped, so a shared story is not posted twice. Submissions are not
 dropped: their answer decides what the modal shows, and the core stores them once anyway.
+
+The filter is per process on purpose: it is only a fast path. With several processes behind a
+load balancer a retry may reach another one, which handles it again; what that stores is
+de-duplicated in the database by the client key (trigger or view id), and the rest is safe to
+repeat (see "Running several processes" in the README).
 """
 
 from __future__ import annotations

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.domain import IsoWeek
+from bot.core import Core
+from bot.domain import IsoWeek, Platform
 from bot.replies import Attachment, StoryCard
 from tests.conftest import Bot, actor
+from tests.fakes import FakeAnnouncer
 
 MOD = actor("U-MOD", moderator=True)
 WEEK = IsoWeek(2026, 48)  # the conftest clock: Monday 2026-11-23 10:00 in Stockholm
@@ -210,6 +212,26 @@ async def test_job_tells_moderators_once_when_it_cannot_announce(bot: Bot) -> No
     assert users == ["U-BO"] and "no longer exists" in notice.plain_text
     await bot.core.run_weekly()  # the channel works again
     assert len(bot.slack.posted) == 1
+
+
+async def test_processes_sharing_a_database_tell_moderators_once(bot: Bot) -> None:
+    """What a moderator heard of is in the database, not in one process's memory."""
+    await with_channel(bot)
+    bot.clock.now = dt.datetime(2026, 11, 17, 9, 0, tzinfo=dt.UTC)
+    await bot.submit("Story one: the cashier noticed we were in a hurry and opened a till.")
+    bot.clock.now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    others = [FakeAnnouncer(Platform.SLACK) for _ in range(2)]
+    processes = [Core(bot.db.factory(), bot.clock, announcers=[a]) for a in others]
+    for announcer in [bot.slack, *others]:
+        announcer.fail_with("not_in_channel")
+    for core in [bot.core, *processes]:
+        await core.run_weekly()
+    notices = [n for a in [bot.slack, *others] for n in a.notices]
+    assert len(notices) == 1 and "not a member" in notices[0][2].plain_text
+    assert len(bot.db.noticed()) == 1
+    others[0].fail_with("channel_not_found")  # another problem is news to the moderators
+    await processes[0].run_weekly()
+    assert sum(len(a.notices) for a in [bot.slack, *others]) == 2
 
 
 def test_csv_export_cells_never_run_as_formulas() -> None:

@@ -15,7 +15,8 @@ from adapters.discord.translator import CommandTranslator
 from bot import forms
 from bot.domain import Author, Language, Platform, Story
 from bot.i18n import Translator
-from bot.replies import FieldKind, Form, FormField
+from bot.replies import FieldKind, Form, FormField, Option
+from tests.fakes import FakeClock, FakeDatabase
 
 EN = Translator(Language.EN)
 SV = Translator(Language.SV)
@@ -102,15 +103,38 @@ def test_modal_ref_round_trip_and_source_link() -> None:
         ModalRef("x" * 100).encode()
 
 
-def test_drafts_expire_and_are_bounded() -> None:
-    now = [0.0]
-    store = DraftStore(ttl=10, capacity=2, clock=lambda: now[0])
-    first = store.put(Draft(1, "sb1:submit-form"))
-    assert len(first) <= 10 and store.get(first) is not None
-    now[0] = 11
-    assert store.get(first) is None
-    keys = [store.put(Draft(1, "sb1:submit-form")) for _ in range(3)]
-    assert store.get(keys[0]) is None and store.get(keys[2]) is not None
+async def test_drafts_round_trip_through_the_database_and_expire() -> None:
+    db, clock = FakeDatabase(), FakeClock()
+    store = DraftStore(db.factory(), clock, ttl=10)
+    form = Form(
+        "sb1:edit-form:3",
+        "Edit",
+        "Save",
+        (
+            FormField("text", "Story", FieldKind.LONG, required=True, max_length=3000),
+            FormField("credited", "Credit", FieldKind.USERS, initial=("123", "456")),
+            FormField("tags", "Tags", FieldKind.TAGS, options=(Option("speed", "Speed"),)),
+            FormField("consent", "Consent", FieldKind.CHECKBOX, initial=True),
+        ),
+    )
+    draft = Draft(2**62, "sb1:edit-form:3", "1/2", {"text": "Typed", "consent": True}, True, form)
+    first = await store.put(draft)
+    assert first is not None and len(first) <= 10
+    # Another process, with its own store over the same database, reads the same draft.
+    assert await DraftStore(db.factory(), clock).get(first) == draft
+    clock.advance(seconds=11)
+    assert await store.get(first) is None
+    second = await store.put(Draft(1, "sb1:submit-form"))  # putting purges what expired
+    assert db.draft_keys() == [second]
+
+
+async def test_a_draft_that_cannot_be_kept_is_reported_not_raised() -> None:
+    db = FakeDatabase()
+    store = DraftStore(db.factory(), FakeClock())
+    key = await store.put(Draft(1, "sb1:submit-form"))
+    db.unavailable = True
+    assert await store.put(Draft(1, "sb1:submit-form")) is None
+    assert key is not None and await store.get(key) is None
 
 
 async def test_the_translator_gives_swedish_descriptions_and_keeps_names() -> None:

@@ -239,9 +239,10 @@ async def test_a_modal_opened_before_a_restart_can_still_be_sent(harness: Harnes
     assert (await harness.answer(sent))["content"].startswith("Story #1 is saved.")
 
 
-async def test_an_edit_whose_carried_values_were_lost_is_not_saved_blindly(
+async def test_an_edit_opened_before_a_restart_keeps_what_the_modal_cannot_show(
     harness: Harness,
 ) -> None:
+    """The credited colleague rides in a draft in the database, not in the process."""
     before = await harness.start()
     saved = await harness.run("submit", {"text": f"<@{harness.bo['id']}> fixed it overnight."})
     await harness.answer(saved)
@@ -249,10 +250,26 @@ async def test_an_edit_whose_carried_values_were_lost_is_not_saved_blindly(
     modal = (await harness.callback(opened)).json["data"]
     await before.stop()
 
-    await harness.start()  # a new process: the credited colleague was only in memory
+    await harness.start()  # a new process
+    sent = await harness.send(MODAL_SUBMIT, submission(modal, {"title": "Overnight fix"}))
+    assert (await harness.answer(sent))["content"].startswith("Story #1 is updated.")
+    [story] = await stories(harness)
+    assert (story.title, story.credited) == ("Overnight fix", [harness.bo["id"]])
+
+
+async def test_an_edit_whose_carried_values_expired_is_not_saved_blindly(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    saved = await harness.run("submit", {"text": f"<@{harness.bo['id']}> fixed it overnight."})
+    await harness.answer(saved)
+    opened = await harness.run("edit", {"number": 1})
+    modal = (await harness.callback(opened)).json["data"]
+
+    harness.clock.advance(minutes=61)  # the draft holding the credited colleague expired
     sent = await harness.send(MODAL_SUBMIT, submission(modal, {"title": "Overnight fix"}))
     answer = await harness.answer(sent)
-    assert answer["content"].startswith("I restarted while your form was open")
+    assert answer["content"].startswith("Your form was open so long")
     [story] = await stories(harness)
     assert story.title != "Overnight fix" and story.credited == [harness.bo["id"]]
 

@@ -49,6 +49,8 @@ class FakeSlack:
         self.socket_messages: list[dict[str, Any]] = []
         self.socket_connected = asyncio.Event()
         self.response_status = 200
+        # channel -> error code: chat.postMessage there fails until the entry is removed
+        self.refused_channels: dict[str, str] = {}
         self._scripted: dict[str, deque[Scripted]] = defaultdict(deque)
         self._counter = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -187,6 +189,9 @@ class FakeSlack:
                 args[key] = json.loads(args[key])
         self.calls.append(Call(method, args, dict(request.headers)))
         await self._notify()
+        refused = self.refused_channels.get(str(args.get("channel")))
+        if method == "chat.postMessage" and refused:
+            return web.json_response({"ok": False, "error": refused})
         queue = self._scripted.get(method)
         if queue:
             scripted = queue.popleft()

@@ -1,0 +1,30 @@
+"""DraftRepository over SQLAlchemy: form drafts any process can reopen until they expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from storage.models import DraftRow
+from storage.repositories import Repository, guarded
+
+
+class SqlDraftRepository(Repository):
+    @guarded
+    async def put(self, key: str, payload: dict[str, Any], expires_at: dt.datetime) -> None:
+        self._session.add(DraftRow(key=key, payload=payload, expires_at=expires_at))
+        await self._session.flush()  # a taken key fails here, as Conflict
+
+    @guarded
+    async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
+        stmt = select(DraftRow.payload).where(DraftRow.key == key, DraftRow.expires_at > now)
+        payload: dict[str, Any] | None = (await self._session.execute(stmt)).scalar_one_or_none()
+        return payload
+
+    @guarded
+    async def purge(self, now: dt.datetime) -> int:
+        stmt = delete(DraftRow).where(DraftRow.expires_at <= now)
+        result = await self._session.execute(stmt.execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
