@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.errors import StorageUnavailable
 from storage.communities import SqlCommunityRepository
 from storage.features import SqlFeatureRepository
+from storage.links import SqlLinkRepository
 from storage.repositories import storage_errors
 from storage.stories import SqlStoryRepository
 
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
     communities: SqlCommunityRepository
     stories: SqlStoryRepository
     features: SqlFeatureRepository
+    links: SqlLinkRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
         self._sessions = sessions
@@ -40,6 +42,7 @@ class SqlUnitOfWork:
         self.communities = SqlCommunityRepository(session, self._dialect)
         self.stories = SqlStoryRepository(session, self._dialect)
         self.features = SqlFeatureRepository(session, self._dialect)
+        self.links = SqlLinkRepository(session, self._dialect)
         return self
 
     async def __aexit__(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 
 from bot import cards, forms
 from bot import commands as c
@@ -15,6 +17,25 @@ from bot.permissions import is_author, require_visible
 from bot.ports import UnitOfWork
 from bot.replies import Reply, Text
 from bot.validation import CleanStory, clean_story
+
+log = logging.getLogger(__name__)
+
+NAMES_TIMEOUT = 2.0  # seconds; a slow platform costs the names, never the story
+
+
+async def credited_names(ctx: Context, user_ids: tuple[str, ...]) -> dict[str, str]:
+    """Names of the credited colleagues as the platform shows them now, stored with the story
+    so linked spaces on another platform can show them (an id means nothing there)."""
+    announcer = ctx.announcers.get(ctx.actor.space.platform)
+    if not user_ids or announcer is None or not hasattr(announcer, "display_names"):
+        return {}
+    try:
+        async with asyncio.timeout(NAMES_TIMEOUT):
+            found = await announcer.display_names(ctx.actor.space, list(user_ids))
+    except Exception:
+        log.warning("credited names unavailable", exc_info=True)
+        return {}
+    return {u: found[u] for u in user_ids if found.get(u)}
 
 
 async def open_submit_form(cmd: c.OpenSubmitForm, ctx: Context) -> Reply:
@@ -40,6 +61,8 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
         consent=clean.consent,
         source_url=cmd.source_url,
         client_key=cmd.client_key,
+        origin=actor.space,
+        credited_names=await credited_names(ctx, clean.credited),
     )
     try:
         stored = await _store_new(draft, ctx)
@@ -109,12 +132,18 @@ async def open_edit_form(cmd: c.OpenEditForm, ctx: Context) -> Reply:
 
 async def edit(cmd: c.Edit, ctx: Context) -> Reply:
     clean = clean_story(cmd.story, ctx.community.settings, suggest=False)
+    names = await credited_names(ctx, clean.credited)
     async with ctx.uow() as uow:
         story = await _own_story(uow, cmd.number, ctx)
         story.text = clean.text
         story.title = clean.title
         story.customer = clean.customer
         story.credited = list(clean.credited)
+        story.credited_names = {
+            u: names.get(u) or story.credited_names.get(u, "")
+            for u in clean.credited
+            if names.get(u) or story.credited_names.get(u)
+        }
         story.tags = list(clean.tags)
         story.anonymous = clean.anonymous
         story.consent = clean.consent
