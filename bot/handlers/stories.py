@@ -65,28 +65,43 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
         credited_names=await credited_names(ctx, clean.credited),
     )
     try:
-        stored = await _store_new(draft, ctx)
+        stored = await _store_in_home(draft, ctx)
     except Conflict:
         # A retry of the same submission won the race in another request: answer as it did.
         async with ctx.uow() as uow:
-            stored = await uow.stories.by_client_key(ctx.community_id, cmd.client_key)
+            stored = await uow.stories.by_client_key(draft.community_id, cmd.client_key)
         if stored is None:
             raise
     return _confirmation(stored, clean, ctx, verb=N_("Story #{number} is saved. Thank you!"))
 
 
+async def _store_in_home(draft: Story, ctx: Context) -> Story:
+    """Store in the actor's community; if a link merged it away meanwhile, in the one the
+    space belongs to now."""
+    try:
+        return await _store_new(draft, ctx)
+    except LookupError:
+        async with ctx.uow() as uow:
+            home = await uow.communities.for_space(ctx.actor.space)
+        if home is None or home.id == draft.community_id:
+            raise
+        draft.community_id = home.id
+        return await _store_new(draft, ctx)
+
+
 async def _store_new(draft: Story, ctx: Context) -> Story:
     assert draft.client_key is not None
+    community_id = draft.community_id
     async with ctx.uow() as uow:
-        existing = await uow.stories.by_client_key(ctx.community_id, draft.client_key)
+        existing = await uow.stories.by_client_key(community_id, draft.client_key)
         if existing is not None:
             return existing
         # Reserving the number locks the community's counter, so the rate check below
         # cannot be raced by the same user's parallel submissions.
-        draft.number = await uow.communities.next_story_number(ctx.community_id)
+        draft.number = await uow.communities.next_story_number(community_id)
         since = draft.created_at - dt.timedelta(minutes=1)
         recent = await uow.stories.count_by_author_since(
-            ctx.community_id, draft.author.platform, draft.author.user_id, since
+            community_id, draft.author.platform, draft.author.user_id, since
         )
         if recent >= SUBMISSIONS_PER_MINUTE:
             raise RateLimited(
