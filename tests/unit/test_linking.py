@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from bot import commands as c
@@ -243,3 +244,40 @@ async def test_unlink_sends_each_story_home_and_keeps_numbers(bot: Bot) -> None:
     assert "Story #5 is saved" in (await bot.submit("Slack again: a calm answer")).plain_text
     again = await bot.say("/story unlink", DISCORD_MOD)
     assert again.error and "not linked" in again.plain_text
+
+
+async def test_weekly_job_announces_on_both_platforms_with_votes_from_both(bot: Bot) -> None:
+    await bot.say("/story config channel", SLACK_MOD)
+    await bot.say("/story config channel", DISCORD_MOD)
+    await linked(bot)
+    bot.clock.now = dt.datetime(2026, 11, 17, 9, 0, tzinfo=dt.UTC)  # last week
+    bot.slack.names["U-KIM"] = "Kim"
+    await bot.submit("Slack story: Kim <@U-KIM> rebooked the whole family after the storm")
+    await bot.submit("Discord story: the helper found the lost parcel at the depot", DISCORD_MEMBER)
+    # One Slack and one Discord vote for the Discord story beat one Slack vote.
+    await bot.say("/story appreciate 2", actor("U-BO"))
+    await bot.say("/story appreciate 2", actor("702", space=GUILD))
+    await bot.say("/story appreciate 1", actor("U-CY"))
+    bot.clock.now = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
+    [outcome] = await bot.core.run_weekly()
+    assert (outcome.story_number, outcome.announced) == (2, 2)
+    [(_, on_slack)] = bot.slack.posted
+    [(_, on_discord)] = bot.discord.posted
+    assert "lost parcel" in on_slack.plain_text and "lost parcel" in on_discord.plain_text
+    assert [(await bot.core.run_weekly())[0].announced] == [0]  # once per channel
+
+
+async def test_public_cards_on_the_other_platform_carry_names_not_ids(bot: Bot) -> None:
+    await bot.say("/story config channel", SLACK_MOD)
+    await bot.say("/story config channel", DISCORD_MOD)
+    await linked(bot)
+    bot.slack.names["U-KIM"] = "Kim"
+    await bot.submit("Kim <@U-KIM> and <@U-GONE> rebooked the whole family after the storm")
+    await bot.say("/story feature 1", SLACK_MOD)
+    [(_, on_slack)] = bot.slack.posted
+    [(_, on_discord)] = bot.discord.posted
+    [slack_card] = [b for b in on_slack.blocks if isinstance(b, StoryCard)]
+    [discord_card] = [b for b in on_discord.blocks if isinstance(b, StoryCard)]
+    assert slack_card.credited == ("U-KIM", "U-GONE")
+    assert discord_card.credited == ()
+    assert dict(discord_card.meta)["Credited"] == "Kim, 1 colleague"
