@@ -78,6 +78,7 @@ async def test_link_share_feature_and_unlink_across_slack_and_discord(
     chat = Chat(bot, fake_slack, fake_discord)
     fake_slack.add_user("U0MOD", "Maja", admin=True)
     fake_slack.add_user("U0ANNA", "Anna")
+    fake_slack.add_user("U0KIM", "Kim")
     discord_mod = user(fake_discord.new_id(), "dora")
     discord_member = user(fake_discord.new_id(), "erik")
     discord_highlights = fake_discord.highlight_channel_id
@@ -85,7 +86,9 @@ async def test_link_share_feature_and_unlink_across_slack_and_discord(
     # Each side on its own: a highlight channel and one story, both numbered #1.
     answer = await chat.on_slack("config channel", "U0MOD", channel=SLACK_HIGHLIGHTS)
     assert "This channel now gets the story of the week" in answer
-    answer = await chat.on_slack("submit The courier called ahead about the delay #speed", "U0ANNA")
+    answer = await chat.on_slack(
+        "submit The courier called ahead about the delay, with <@U0KIM> #speed", "U0ANNA"
+    )
     assert "Story #1 is saved" in answer
     answer = await chat.on_discord(
         "config", {"setting": "channel"}, who=discord_mod, moderator=True,
@@ -126,6 +129,11 @@ async def test_link_share_feature_and_unlink_across_slack_and_discord(
     assert "#3" in found and "Discord" in found and "Erik" in found
     shown = await chat.on_slack("show 2", "U0ANNA")
     assert "right valve" in shown
+    # The Slack colleague credited in #1 is a name on Discord, never a mention.
+    shown = await chat.on_discord("show", {"number": 1}, who=discord_member)
+    fields = [f for embed in json.loads(shown)["embeds"] for f in embed.get("fields", [])]
+    assert {"name": "Credited", "value": "Kim", "inline": True} in fields
+    assert "<@U0KIM>" not in json.dumps(fields)
 
     # Featured from Slack, announced in both highlight channels.
     answer = await chat.on_slack("feature 2 Both teams loved this", "U0MOD")
