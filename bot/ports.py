@@ -174,6 +174,10 @@ class LinkRepository(Protocol):
 
     async def failures_since(self, space: SpaceRef, since: dt.datetime) -> int: ...
 
+    async def prune(self, before: dt.datetime) -> None:
+        """Forget codes made and wrong codes typed before `before`."""
+        ...
+
     async def merge(self, source_id: int, target_id: int) -> list[tuple[int, int]]:
         """Move all of community `source_id` into `target_id`, then delete the source.
 

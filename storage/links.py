@@ -91,6 +91,15 @@ class SqlLinkRepository(Repository):
         )
         return int((await self._session.execute(stmt)).scalar_one())
 
+    @guarded
+    async def prune(self, before: dt.datetime) -> None:
+        await self._session.execute(
+            delete(LinkCodeRow).where(LinkCodeRow.created_at < before).execution_options(**_NO_SYNC)
+        )
+        await self._session.execute(
+            delete(LinkFailureRow).where(LinkFailureRow.at < before).execution_options(**_NO_SYNC)
+        )
+
     async def _lock_counter(self, community_id: int) -> int:
         """A no-op UPDATE of the story counter: it takes the row lock submissions queue on."""
         stmt = (

@@ -547,6 +547,13 @@ class FakeLinkRepository:
         failures = self._uow._call().link_failures.values()
         return sum(1 for where, at in failures if where == space and at >= since)
 
+    async def prune(self, before: dt.datetime) -> None:
+        state = self._uow._call()
+        for key in [k for k, c in state.link_codes.items() if c.created_at < before]:
+            del state.link_codes[key]
+        for key in [k for k, (_, at) in state.link_failures.items() if at < before]:
+            del state.link_failures[key]
+
     async def merge(self, source_id: int, target_id: int) -> list[tuple[int, int]]:
         state = self._uow._call()
         if source_id == target_id:

@@ -24,7 +24,9 @@ from bot.permissions import require_moderator
 from bot.replies import Fields, Reply, Text
 
 RUNS_SHOWN = 20  # renumbered blocks listed in the reply; the rest are counted
-CODES_KEPT = dt.timedelta(days=1)  # how far back a typed code is recognised as used or expired
+# How long codes (and wrong attempts) are kept: a code typed within this time is recognised as
+# used or expired rather than unknown.
+CODES_KEPT = dt.timedelta(days=1)
 WINDOW = dt.timedelta(minutes=LINK_CODE_MINUTES)
 
 PLATFORM_NAMES = {
@@ -54,6 +56,7 @@ async def _new_code(ctx: Context) -> Reply:
     code = linking.new_code()
     now = ctx.clock()
     async with ctx.uow() as uow:
+        await uow.links.prune(now - CODES_KEPT)  # old codes and attempts mean nothing any more
         await uow.links.add_code(
             LinkCode(ctx.community_id, ctx.actor.space, linking.digest(code), now, now + WINDOW)
         )

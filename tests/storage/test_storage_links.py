@@ -11,7 +11,7 @@ from alembic import command
 
 from bot.commands import StoryInput, Submit
 from bot.core import Core
-from bot.domain import Author, CommunitySettings, IsoWeek, Platform, SpaceRef
+from bot.domain import Author, CommunitySettings, IsoWeek, LinkCode, Platform, SpaceRef
 from bot.ports import SearchQuery
 from storage.engine import create_migration_engine
 from storage.migrate import alembic_config, upgrade
@@ -37,6 +37,37 @@ async def community(uows: UowFactory, space: SpaceRef) -> int:
         created = await uow.communities.create(space, CommunitySettings())
         await uow.commit()
     return created.id
+
+
+async def test_codes_are_single_use_and_old_ones_pruned(uows: UowFactory) -> None:
+    owner = await community(uows, SLACK)
+    later = T0 + dt.timedelta(hours=2)
+    async with uows() as uow:
+        first = await uow.links.add_code(
+            LinkCode(owner, SLACK, "a" * 64, T0, T0 + dt.timedelta(minutes=15))
+        )
+        await uow.links.add_code(LinkCode(owner, SLACK, "b" * 64, later, later))
+        await uow.links.record_failure(DISCORD, T0)
+        await uow.links.record_failure(DISCORD, later)
+        await uow.commit()
+    assert first.id is not None
+    async with uows() as uow:
+        assert await uow.links.use_code(first.id, later)
+        await uow.commit()
+    async with uows() as uow:
+        assert not await uow.links.use_code(first.id, later)  # used once, for good
+        codes = await uow.links.codes_since(T0)
+        assert [(c.digest[0], c.space, c.used_at) for c in codes] == [
+            ("a", SLACK, later),
+            ("b", SLACK, None),
+        ]
+        assert await uow.links.failures_since(DISCORD, T0) == 2
+        assert await uow.links.failures_since(SLACK, T0) == 0
+        await uow.links.prune(later)
+        await uow.commit()
+    async with uows() as uow:
+        assert [c.digest[0] for c in await uow.links.codes_since(T0)] == ["b"]
+        assert await uow.links.failures_since(DISCORD, T0) == 1
 
 
 async def test_merge_renumbers_and_carries_tags_appreciations_features_and_claims(

@@ -286,10 +286,11 @@ async def test_clock_and_announcer() -> None:
 @pytest.mark.parametrize(
     "scenario",
     [
+        links_contract.test_codes_are_single_use_and_old_ones_pruned,
         links_contract.test_merge_renumbers_and_carries_tags_appreciations_features_and_claims,
         links_contract.test_split_sends_stories_home_with_their_numbers,
     ],
-    ids=["merge", "split"],
+    ids=["codes", "merge", "split"],
 )
 async def test_fake_links_move_stories_exactly_like_sql_storage(
     scenario: Callable[[UnitOfWorkFactory], Awaitable[None]],

@@ -281,3 +281,15 @@ async def test_public_cards_on_the_other_platform_carry_names_not_ids(bot: Bot) 
     assert slack_card.credited == ("U-KIM", "U-GONE")
     assert discord_card.credited == ()
     assert dict(discord_card.meta)["Credited"] == "Kim, 1 colleague"
+
+
+async def test_old_codes_and_attempts_are_forgotten(bot: Bot) -> None:
+    await bot.say("/story link AAAAA-BBBBB", DISCORD_MOD)
+    old = await new_code(bot)
+    bot.clock.advance(days=1, seconds=1)
+    await new_code(bot)
+    async with bot.db.factory()() as uow:
+        assert len(await uow.links.codes_since(bot.clock() - dt.timedelta(days=30))) == 1
+        assert await uow.links.failures_since(GUILD, bot.clock() - dt.timedelta(days=30)) == 0
+    forgotten = await bot.say(f"/story link {old}", DISCORD_MOD)
+    assert forgotten.error and "not valid" in forgotten.plain_text
