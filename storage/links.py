@@ -7,7 +7,7 @@ import copy
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from bot.domain import Community, CommunitySettings, LinkCode, SpaceRef
 from storage.communities import _settings_columns
@@ -149,13 +149,14 @@ class SqlLinkRepository(Repository):
             .values(client_key=None)
             .execution_options(**_NO_SYNC)
         )
-        for story_id, _, new in renumbered:
-            # New numbers lie above every target number, so no step can collide.
+        if renumbered:
+            # One executemany; new numbers lie above every target number, so no row collides.
+            stories = StoryRow.__table__
             await self._session.execute(
-                update(StoryRow)
-                .where(StoryRow.id == story_id)
-                .values(community_id=target_id, number=new)
-                .execution_options(**_NO_SYNC)
+                update(stories)
+                .where(stories.c.id == bindparam("story_id"))
+                .values(community_id=target_id, number=bindparam("new_number")),
+                [{"story_id": sid, "new_number": new} for sid, _, new in renumbered],
             )
         story_number = (
             select(StoryRow.number).where(StoryRow.id == StoryTagRow.story_id).scalar_subquery()
