@@ -9,7 +9,7 @@ from bot import commands as c
 from bot import linking
 from bot.domain import Community, IsoWeek, Platform, SpaceRef
 from bot.parser import parse
-from bot.replies import Reply, StoryCard
+from bot.replies import Fields, Reply, StoryCard
 from tests.conftest import TEAM, Bot, actor
 
 GUILD = SpaceRef(Platform.DISCORD, "9001")
@@ -293,3 +293,18 @@ async def test_old_codes_and_attempts_are_forgotten(bot: Bot) -> None:
         assert await uow.links.failures_since(GUILD, bot.clock() - dt.timedelta(days=30)) == 0
     forgotten = await bot.say(f"/story link {old}", DISCORD_MOD)
     assert forgotten.error and "not valid" in forgotten.plain_text
+
+
+async def test_a_long_renumbering_is_summarised(bot: Bot) -> None:
+    await bot.submit("A Slack story about the patient support agent")
+    for n in range(1, 61):
+        await bot.submit(f"Discord story {n} about the courier who waited", DISCORD_MEMBER)
+        bot.clock.advance(minutes=1)  # stay under the submission rate limit
+    for n in range(2, 61, 2):  # gaps: every other number is gone, so no two stay adjacent
+        assert not (await bot.say(f"/story delete {n}", DISCORD_MOD)).error
+    reply = await linked(bot)
+    [fields] = [b for b in reply.blocks if isinstance(b, Fields)]
+    assert len(fields.items) == 20 and fields.items[0] == ("#1", "→ #2")
+    assert fields.items[-1] == ("#39", "→ #21")
+    assert "… and 10 more, in the same order." in reply.plain_text
+    assert "The 30 stories told here have new numbers" in reply.plain_text
