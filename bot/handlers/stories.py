@@ -76,8 +76,8 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
 
 
 async def _store_in_home(draft: Story, ctx: Context) -> Story:
-    """Store in the actor's community; if a link merged it away meanwhile, in the one the
-    space belongs to now."""
+    """Store in the actor's community; if a link or unlink moved the space meanwhile, in the
+    one the space belongs to now."""
     try:
         return await _store_new(draft, ctx)
     except LookupError:
@@ -99,6 +99,11 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
         # Reserving the number locks the community's counter, so the rate check below
         # cannot be raced by the same user's parallel submissions.
         draft.number = await uow.communities.next_story_number(community_id)
+        # An unlink that committed while we waited for the counter may have moved this space
+        # to a community of its own: then the story belongs there (see _store_in_home).
+        home = await uow.communities.for_space(ctx.actor.space)
+        if home is None or home.id != community_id:
+            raise LookupError(f"space {ctx.actor.space.key} left community {community_id}")
         since = draft.created_at - dt.timedelta(minutes=1)
         recent = await uow.stories.count_by_author_since(
             community_id, draft.author.platform, draft.author.user_id, since

@@ -198,6 +198,39 @@ async def test_a_link_racing_submissions_never_duplicates_a_number(uows: UowFact
     assert sorted(s.number for s in stories) == list(range(1, len(stories) + 1))
 
 
+async def test_an_unlink_racing_submissions_sends_every_story_home(uows: UowFactory) -> None:
+    clock = FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
+    core = Core(uows, clock, announcers=[FakeAnnouncer(Platform.SLACK)])
+    discord_mod = actor("700", space=DISCORD, moderator=True)
+    await core.handle_text("/story help", actor("U-1", space=SLACK), "a")
+    await core.handle_text("/story help", discord_mod, "b")
+    reply = await core.handle_text("/story link", actor("U-MOD", space=SLACK, moderator=True), "c")
+    code = reply.plain_text.split(": ", 1)[1].split()[0]
+    assert not (await core.handle_text(f"/story link {code}", discord_mod, "d")).error
+
+    writers = [
+        core.handle(
+            Submit(StoryInput(text=f"Unlink race story {i}, a helpful colleague."), f"u{i}"),
+            actor(f"U-{i}", space=SLACK) if i % 2 else actor(f"{i}", space=DISCORD),
+        )
+        for i in range(16)
+    ]
+    results = await asyncio.gather(core.handle_text("/story unlink", discord_mod, "e"), *writers)
+    assert [r.plain_text for r in results if r.error] == []
+
+    async with uows() as uow:
+        stories = await uow.stories.export(None)
+        homes = {
+            space: (await uow.communities.for_space(space)).id  # type: ignore[union-attr]
+            for space in (SLACK, DISCORD)
+        }
+    assert len(stories) == 16 and homes[SLACK] != homes[DISCORD]
+    assert all(s.community_id == homes[s.origin] for s in stories if s.origin)  # type: ignore[index]
+    for home in homes.values():
+        mine = [s.number for s in stories if s.community_id == home]
+        assert len(mine) == len(set(mine)) == 8
+
+
 async def test_migration_backfills_where_old_stories_were_told(empty_url: str) -> None:
     config = alembic_config(empty_url)
     await asyncio.to_thread(command.upgrade, config, "0001")
