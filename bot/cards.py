@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import actions, tags
 from bot.context import Context
-from bot.domain import Story
+from bot.domain import Platform, Story
 from bot.i18n import Translator
 from bot.replies import Button, StoryCard, Style
 
@@ -30,16 +30,49 @@ def tag_names(slugs: list[str], t: Translator) -> str:
     return ", ".join(tags.display_name(slug, t.language) for slug in slugs) or t("no tags")
 
 
+PLATFORMS = {Platform.SLACK: "Slack", Platform.DISCORD: "Discord"}
+
+
+def told_on(story: Story, t: Translator) -> str:
+    platform = story.origin.platform if story.origin else story.author.platform
+    return PLATFORMS.get(platform) or t("console")
+
+
+def credited_names(story: Story, t: Translator) -> str:
+    """Credited colleagues for readers on another platform: names as stored, never ids."""
+    names = [story.credited_names[u] for u in story.credited if story.credited_names.get(u)]
+    unknown = len(story.credited) - len(names)
+    if unknown:
+        names.append(t.plural("{n} colleague", "{n} colleagues", unknown))
+    return ", ".join(names)
+
+
 def card(
-    story: Story, ctx: Context, *, full: bool, t: Translator | None = None, public: bool = False
+    story: Story,
+    ctx: Context,
+    *,
+    full: bool,
+    t: Translator | None = None,
+    public: bool = False,
+    platform: Platform | None = None,
 ) -> StoryCard:
-    """A story card. `public` cards go to a channel: no moderator details, no private buttons."""
+    """A story card. `public` cards go to a channel: no moderator details, no private buttons.
+
+    `platform` is where it will be shown (the reader's, unless said otherwise): credited user
+    ids only mean something on the platform the story was told on; elsewhere they become
+    plain names.
+    """
     t = t or ctx.t
     moderator = ctx.moderator and not public
+    shown_on = platform or ctx.actor.space.platform
     meta: list[tuple[str, str]] = [
         (t("Tags"), tag_names(story.tags, t)),
         (t("Told by"), author_line(story, t, moderator)),
+        (t("Told on"), told_on(story, t)),
     ]
+    same_platform = story.author.platform == shown_on
+    if full and story.credited and not same_platform:
+        meta.append((t("Credited"), credited_names(story, t)))
     if full and story.customer:
         meta.append((t("Customer or context"), story.customer))
     if full and moderator:
@@ -63,7 +96,7 @@ def card(
         footer=footer,
         buttons=_buttons(story, ctx, t, full=full, public=public),
         source_url=story.source_url if full else None,
-        credited=tuple(story.credited) if full else (),
+        credited=tuple(story.credited) if full and same_platform else (),
         credited_label=t("Credited"),
         source_label=t("Original message"),
     )

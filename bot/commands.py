@@ -136,6 +136,23 @@ class Export:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """Without a code: make one. With a code: join this space's community into the code's."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListLinks:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     pass
 
@@ -164,6 +181,9 @@ Command = (
     | Unhide
     | Configure
     | Export
+    | Link
+    | ListLinks
+    | Unlink
     | Help
     | Home
 )

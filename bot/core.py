@@ -17,7 +17,7 @@ from bot.commands import Actor
 from bot.context import Context
 from bot.domain import Community, CommunitySettings, Platform
 from bot.errors import StorageUnavailable, StorybotError
-from bot.handlers import admin, moderation, reading, stories
+from bot.handlers import admin, links, moderation, reading, stories
 from bot.i18n import Translator, language_for
 from bot.parser import parse
 from bot.permissions import is_moderator
@@ -47,6 +47,9 @@ HANDLERS: dict[type, Handler] = {
     c.Unhide: moderation.unhide,
     c.Configure: admin.configure,
     c.Export: admin.export,
+    c.Link: links.link,
+    c.ListLinks: links.links,
+    c.Unlink: links.unlink,
     c.Help: admin.help_,
     c.Home: reading.home,
 }

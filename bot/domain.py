@@ -48,6 +48,11 @@ class SpaceRef:
     def key(self) -> str:
         return f"{self.platform}:{self.external_id}"
 
+    @classmethod
+    def parse(cls, key: str) -> SpaceRef:
+        platform, _, external_id = key.partition(":")
+        return cls(Platform(platform), external_id)
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelRef:
@@ -106,6 +111,11 @@ class Story:
     client_key: str | None = None
     appreciations: int = 0
     id: int | None = None
+    # Where the story was told; unlinking sends it back to that space's community.
+    origin: SpaceRef | None = None
+    # Credited colleagues' display names at submit time, by user id: on a linked space of
+    # another platform their ids mean nothing, so cards show these names instead.
+    credited_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def published(self) -> bool:
@@ -148,6 +158,23 @@ class Feature:
     featured_by: str | None  # None when the weekly job picked it
     note: str | None
     featured_at: dt.datetime
+
+
+LINK_CODE_MINUTES = 15
+LINK_FAILURES_MAX = 5  # wrong codes per space within LINK_CODE_MINUTES before a pause
+
+
+@dataclass(slots=True)
+class LinkCode:
+    """A one-time code that lets another space join `community_id`; only its digest is kept."""
+
+    community_id: int
+    space: SpaceRef  # where it was made
+    digest: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None
+    id: int | None = None
 
 
 def derive_title(text: str, limit: int = 60) -> str:

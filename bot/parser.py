@@ -34,6 +34,9 @@ ALIASES = {
     "inställningar": "config",
     "exportera": "export",
     "hjälp": "help",
+    "länka": "link",
+    "länkar": "links",
+    "avlänka": "unlink",
 }
 
 _NUMBERED = {
@@ -51,6 +54,8 @@ _BARE = {
     "shortlist": c.Shortlist,
     "export": c.Export,
     "help": c.Help,
+    "links": c.ListLinks,
+    "unlink": c.Unlink,
 }
 SUBCOMMANDS = (
     "submit",
@@ -60,6 +65,7 @@ SUBCOMMANDS = (
     "feature",
     *_BARE,
     "config",
+    "link",
 )
 
 
@@ -90,6 +96,8 @@ def parse(line: str, client_key: str) -> c.Command:
         return c.FeatureStory(parse_number(number), note.strip() or None)
     if name in _BARE:
         return _BARE[name]()
+    if name == "link":
+        return c.Link(code=rest.split()[0][:40] if rest else None)
     if name == "config":
         key, *values = rest.split() if rest else [None]
         return c.Configure(key=key.casefold() if key else None, values=tuple(values))

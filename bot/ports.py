@@ -18,6 +18,7 @@ from bot.domain import (
     CommunitySettings,
     Feature,
     IsoWeek,
+    LinkCode,
     Platform,
     SpaceRef,
     Story,
@@ -180,11 +181,54 @@ class DraftRepository(Protocol):
         ...
 
 
+class LinkRepository(Protocol):
+    """Link codes, wrong-code attempts, and moving stories between communities."""
+
+    async def add_code(self, code: LinkCode) -> LinkCode: ...
+
+    async def codes_since(self, since: dt.datetime) -> list[LinkCode]:
+        """Every code made at or after `since`, used or not, oldest first."""
+        ...
+
+    async def use_code(self, code_id: int, at: dt.datetime) -> bool:
+        """Mark a code used; False when it already was (exactly one user, across processes)."""
+        ...
+
+    async def record_failure(self, space: SpaceRef, at: dt.datetime) -> None: ...
+
+    async def failures_since(self, space: SpaceRef, since: dt.datetime) -> int: ...
+
+    async def prune(self, before: dt.datetime) -> None:
+        """Forget codes made and wrong codes typed before `before`."""
+        ...
+
+    async def merge(self, source_id: int, target_id: int) -> list[tuple[int, int]]:
+        """Move all of community `source_id` into `target_id`, then delete the source.
+
+        Both story counters are locked first (lower id first), so a submission in either
+        community waits for the move or fails after it; it never gets a duplicate number.
+        Stories get the numbers after the target's counter, in their old order; tags,
+        appreciations, announcement claims and spaces follow them; features follow unless the
+        target already has one that week (the target's wins). A moved client key the target
+        already uses is cleared. Returns (old, new) numbers in old order.
+        """
+        ...
+
+    async def split(
+        self, community_id: int, space: SpaceRef, settings: CommunitySettings
+    ) -> tuple[Community, list[int]]:
+        """Give `space` a new community with `settings`, and move to it the stories told in
+        `space` with their numbers, tags, appreciations, features and claims. Returns the new
+        community and the moved numbers, ascending."""
+        ...
+
+
 class UnitOfWork(Protocol):
     communities: CommunityRepository
     stories: StoryRepository
     features: FeatureRepository
     drafts: DraftRepository
+    links: LinkRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -222,6 +266,10 @@ class Announcer(Protocol):
         """Tell a space's moderators privately (e.g. a direct message) that something needs
         fixing. `user_ids` are the community's configured moderators on this platform; the
         adapter may add whom the platform itself knows as admins. Must not raise."""
+        ...
+
+    async def display_names(self, space: SpaceRef, user_ids: list[str]) -> dict[str, str]:
+        """Display names of users of `space`, by id; unknown ones left out. Must not raise."""
         ...
 
 

@@ -68,8 +68,15 @@ def is_due(settings: CommunitySettings, now: dt.datetime) -> bool:
     return now >= due
 
 
-def announcement(community: Community, story: Story, feature: Feature, ctx: Context) -> Reply:
-    """The public post: always in the community's language, never with moderator details."""
+def announcement(
+    community: Community,
+    story: Story,
+    feature: Feature,
+    ctx: Context,
+    platform: Platform | None = None,
+) -> Reply:
+    """The public post: always in the community's language, never with moderator details;
+    credited colleagues as the platform it goes to can show them (see cards.card)."""
     t = Translator(community.settings.language)
     blocks: list[Text] = [Text(t("Story of the week {week}", week=str(feature.week)), heading=True)]
     if feature.note:
@@ -77,7 +84,8 @@ def announcement(community: Community, story: Story, feature: Feature, ctx: Cont
     elif feature.featured_by is None:
         blocks.append(Text(t("Chosen by your appreciations last week.")))
     return Reply(
-        blocks=(*blocks, cards.card(story, ctx, full=True, t=t, public=True)), ephemeral=False
+        blocks=(*blocks, cards.card(story, ctx, full=True, t=t, public=True, platform=platform)),
+        ephemeral=False,
     )
 
 
@@ -102,7 +110,6 @@ async def announce(
     A claim row per (week, story, channel) makes this exactly-once across processes; a failed
     post releases its claim so that the weekly job tries again later.
     """
-    reply = announcement(community, story, feature, ctx)
     posted = 0
     failures: list[tuple[ChannelRef, str]] = []
     for channel in community.settings.highlight_channels:
@@ -115,6 +122,7 @@ async def announce(
             await uow.commit()
         if not claimed:
             continue
+        reply = announcement(community, story, feature, ctx, channel.space.platform)
         try:
             await announcer.announce(channel, reply)
             posted += 1

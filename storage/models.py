@@ -124,6 +124,9 @@ class StoryRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     search_body: Mapped[str] = mapped_column(Text)
     search_strong: Mapped[str] = mapped_column(Text)
+    # 0002: the space the story was told in ("platform:external id"), and credited names.
+    origin_space: Mapped[str | None] = mapped_column(String(300))
+    credited_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class StoryTagRow(Base):
@@ -200,6 +203,29 @@ class DraftRow(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class LinkCodeRow(Base):
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    space_key: Mapped[str] = mapped_column(String(300))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the code, hex
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class LinkFailureRow(Base):
+    """One wrong code typed in a space: counted to slow down guessing."""
+
+    __tablename__ = "link_failures"
+    __table_args__ = (Index("ix_link_failures_space_key", "space_key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 def include_object(

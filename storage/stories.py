@@ -19,7 +19,7 @@ from sqlalchemy import (
     update,
 )
 
-from bot.domain import Author, Platform, Status, Story
+from bot.domain import Author, Platform, SpaceRef, Status, Story
 from bot.ports import Keyset, Ranked, SearchDoc, SearchQuery, Slice
 from storage import search
 from storage.models import AppreciationRow, StoryRow, StoryTagRow
@@ -45,6 +45,8 @@ def _to_story(row: StoryRow) -> Story:
         source_url=row.source_url,
         client_key=row.client_key,
         appreciations=row.appreciations,
+        origin=SpaceRef.parse(row.origin_space) if row.origin_space else None,
+        credited_names=dict(row.credited_names or {}),
     )
 
 
@@ -55,6 +57,7 @@ def _editable(story: Story, doc: SearchDoc) -> dict[str, Any]:
         "text": story.text,
         "customer": story.customer,
         "credited": list(story.credited),
+        "credited_names": dict(story.credited_names),
         "tags": list(story.tags),
         "anonymous": story.anonymous,
         "consent": story.consent,
@@ -106,6 +109,7 @@ class SqlStoryRepository(Repository):
             "author_name": story.author.display_name,
             "client_key": story.client_key,
             "appreciations": story.appreciations,
+            "origin_space": story.origin.key if story.origin else None,
             "created_at": story.created_at,
         }
         # A savepoint, so a Conflict leaves the transaction usable (e.g. to read the winner).

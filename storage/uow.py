@@ -13,6 +13,7 @@ from bot.errors import StorageUnavailable
 from storage.communities import SqlCommunityRepository
 from storage.drafts import SqlDraftRepository
 from storage.features import SqlFeatureRepository
+from storage.links import SqlLinkRepository
 from storage.repositories import storage_errors
 from storage.stories import SqlStoryRepository
 
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     stories: SqlStoryRepository
     features: SqlFeatureRepository
     drafts: SqlDraftRepository
+    links: SqlLinkRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
         self._sessions = sessions
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
         self.stories = SqlStoryRepository(session, self._dialect)
         self.features = SqlFeatureRepository(session, self._dialect)
         self.drafts = SqlDraftRepository(session, self._dialect)
+        self.links = SqlLinkRepository(session, self._dialect)
         return self
 
     async def __aexit__(

@@ -34,6 +34,7 @@ from bot.domain import (
     CommunitySettings,
     Feature,
     IsoWeek,
+    LinkCode,
     Platform,
     SpaceRef,
     Story,
@@ -45,6 +46,7 @@ from bot.ports import (
     DraftRepository,
     FeatureRepository,
     Keyset,
+    LinkRepository,
     Ranked,
     SearchDoc,
     SearchQuery,
@@ -87,6 +89,8 @@ class _State:
     claims: dict[ClaimKey, bool] = field(default_factory=dict)
     notices: dict[NoticeKey, dt.datetime] = field(default_factory=dict)
     drafts: dict[str, tuple[dict[str, Any], dt.datetime]] = field(default_factory=dict)
+    link_codes: dict[int, LinkCode] = field(default_factory=dict)
+    link_failures: dict[int, tuple[SpaceRef, dt.datetime]] = field(default_factory=dict)
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)
@@ -157,6 +161,7 @@ class FakeDatabase:
         self._state = _State()
         self._community_ids = itertools.count(1)
         self._story_ids = itertools.count(1)
+        self._link_ids = itertools.count(1)
         self._failures = 0
         self.unavailable = False
         self.committed = 0  # commits across all units of work
@@ -214,6 +219,7 @@ class FakeUnitOfWork:
         self.stories: StoryRepository = FakeStoryRepository(self)
         self.features: FeatureRepository = FakeFeatureRepository(self)
         self.drafts: DraftRepository = FakeDraftRepository(self)
+        self.links: LinkRepository = FakeLinkRepository(self)
         self.committed = 0
         self._base: _State | None = None
         self._staged: _State | None = None
@@ -554,6 +560,124 @@ class FakeDraftRepository:
         return len(expired)
 
 
+class FakeLinkRepository:
+    """The same moves as storage/links.py, on the in-memory tables."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add_code(self, code: LinkCode) -> LinkCode:
+        state = self._uow._call()
+        if code.community_id not in state.communities:
+            raise LookupError(f"no community {code.community_id}")
+        if any(c.digest == code.digest for c in self._uow._visible("link_codes")):
+            raise Conflict("duplicate link code digest")
+        stored = dataclasses.replace(code, id=next(self._uow.db._link_ids))
+        state.link_codes[stored.id] = _copy(stored)  # type: ignore[index]
+        return _copy(stored)
+
+    async def codes_since(self, since: dt.datetime) -> list[LinkCode]:
+        codes = [c for c in self._uow._call().link_codes.values() if c.created_at >= since]
+        codes.sort(key=lambda c: (c.created_at, c.id or 0))
+        return [_copy(c) for c in codes]
+
+    async def use_code(self, code_id: int, at: dt.datetime) -> bool:
+        code = self._uow._call().link_codes.get(code_id)
+        live = self._uow.db._state.link_codes.get(code_id)
+        if code is None or code.used_at is not None or (live is not None and live.used_at):
+            return False
+        code.used_at = at
+        return True
+
+    async def record_failure(self, space: SpaceRef, at: dt.datetime) -> None:
+        self._uow._call().link_failures[next(self._uow.db._link_ids)] = (space, at)
+
+    async def failures_since(self, space: SpaceRef, since: dt.datetime) -> int:
+        failures = self._uow._call().link_failures.values()
+        return sum(1 for where, at in failures if where == space and at >= since)
+
+    async def prune(self, before: dt.datetime) -> None:
+        state = self._uow._call()
+        for key in [k for k, c in state.link_codes.items() if c.created_at < before]:
+            del state.link_codes[key]
+        for key in [k for k, (_, at) in state.link_failures.items() if at < before]:
+            del state.link_failures[key]
+
+    async def merge(self, source_id: int, target_id: int) -> list[tuple[int, int]]:
+        state = self._uow._call()
+        if source_id == target_id:
+            raise ValueError("a community cannot merge into itself")
+        if source_id not in state.communities or target_id not in state.communities:
+            raise LookupError("no such community")
+        start = state.counters.get(target_id, 0)
+        olds = sorted(n for cid, n in state.stories if cid == source_id)
+        mapping = [(old, start + i) for i, old in enumerate(olds, 1)]
+        renumber = dict(mapping)
+        target_keys = {
+            row.story.client_key
+            for (cid, _), row in state.stories.items()
+            if cid == target_id and row.story.client_key is not None
+        }
+        for old, new in mapping:
+            row = state.stories.pop((source_id, old))
+            row.story.community_id, row.story.number = target_id, new
+            if row.story.client_key in target_keys:
+                row.story.client_key = None
+            state.stories[(target_id, new)] = row
+        for (cid, week), feature in list(state.features.items()):
+            if cid != source_id:
+                continue
+            del state.features[(cid, week)]
+            if (target_id, week) not in state.features:
+                feature.community_id = target_id
+                feature.story_number = renumber[feature.story_number]
+                state.features[(target_id, week)] = feature
+        for key in [k for k in state.claims if k[0] == source_id]:
+            del state.claims[key]
+            state.claims[(target_id, key[1], renumber[key[2]], key[3])] = True
+        for code in state.link_codes.values():
+            if code.community_id == source_id:
+                code.community_id = target_id
+        source = state.communities.pop(source_id)
+        state.communities[target_id].spaces.extend(source.spaces)
+        del state.counters[source_id]
+        state.counters[target_id] = start + len(mapping)
+        return mapping
+
+    async def split(
+        self, community_id: int, space: SpaceRef, settings: CommunitySettings
+    ) -> tuple[Community, list[int]]:
+        state = self._uow._call()
+        community = state.communities.get(community_id)
+        if community is None or space not in community.spaces:
+            raise LookupError(f"space {space.key} is not in community {community_id}")
+        community.spaces.remove(space)
+        new = Community(
+            id=next(self._uow.db._community_ids), settings=_copy(settings), spaces=[space]
+        )
+        state.communities[new.id] = new
+        numbers = sorted(
+            n
+            for (cid, n), row in state.stories.items()
+            if cid == community_id and row.story.origin == space
+        )
+        for number in numbers:
+            row = state.stories.pop((community_id, number))
+            row.story.community_id = new.id
+            state.stories[(new.id, number)] = row
+        moved = set(numbers)
+        for (cid, week), feature in list(state.features.items()):
+            if cid == community_id and feature.story_number in moved:
+                del state.features[(cid, week)]
+                feature.community_id = new.id
+                state.features[(new.id, week)] = feature
+        for key in [k for k in state.claims if k[0] == community_id and k[2] in moved]:
+            del state.claims[key]
+            state.claims[(new.id, *key[1:])] = True
+        state.counters[new.id] = max(numbers, default=0)
+        return _copy(new), numbers
+
+
 DEFAULT_NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)  # a Monday, 2026-W02
 
 
@@ -589,6 +713,7 @@ class FakeAnnouncer:
         self.platform = platform
         self.posted: list[tuple[ChannelRef, Reply]] = []
         self.notices: list[tuple[SpaceRef, list[str], Reply]] = []
+        self.names: dict[str, str] = {}  # what display_names knows, by user id
         self._failures: deque[str] = deque()
 
     def fail_with(self, reason: str) -> None:
@@ -604,3 +729,6 @@ class FakeAnnouncer:
 
     async def notify_moderators(self, space: SpaceRef, user_ids: list[str], reply: Reply) -> None:
         self.notices.append((space, user_ids, reply))
+
+    async def display_names(self, space: SpaceRef, user_ids: list[str]) -> dict[str, str]:
+        return {u: self.names[u] for u in user_ids if u in self.names}

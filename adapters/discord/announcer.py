@@ -80,6 +80,24 @@ class DiscordAnnouncer:
         except Exception:
             log.exception("could not notify moderators", extra={"space": space.key})
 
+    async def display_names(self, space: SpaceRef, user_ids: list[str]) -> dict[str, str]:
+        """Server nicknames from the member cache, else from the API; unknown ids left out."""
+        names: dict[str, str] = {}
+        guild = (
+            self.client.get_guild(int(space.external_id)) if space.external_id.isdigit() else None
+        )
+        for user_id in dict.fromkeys(u for u in user_ids if u.isascii() and u.isdigit()):
+            member = guild.get_member(int(user_id)) if guild is not None else None
+            try:
+                if member is None and guild is not None:
+                    async with asyncio.timeout(self.send_timeout):
+                        member = await guild.fetch_member(int(user_id))
+            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError):
+                log.warning("could not look up a member", extra={"space": space.key})
+            if member is not None:
+                names[user_id] = member.display_name
+        return names
+
     async def _owner_id(self, space: SpaceRef) -> int | None:
         if not space.external_id.isdigit():
             return None

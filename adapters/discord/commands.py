@@ -157,6 +157,24 @@ class StoryCommands(
     async def export(self, interaction: discord.Interaction) -> None:
         await self.bridge.command(interaction, "export")
 
+    @app_commands.command(description=locale_str(N_("create a link code, or join with one")))
+    @app_commands.describe(
+        code=locale_str(N_("the code another space's moderator got from /story link"))
+    )
+    async def link(
+        self, interaction: discord.Interaction, code: app_commands.Range[str, 1, 40] | None = None
+    ) -> None:
+        # Codes are secrets: the bridge defers ephemerally and the core's answer is ephemeral.
+        await self.bridge.command(interaction, c.Link(code=code.strip() if code else None))
+
+    @app_commands.command(description=locale_str(N_("list the spaces that share these stories")))
+    async def links(self, interaction: discord.Interaction) -> None:
+        await self.bridge.command(interaction, c.ListLinks())
+
+    @app_commands.command(description=locale_str(N_("give this server its own stories again")))
+    async def unlink(self, interaction: discord.Interaction) -> None:
+        await self.bridge.command(interaction, c.Unlink())
+
     @app_commands.command(description=locale_str(N_("how to use Storybot")))
     async def help(self, interaction: discord.Interaction) -> None:
         await self.bridge.command(interaction, "help")

@@ -96,6 +96,14 @@ class SlackAnnouncer:
             except Exception:
                 log.exception("moderator notice not delivered")
 
+    async def display_names(self, space: SpaceRef, user_ids: list[str]) -> dict[str, str]:
+        """Names from users.info (cached); the profile cache logs and skips what fails."""
+        try:
+            return await self.profiles.names(user_ids)
+        except Exception:
+            log.exception("display names unavailable")
+            return {}
+
     async def _admins(self) -> list[str]:
         admins: list[str] = []
         cursor: str | None = None

@@ -161,6 +161,7 @@ HELP = (
     ("/story edit <n>", N_("edit your own story")),
     ("/story delete <n>", N_("delete your own story")),
     ("/story config", N_("show the settings")),
+    ("/story links", N_("list the Slack and Discord spaces that share these stories")),
 )
 MODERATOR_HELP = (
     ("/story feature <n> [note]", N_("make a story the story of the week")),
@@ -168,6 +169,8 @@ MODERATOR_HELP = (
     ("/story delete <n>", N_("delete any story")),
     ("/story config <setting> <value>", N_("change a setting")),
     ("/story export", N_("download every story as JSON")),
+    ("/story link [code]", N_("get a code to link another space, or use one")),
+    ("/story unlink", N_("give this space its own stories again")),
 )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 
 from bot import cards, forms
 from bot import commands as c
@@ -15,6 +17,25 @@ from bot.permissions import is_author, require_visible
 from bot.ports import UnitOfWork
 from bot.replies import Reply, Text
 from bot.validation import CleanStory, clean_story
+
+log = logging.getLogger(__name__)
+
+NAMES_TIMEOUT = 2.0  # seconds; a slow platform costs the names, never the story
+
+
+async def credited_names(ctx: Context, user_ids: tuple[str, ...]) -> dict[str, str]:
+    """Names of the credited colleagues as the platform shows them now, stored with the story
+    so linked spaces on another platform can show them (an id means nothing there)."""
+    announcer = ctx.announcers.get(ctx.actor.space.platform)
+    if not user_ids or announcer is None or not hasattr(announcer, "display_names"):
+        return {}
+    try:
+        async with asyncio.timeout(NAMES_TIMEOUT):
+            found = await announcer.display_names(ctx.actor.space, list(user_ids))
+    except Exception:
+        log.warning("credited names unavailable", exc_info=True)
+        return {}
+    return {u: found[u] for u in user_ids if found.get(u)}
 
 
 async def open_submit_form(cmd: c.OpenSubmitForm, ctx: Context) -> Reply:
@@ -40,30 +61,52 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
         consent=clean.consent,
         source_url=cmd.source_url,
         client_key=cmd.client_key,
+        origin=actor.space,
+        credited_names=await credited_names(ctx, clean.credited),
     )
     try:
-        stored = await _store_new(draft, ctx)
+        stored = await _store_in_home(draft, ctx)
     except Conflict:
         # A retry of the same submission won the race in another request: answer as it did.
         async with ctx.uow() as uow:
-            stored = await uow.stories.by_client_key(ctx.community_id, cmd.client_key)
+            stored = await uow.stories.by_client_key(draft.community_id, cmd.client_key)
         if stored is None:
             raise
     return _confirmation(stored, clean, ctx, verb=N_("Story #{number} is saved. Thank you!"))
 
 
+async def _store_in_home(draft: Story, ctx: Context) -> Story:
+    """Store in the actor's community; if a link or unlink moved the space meanwhile, in the
+    one the space belongs to now."""
+    try:
+        return await _store_new(draft, ctx)
+    except LookupError:
+        async with ctx.uow() as uow:
+            home = await uow.communities.for_space(ctx.actor.space)
+        if home is None or home.id == draft.community_id:
+            raise
+        draft.community_id = home.id
+        return await _store_new(draft, ctx)
+
+
 async def _store_new(draft: Story, ctx: Context) -> Story:
     assert draft.client_key is not None
+    community_id = draft.community_id
     async with ctx.uow() as uow:
-        existing = await uow.stories.by_client_key(ctx.community_id, draft.client_key)
+        existing = await uow.stories.by_client_key(community_id, draft.client_key)
         if existing is not None:
             return existing
         # Reserving the number locks the community's counter, so the rate check below
         # cannot be raced by the same user's parallel submissions.
-        draft.number = await uow.communities.next_story_number(ctx.community_id)
+        draft.number = await uow.communities.next_story_number(community_id)
+        # An unlink that committed while we waited for the counter may have moved this space
+        # to a community of its own: then the story belongs there (see _store_in_home).
+        home = await uow.communities.for_space(ctx.actor.space)
+        if home is None or home.id != community_id:
+            raise LookupError(f"space {ctx.actor.space.key} left community {community_id}")
         since = draft.created_at - dt.timedelta(minutes=1)
         recent = await uow.stories.count_by_author_since(
-            ctx.community_id, draft.author.platform, draft.author.user_id, since
+            community_id, draft.author.platform, draft.author.user_id, since
         )
         if recent >= SUBMISSIONS_PER_MINUTE:
             raise RateLimited(
@@ -109,12 +152,18 @@ async def open_edit_form(cmd: c.OpenEditForm, ctx: Context) -> Reply:
 
 async def edit(cmd: c.Edit, ctx: Context) -> Reply:
     clean = clean_story(cmd.story, ctx.community.settings, suggest=False)
+    names = await credited_names(ctx, clean.credited)
     async with ctx.uow() as uow:
         story = await _own_story(uow, cmd.number, ctx)
         story.text = clean.text
         story.title = clean.title
         story.customer = clean.customer
         story.credited = list(clean.credited)
+        story.credited_names = {
+            u: names.get(u) or story.credited_names.get(u, "")
+            for u in clean.credited
+            if names.get(u) or story.credited_names.get(u)
+        }
         story.tags = list(clean.tags)
         story.anonymous = clean.anonymous
         story.consent = clean.consent

@@ -31,6 +31,8 @@ APP_TABLES = {
     "announcements",
     "notices",
     "drafts",
+    "link_codes",
+    "link_failures",
 }
 
 

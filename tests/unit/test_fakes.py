@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
@@ -19,9 +20,18 @@ from bot.domain import (
     Story,
 )
 from bot.errors import Conflict, StorageUnavailable
-from bot.ports import AnnounceFailed, Keyset, SearchDoc, SearchQuery, Slice, UnitOfWork
+from bot.ports import (
+    AnnounceFailed,
+    Keyset,
+    SearchDoc,
+    SearchQuery,
+    Slice,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.replies import text
 from tests.fakes import FakeAnnouncer, FakeClock, FakeDatabase
+from tests.storage import test_storage_links as links_contract
 
 SPACE = SpaceRef(Platform.SLACK, "T1")
 CHANNEL = ChannelRef(SPACE, "C1")
@@ -271,3 +281,19 @@ async def test_clock_and_announcer() -> None:
     assert failed.value.reason == "channel_not_found"
     await announcer.announce(CHANNEL, text("hello"))
     assert announcer.posted == [(CHANNEL, text("hello"))]
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        links_contract.test_codes_are_single_use_and_old_ones_pruned,
+        links_contract.test_merge_renumbers_and_carries_tags_appreciations_features_and_claims,
+        links_contract.test_split_sends_stories_home_with_their_numbers,
+    ],
+    ids=["codes", "merge", "split"],
+)
+async def test_fake_links_move_stories_exactly_like_sql_storage(
+    scenario: Callable[[UnitOfWorkFactory], Awaitable[None]],
+) -> None:
+    """The storage suite's link scenarios, run on the fake: the same answers, field by field."""
+    await scenario(FakeDatabase().factory())

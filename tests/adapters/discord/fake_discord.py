@@ -117,6 +117,7 @@ class FakeDiscord:
         self.interactions: dict[int, Interaction] = {}
         self.reject_duplicate_acks = True
         self.identifies: list[dict[str, Any]] = []
+        self.members: dict[int, dict[str, Any]] = {}  # user id -> user, for GET members
         self.resumes: list[dict[str, Any]] = []
         self._sessions: dict[str, _Session] = {}
         self._sockets: list[web.WebSocketResponse] = []
@@ -480,7 +481,14 @@ class FakeDiscord:
             ("POST", r"/channels/(\d+)/messages", self._channel_message),
             ("POST", r"/users/@me/channels", self._open_dm),
             ("GET", r"/guilds/(\d+)", self._guild),
+            ("GET", r"/guilds/\d+/members/(\d+)", self._get_member),
         ]
+
+    async def _get_member(self, _: Any, user_id: str) -> web.Response:
+        who = self.members.get(int(user_id))
+        if who is None:
+            return json_response({"message": "Unknown Member", "code": 10007}, 404)
+        return json_response(self.member(who))
 
     async def _me(self, _: Any) -> web.Response:
         return json_response(self.bot)

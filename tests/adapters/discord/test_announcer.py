@@ -150,3 +150,21 @@ async def test_the_owner_of_an_uncached_server_is_looked_up(bot: Harness) -> Non
     assert bot.fake.calls("GET", rf"/guilds/{elsewhere.external_id}")
     [opened] = bot.fake.calls("POST", "/users/@me/channels")
     assert str(opened.json["recipient_id"]) == str(bot.fake.owner_id)
+
+
+async def test_display_names_of_credited_members_for_linked_spaces(bot: Harness) -> None:
+    """Names are stored at submit time, so a linked Slack workspace can show them."""
+    kim = bot.fake.new_id()
+    bot.fake.members[kim] = {
+        "id": str(kim),
+        "username": "kim",
+        "global_name": "Kim Lind",
+        "discriminator": "0",
+        "avatar": None,
+        "public_flags": 0,
+        "flags": 0,
+    }
+    space = SpaceRef(Platform.DISCORD, str(bot.fake.guild_id))
+    gone = str(bot.fake.new_id())
+    names = await announcer(bot).display_names(space, [str(kim), gone, "not-an-id"])
+    assert names == {str(kim): "Kim Lind"}

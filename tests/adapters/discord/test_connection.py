@@ -16,6 +16,7 @@ GUILDS_INTENT = 1 << 0
 SUBCOMMANDS = {
     "submit", "browse", "search", "show", "tags", "appreciate", "share", "edit", "delete",
     "feature", "featured", "shortlist", "hide", "unhide", "config", "export", "help",
+    "link", "links", "unlink",
 }  # fmt: skip
 
 

@@ -1,0 +1,235 @@
+"""LinkRepository over SQLAlchemy: link codes, wrong-code attempts, and the two moves that
+link and unlink communities, each inside the caller's one transaction."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import bindparam, delete, func, select, update
+
+from bot.domain import Community, CommunitySettings, LinkCode, SpaceRef
+from storage.communities import _settings_columns
+from storage.models import (
+    AnnouncementRow,
+    CommunityRow,
+    FeatureRow,
+    LinkCodeRow,
+    LinkFailureRow,
+    SpaceRow,
+    StoryRow,
+    StoryTagRow,
+)
+from storage.repositories import Repository, guarded
+
+_NO_SYNC = {"synchronize_session": False}
+
+
+def _to_code(row: LinkCodeRow) -> LinkCode:
+    return LinkCode(
+        id=row.id,
+        community_id=row.community_id,
+        space=SpaceRef.parse(row.space_key),
+        digest=row.digest,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+    )
+
+
+class SqlLinkRepository(Repository):
+    @guarded
+    async def add_code(self, code: LinkCode) -> LinkCode:
+        stmt = (
+            LinkCodeRow.__table__.insert()
+            .values(
+                community_id=code.community_id,
+                space_key=code.space.key,
+                digest=code.digest,
+                created_at=code.created_at,
+                expires_at=code.expires_at,
+                used_at=code.used_at,
+            )
+            .returning(LinkCodeRow.id)
+        )
+        code_id = (await self._session.execute(stmt)).scalar_one()
+        return dataclasses.replace(code, id=code_id)
+
+    @guarded
+    async def codes_since(self, since: dt.datetime) -> list[LinkCode]:
+        stmt = (
+            select(LinkCodeRow)
+            .where(LinkCodeRow.created_at >= since)
+            .order_by(LinkCodeRow.created_at, LinkCodeRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_to_code(row) for row in (await self._session.execute(stmt)).scalars()]
+
+    @guarded
+    async def use_code(self, code_id: int, at: dt.datetime) -> bool:
+        """The row lock of the UPDATE queues a concurrent user, who then finds it used."""
+        stmt = (
+            update(LinkCodeRow)
+            .where(LinkCodeRow.id == code_id, LinkCodeRow.used_at.is_(None))
+            .values(used_at=at)
+            .returning(LinkCodeRow.id)
+            .execution_options(**_NO_SYNC)
+        )
+        return (await self._session.execute(stmt)).first() is not None
+
+    @guarded
+    async def record_failure(self, space: SpaceRef, at: dt.datetime) -> None:
+        await self._session.execute(
+            LinkFailureRow.__table__.insert().values(space_key=space.key, at=at)
+        )
+
+    @guarded
+    async def failures_since(self, space: SpaceRef, since: dt.datetime) -> int:
+        stmt = select(func.count()).where(
+            LinkFailureRow.space_key == space.key, LinkFailureRow.at >= since
+        )
+        return int((await self._session.execute(stmt)).scalar_one())
+
+    @guarded
+    async def prune(self, before: dt.datetime) -> None:
+        await self._session.execute(
+            delete(LinkCodeRow).where(LinkCodeRow.created_at < before).execution_options(**_NO_SYNC)
+        )
+        await self._session.execute(
+            delete(LinkFailureRow).where(LinkFailureRow.at < before).execution_options(**_NO_SYNC)
+        )
+
+    async def _lock_counter(self, community_id: int) -> int:
+        """A no-op UPDATE of the story counter: it takes the row lock submissions queue on."""
+        stmt = (
+            update(CommunityRow)
+            .where(CommunityRow.id == community_id)
+            .values(last_number=CommunityRow.last_number)
+            .returning(CommunityRow.last_number)
+            .execution_options(**_NO_SYNC)
+        )
+        last = (await self._session.execute(stmt)).scalar_one_or_none()
+        if last is None:
+            raise LookupError(f"no community {community_id}")
+        return int(last)
+
+    async def _set_counter(self, community_id: int, last: int) -> None:
+        await self._session.execute(
+            update(CommunityRow)
+            .where(CommunityRow.id == community_id)
+            .values(last_number=last)
+            .execution_options(**_NO_SYNC)
+        )
+
+    @guarded
+    async def merge(self, source_id: int, target_id: int) -> list[tuple[int, int]]:
+        if source_id == target_id:
+            raise ValueError("a community cannot merge into itself")
+        # Lower id first, so two links crossing each other cannot deadlock.
+        last = {cid: await self._lock_counter(cid) for cid in sorted((source_id, target_id))}
+        start = last[target_id]
+        rows = (
+            await self._session.execute(
+                select(StoryRow.id, StoryRow.number)
+                .where(StoryRow.community_id == source_id)
+                .order_by(StoryRow.number)
+            )
+        ).all()
+        renumbered = [(story_id, old, start + i) for i, (story_id, old) in enumerate(rows, 1)]
+
+        # Client keys make retried submissions idempotent within a community: a clash with the
+        # target (two platforms' ids that happen to be equal) is cleared rather than merged.
+        target_keys = select(StoryRow.client_key).where(
+            StoryRow.community_id == target_id, StoryRow.client_key.is_not(None)
+        )
+        await self._session.execute(
+            update(StoryRow)
+            .where(StoryRow.community_id == source_id, StoryRow.client_key.in_(target_keys))
+            .values(client_key=None)
+            .execution_options(**_NO_SYNC)
+        )
+        if renumbered:
+            # One executemany; new numbers lie above every target number, so no row collides.
+            stories = StoryRow.__table__
+            await self._session.execute(
+                update(stories)
+                .where(stories.c.id == bindparam("story_id"))
+                .values(community_id=target_id, number=bindparam("new_number")),
+                [{"story_id": sid, "new_number": new} for sid, _, new in renumbered],
+            )
+        story_number = (
+            select(StoryRow.number).where(StoryRow.id == StoryTagRow.story_id).scalar_subquery()
+        )
+        await self._session.execute(
+            update(StoryTagRow)
+            .where(StoryTagRow.community_id == source_id)
+            .values(community_id=target_id, number=story_number)
+            .execution_options(**_NO_SYNC)
+        )
+        # The target keeps its own story of the week where both sides had one.
+        target_weeks = select(FeatureRow.week).where(FeatureRow.community_id == target_id)
+        await self._session.execute(
+            delete(FeatureRow)
+            .where(FeatureRow.community_id == source_id, FeatureRow.week.in_(target_weeks))
+            .execution_options(**_NO_SYNC)
+        )
+        for table in (FeatureRow, AnnouncementRow, SpaceRow, LinkCodeRow):
+            await self._session.execute(
+                update(table)
+                .where(table.community_id == source_id)
+                .values(community_id=target_id)
+                .execution_options(**_NO_SYNC)
+            )
+        await self._set_counter(target_id, start + len(renumbered))
+        await self._session.execute(
+            delete(CommunityRow).where(CommunityRow.id == source_id).execution_options(**_NO_SYNC)
+        )
+        return [(old, new) for _, old, new in renumbered]
+
+    @guarded
+    async def split(
+        self, community_id: int, space: SpaceRef, settings: CommunitySettings
+    ) -> tuple[Community, list[int]]:
+        await self._lock_counter(community_id)
+        new_id = (
+            await self._session.execute(
+                CommunityRow.__table__.insert()
+                .values(
+                    _settings_columns(settings)
+                    | {"last_number": 0, "created_at": dt.datetime.now(dt.UTC)}
+                )
+                .returning(CommunityRow.id)
+            )
+        ).scalar_one()
+        moved_space = await self._session.execute(
+            update(SpaceRow)
+            .where(
+                SpaceRow.community_id == community_id,
+                SpaceRow.platform == str(space.platform),
+                SpaceRow.external_id == space.external_id,
+            )
+            .values(community_id=new_id)
+            .returning(SpaceRow.id)
+            .execution_options(**_NO_SYNC)
+        )
+        if moved_space.first() is None:
+            raise LookupError(f"space {space.key} is not in community {community_id}")
+        moved = await self._session.execute(
+            update(StoryRow)
+            .where(StoryRow.community_id == community_id, StoryRow.origin_space == space.key)
+            .values(community_id=new_id)
+            .returning(StoryRow.number)
+            .execution_options(**_NO_SYNC)
+        )
+        numbers = sorted(int(n) for n in moved.scalars())
+        moved_ids = select(StoryRow.id).where(StoryRow.community_id == new_id)
+        for table in (StoryTagRow, FeatureRow, AnnouncementRow):
+            await self._session.execute(
+                update(table)
+                .where(table.community_id == community_id, table.story_id.in_(moved_ids))
+                .values(community_id=new_id)
+                .execution_options(**_NO_SYNC)
+            )
+        await self._set_counter(new_id, max(numbers, default=0))
+        return Community(id=new_id, settings=copy.deepcopy(settings), spaces=[space]), numbers
