@@ -72,10 +72,17 @@ def test_hashtags_split_without_raising_and_keep_the_rest(text: str) -> None:
 
 @hostile_settings(200)
 @given(st.text(max_size=200) | st.sampled_from(FRAGMENTS) | st.from_regex(r"sb1:[a-z-]+:.*"))
+@example("sb1:edit-form:²")  # str.isdigit() is true, int() refuses it
+@example("sb1:show:" + "9" * 30)  # too large for an SQLite integer
+@example("sb1:show:٣")
+@example("sb1:show:1_0")
+@example("o1.2.3\n")
 def test_action_and_cursor_decoding_refuse_cleanly(token: str) -> None:
     for decode in (actions.decode, actions.decode_form, cursors.decode):
         with contextlib.suppress(ValidationError):
-            decode(token)
+            decoded = decode(token)
+            number = getattr(decoded, "number", decoded if isinstance(decoded, int) else None)
+            assert number is None or 0 < number < 10**9, token
 
 
 @hostile_settings(120)
