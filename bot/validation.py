@@ -23,8 +23,9 @@ from bot.domain import (
 from bot.errors import ValidationError
 from bot.i18n_marker import N_
 
-# Control characters other than tab and newline break rendering (and PostgreSQL refuses NUL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab and newline break rendering (and PostgreSQL refuses NUL);
+# a lone surrogate (JSON can carry "\ud800") is no text at all and no database can store it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,8 @@ FRAGMENTS = (
     "\u202e",
     "\u2066",
     "\u0301",
+    "\ud800",  # lone surrogates: valid in JSON ("\ud800"), not in UTF-8
+    "\udfff",
     # Emoji, wide and combined.
     "😀",
     "👩‍👩‍👧‍👦",
