@@ -144,7 +144,7 @@ async def replies_for(bot: Bot, values: dict[str, Any], language: str) -> list[t
     return found
 
 
-@hostile_settings(40)
+@hostile_settings(25)
 @given(
     story_text,
     short_hostile,
@@ -217,7 +217,7 @@ hostile_replies = st.builds(
 )
 
 
-@hostile_settings(80)
+@hostile_settings(40)
 @given(hostile_replies)
 def test_any_reply_of_hostile_text_pings_nobody_on_either_platform(reply: Reply) -> None:
     credited = [u for b in reply.blocks if isinstance(b, StoryCard) for u in b.credited]

@@ -41,6 +41,7 @@ def should_accept(text: str, title: str, customer: str) -> bool:
 @example("\u202eevil\u202c story text 😀 ' OR 1=1 --", "<@U1>", "[phone]")
 @example("a" * 3000, "t" * 100, "c" * 100)
 @example("ab\x00cdefghijk", "", "")  # a NUL inside, counted after removal
+@example("a@e.om%@o.co and the rest of the story", "", "")  # masking must be idempotent
 def test_a_form_submission_is_stored_exactly_as_accepted_and_edits_keep_it(
     text: str, title: str, customer: str
 ) -> None:
@@ -96,3 +97,12 @@ def test_a_one_line_submission_stores_its_text_without_the_tags(text: str) -> No
             assert tags.resolve(raw) in story.tags
 
     asyncio.run(run())
+
+
+@hostile_settings(300)
+@given(hostile_text | st.text(alphabet=st.sampled_from("a@e.o%_-+0123456789 ()[]"), max_size=80))
+@example("a@e.om%@o.co")
+def test_masking_what_was_masked_changes_nothing(text: str) -> None:
+    once = privacy.mask(text)
+    assert privacy.mask(once.text).text == once.text
+    assert privacy.mask(once.text).changed is False
