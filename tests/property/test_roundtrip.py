@@ -13,6 +13,7 @@ import asyncio
 import itertools
 
 from hypothesis import example, given
+from hypothesis import strategies as st
 
 from bot import privacy, tags
 from bot.domain import CUSTOMER_MAX, TEXT_MAX, TEXT_MIN, TITLE_MAX
