@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot import commands as c
 from bot.errors import ValidationError
 from bot.i18n_marker import N_
+from bot.validation import is_story_number
 
 PREFIX = "sb1"
 MAX_LENGTH = 100  # Discord's custom_id limit, the tightest of the platforms
@@ -43,17 +44,14 @@ def decode(action: str) -> c.Command:
     if len(parts) < 2 or parts[0] != PREFIX:
         raise _invalid()
     verb, args = parts[1], parts[2:]
-    try:
-        if verb in _NUMBERED and len(args) == 1:
-            return _NUMBERED[verb](int(args[0]))
-        if verb == "browse" and len(args) == 2:
-            return c.Browse(tag=args[0] or None, cursor=args[1] or None)
-        if verb == "search" and len(args) == 2:
-            return c.Search(words=args[0], cursor=args[1] or None)
-        if verb == "submit" and not args:
-            return c.OpenSubmitForm()
-    except ValueError:
-        raise _invalid() from None
+    if verb in _NUMBERED and len(args) == 1:
+        return _NUMBERED[verb](_number(args[0]))
+    if verb == "browse" and len(args) == 2:
+        return c.Browse(tag=args[0] or None, cursor=args[1] or None)
+    if verb == "search" and len(args) == 2:
+        return c.Search(words=args[0], cursor=args[1] or None)
+    if verb == "submit" and not args:
+        return c.OpenSubmitForm()
     raise _invalid()
 
 
@@ -66,9 +64,16 @@ def decode_form(action: str) -> int | None:
     parts = action.split(":")
     if parts[:2] == [PREFIX, "submit-form"] and len(parts) == 2:
         return None
-    if parts[:2] == [PREFIX, "edit-form"] and len(parts) == 3 and parts[2].isdigit():
-        return int(parts[2])
+    if parts[:2] == [PREFIX, "edit-form"] and len(parts) == 3:
+        return _number(parts[2])
     raise _invalid()
+
+
+def _number(arg: str) -> int:
+    """Ids are forgeable: the same strict rule as a typed story number."""
+    if not is_story_number(arg):
+        raise _invalid()
+    return int(arg)
 
 
 def _invalid() -> ValidationError:

@@ -43,7 +43,7 @@ async def bootstrap(
 ) -> App:
     settings = settings or Settings()
     if configure_logging:
-        logs.configure(settings.log_level, settings.log_format)
+        logs.configure(settings.log_level, settings.log_format, secrets=settings.secret_values())
     close = _nothing
     if uow is None:
         uow, close = await open_storage(settings, migrate=migrate)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import Language
+from bot.logs import scrub
 
 
 class Settings(BaseSettings):
@@ -43,6 +47,29 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: list[int] | None = None
+
+    def __repr_args__(self) -> Any:
+        # Tokens are SecretStr already; the database URL may carry a password.
+        for name, value in super().__repr_args__():
+            yield name, scrub(value) if name == "database_url" and isinstance(value, str) else value
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret as plain text, for the log scrubber to redact."""
+        found = [
+            secret.get_secret_value()
+            for secret in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.discord_token,
+            )
+            if secret is not None
+        ]
+        try:
+            password = urlsplit(self.database_url).password
+        except ValueError:  # not a URL we can read; the pattern scrubber still applies
+            password = None
+        return [*found, *([password, unquote(password)] if password else [])]
 
     @property
     def platforms(self) -> list[str]:

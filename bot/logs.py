@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog
@@ -18,9 +18,13 @@ _SECRET = re.compile(
     r"|(?<=://)[^:/@\s]+:[^@/\s]+(?=@))"
 )
 _SECRET_KEYS = ("token", "secret", "password")
+_MIN_KNOWN = 6  # shorter configured values would redact ordinary words
+_known: tuple[str, ...] = ()  # the configured secrets themselves, whatever their shape
 
 
 def scrub(text: str) -> str:
+    for secret in _known:
+        text = text.replace(secret, "[redacted]")
     return _SECRET.sub("[redacted]", text)
 
 
@@ -33,7 +37,19 @@ def _scrub_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMap
     return event
 
 
-def configure(level: str = "INFO", fmt: str = "console", stream: Any = None) -> None:
+def _scrub_rendered(_: Any, __: str, rendered: str) -> str:
+    """The finished line once more: values that are not strings (an exception, a dict, a
+    list passed in `extra`) only become text when the renderer writes them."""
+    return scrub(rendered)
+
+
+def configure(
+    level: str = "INFO", fmt: str = "console", stream: Any = None, secrets: Iterable[str] = ()
+) -> None:
+    """`secrets`: configured values (the signing secret, say) redacted wherever they appear,
+    even where no pattern would recognise them."""
+    global _known
+    _known = tuple(sorted({s for s in secrets if len(s) >= _MIN_KNOWN}, key=len, reverse=True))
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -51,6 +67,7 @@ def configure(level: str = "INFO", fmt: str = "console", stream: Any = None) -> 
             _scrub_event,
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             renderer,
+            _scrub_rendered,
         ],
     )
     handler = logging.StreamHandler(stream or sys.stderr)

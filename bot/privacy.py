@@ -49,7 +49,22 @@ class Masked:
 
 
 def mask(text: str) -> Masked:
-    """Replace e-mail addresses with "[e-mail]" and phone numbers with "[phone]"."""
+    """Replace e-mail addresses with "[e-mail]" and phone numbers with "[phone]".
+
+    Repeated until nothing changes, so that masking what was stored changes nothing (an
+    edit saved unchanged stays unchanged): a placeholder can start a new match ("a@e.om%@o.co"
+    leaves "%@o.co" on the first pass). Each pass that masks consumes an "@" or digits,
+    which placeholders do not contain, so this ends.
+    """
+    emails = phones = 0
+    while True:
+        once = _mask_once(text)
+        if not once.changed:
+            return Masked(text, emails, phones)
+        text, emails, phones = once.text, emails + once.emails, phones + once.phones
+
+
+def _mask_once(text: str) -> Masked:
     emails = phones = 0
 
     def email(_: re.Match[str]) -> str:

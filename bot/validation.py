@@ -23,8 +23,9 @@ from bot.domain import (
 from bot.errors import ValidationError
 from bot.i18n_marker import N_
 
-# Control characters other than tab and newline break rendering (and PostgreSQL refuses NUL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab and newline break rendering (and PostgreSQL refuses NUL);
+# a lone surrogate (JSON can carry "\ud800") is no text at all and no database can store it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,12 @@ def resolve_tags(raw_tags: tuple[str, ...], settings: CommunitySettings) -> tupl
 def parse_number(raw: str) -> int:
     """Story numbers as users type them: "12" or "#12"."""
     value = raw.strip().removeprefix("#")
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 10**9:
+    if not is_story_number(value):
         raise ValidationError(N_("Give a story number, like 12."), field="number")
     return int(value)
+
+
+def is_story_number(value: str) -> bool:
+    """Plain ASCII digits within what storage holds. int() alone would also take "+1",
+    "1_0", " 1", other scripts' digits and numbers too large for an SQLite integer."""
+    return value.isascii() and value.isdigit() and len(value) <= 9 and int(value) > 0

@@ -35,7 +35,7 @@ ELLIPSIS = "…"
 
 def size(text: str) -> int:
     """Length in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate is one unit
 
 
 def fit(text: str, limit: int) -> str:

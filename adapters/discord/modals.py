@@ -136,9 +136,11 @@ def submitted_values(components: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     as True. Labels and action rows are walked whatever their nesting."""
     found: dict[str, Any] = {}
     for component in components:
+        if not isinstance(component, Mapping):
+            continue  # the payload is Discord's, but a parser takes nothing on trust
         custom_id = component.get("custom_id")
-        if custom_id == FLAGS:
-            found.update(dict.fromkeys([str(v) for v in component.get("values") or ()], True))
+        if custom_id == FLAGS and isinstance(component.get("values"), list):
+            found.update(dict.fromkeys([str(v) for v in component["values"]], True))
         elif isinstance(custom_id, str) and isinstance(component.get("value"), str):
             found[custom_id] = component["value"]
         if isinstance(component.get("component"), Mapping):

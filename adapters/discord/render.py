@@ -33,9 +33,16 @@ _WEB_URL = re.compile(r"https?://[^\s<>\"]+")
 _SHORT_VALUE = 24  # fields whose values are all this short sit side by side
 
 
+# What discord.utils.escape_mentions leaves alone: channel, slash-command and navigation
+# mentions, and user or role mentions with ids shorter than a snowflake. They ping nobody
+# (no allowed mentions), but would still render as live links or "@unknown-user".
+_MENTION_SYNTAX = re.compile(r"<(?=@[!&]?\d+>|#\d+>|/[^<>]+:\d+>|id:\w+>)")
+
+
 def plain(text: str) -> str:
     """User or core text shown as typed: no markdown, and no mention that renders as one."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return _MENTION_SYNTAX.sub("<" + BLANK, escaped)
 
 
 @dataclass
@@ -49,8 +56,12 @@ class EmbedSpec:
     url: str | None = None
 
     def size(self) -> int:
-        parts = [self.title, self.description, self.footer]
-        parts += [text for name, value, _ in self.fields for text in (name, value)]
+        """As Discord counts it, after to_embed() has filled blank names and values."""
+        description = self.description
+        if not (description.strip() or self.fields or self.title.strip()):
+            description = BLANK
+        parts = [self.title, description, self.footer]
+        parts += [_filled(text) for name, value, _ in self.fields for text in (name, value)]
         return sum(size(p) for p in parts)
 
     def to_embed(self) -> discord.Embed:

@@ -94,8 +94,10 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 
 
 def mrkdwn(formatted: str) -> dict[str, Any]:
-    """A mrkdwn object from text that is already escaped and short enough."""
-    return {"type": "mrkdwn", "text": formatted if formatted.strip() else EMPTY}
+    """A mrkdwn object from text that is already escaped and short enough. `verbatim` stops
+    Slack's automatic parsing, which would otherwise link-ify "#channel" names and parse
+    some mentions in user text; our own <@U…> and <https://…|…> are still honoured."""
+    return {"type": "mrkdwn", "text": formatted if formatted.strip() else EMPTY, "verbatim": True}
 
 
 def section(formatted: str) -> dict[str, Any]:
