@@ -230,6 +230,7 @@ async def _bench(args: argparse.Namespace, argv: list[str]) -> int:
     from bot.bench import runner, stats
 
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.ERROR)  # voice and intents notices
     sizes = args.sizes or [args.stories]
     options = runner.Options(
         database=args.database,
