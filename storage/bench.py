@@ -45,6 +45,14 @@ SMALL_SHARE = 10  # one story in this many goes to a small community
 LARGE_COMMUNITY = 1
 LARGE_SPACE = ("slack", "T0BENCHLARGE")
 CHUNK = 20_000
+# As migration 0002 fills it: published stories per community and tag.
+TAG_COUNTS = """
+INSERT INTO tag_counts (community_id, tag, stories)
+SELECT story_tags.community_id, story_tags.tag, count(*)
+FROM story_tags JOIN stories ON stories.id = story_tags.story_id
+WHERE stories.status = 'published'
+GROUP BY story_tags.community_id, story_tags.tag
+"""
 TEMPLATES = 50_000
 
 
@@ -388,6 +396,7 @@ def _seed_sqlite(path: str, plan: SeedPlan, now: dt.datetime) -> None:
             db.execute("COMMIT")
         db.execute("BEGIN")
         db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        db.execute(TAG_COUNTS)
         db.execute(trigger)
         db.execute("COMMIT")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -426,6 +435,7 @@ async def _seed_postgresql(dsn: str, plan: SeedPlan, now: dt.datetime) -> None:
                 await _copy(connection, StoryTagRow.__table__, chunk.story_tags)
                 await _copy(connection, AppreciationRow.__table__, chunk.appreciations)
         await connection.execute(index_sql)
+        await connection.execute(TAG_COUNTS)
         for table in ("communities", "spaces", "stories"):
             await connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -203,6 +203,8 @@ async def _timed(operation: Callable[[], Awaitable[Any]]) -> float:
 
 
 WARMUP = 3
+FIGURE_BUDGET_SECONDS = 60.0
+MIN_SAMPLES = 5
 
 
 async def _case(
@@ -215,7 +217,12 @@ async def _case(
     warmup: int = WARMUP,
 ) -> Figure:
     with storage.recorder.recording() as steps:
+        started = time.perf_counter()
         await operation(0)
+        first = time.perf_counter() - started
+    # A slow figure gets fewer samples, so one miss cannot hold the whole bench for hours.
+    count = max(min(count, int(FIGURE_BUDGET_SECONDS / 2 / max(first, 1e-6))), MIN_SAMPLES)
+    warmup = min(warmup, 1) if count == MIN_SAMPLES else warmup
     core_ms: list[float] = []
     floor_ms: list[float] = []
     for i in range(1, count + warmup + 1):

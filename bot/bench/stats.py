@@ -128,7 +128,7 @@ def report_json(meta: dict[str, Any], runs: Sequence[SizeRun]) -> str:
 
 
 def table(run: SizeRun) -> str:
-    header = ("figure", "p50 ms", "p95 ms", "p99 ms", "floor p99", "ratio", "target")
+    header = ("figure", "n", "p50 ms", "p95 ms", "p99 ms", "floor p99", "ratio", "target")
     rows = [header]
     for f in run.figures:
         target = f"≤{f.target_p99_ms:g} ms, " if f.target_p99_ms is not None else ""
@@ -136,6 +136,7 @@ def table(run: SizeRun) -> str:
         rows.append(
             (
                 f.name,
+                str(len(f.samples_ms)),
                 f"{f.p(50):.2f}",
                 f"{f.p(95):.2f}",
                 f"{f.p(99):.2f}",

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from storage import SqlUnitOfWork, create_engine, normalise_url, uow_factory, upgrade
 
 PG_ENV = "TEST_DATABASE_URL"
-TABLES = "communities, spaces, stories, story_tags, appreciations, features, announcements"
+TABLES = (
+    "communities, spaces, stories, story_tags, tag_counts, appreciations, features, announcements"
+)
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

@@ -132,6 +132,14 @@ async def test_every_seeded_row_agrees_with_the_core_rules(seeded: AsyncEngine) 
     assert {s.id: s.appreciations for s in stories if s.appreciations} == likes
     assert likes, "some stories are appreciated"
 
+    # The tag list's counters agree with the stories.
+    counted: dict[tuple[int, str], int] = {}
+    for story in stories:
+        for tag in story.tags:
+            counted[(story.community_id, tag)] = counted.get((story.community_id, tag), 0) + 1
+    kept = await _rows(seeded, "SELECT community_id, tag, stories FROM tag_counts")
+    assert {(c, t): n for c, t, n in kept} == counted
+
 
 async def test_the_seeded_text_is_searchable_through_the_repository(seeded: AsyncEngine) -> None:
     """The full-text index was built after loading (FTS5 rebuild, GIN after COPY)."""

@@ -37,7 +37,8 @@ def test_only_the_composition_roots_reach_storage_and_adapters() -> None:
     offenders = sorted(
         str(path.relative_to(ROOT))
         for path in (ROOT / "bot").rglob("*.py")
-        if path.relative_to(ROOT).as_posix() not in ROOTS and imported_modules(path) & {"storage", "adapters"}
+        if path.relative_to(ROOT).as_posix() not in ROOTS
+        and imported_modules(path) & {"storage", "adapters"}
     )
     assert offenders == []
 
