@@ -104,6 +104,8 @@ async def run_size(options: Options, size: int) -> SizeRun:
                     await _measure_platforms(
                         storage, large_count // 2, options, result, Path(workdir)
                     )
+                    if size == max(options.sizes) and not result.skipped:
+                        await _measure_rss(database.url, large_count, options, result, workdir)
                 else:
                     result.skipped.append("platforms (--skip-platforms)")
             finally:
@@ -333,6 +335,48 @@ async def _measure_platforms(
     for figure in figures:
         result.figures.append(figure)
         options.out(f"  {figure.name}: p99 {figure.p(99):.2f} ms")
+
+
+async def _measure_rss(
+    url: str, large_count: int, options: Options, result: SizeRun, workdir: str
+) -> None:
+    """Resident memory of a real `storybot run` (Slack and Discord, against the fakes) on
+    this database, after it has served reads of every kind."""
+    from tests.adapters.discord.fake_discord import FakeDiscord
+    from tests.adapters.slack import payloads
+    from tests.adapters.slack.fake_slack import FakeSlack
+    from tests.harness.bot_process import BotProcess, bot_env
+
+    slack, discord = FakeSlack(), FakeDiscord()
+    await slack.start()
+    await discord.start()
+    slack.add_user("U0RSS", "Bench")
+    env = bot_env(url, slack=slack, discord=discord)
+    bot = BotProcess(env, Path(workdir) / "rss", name="rss")
+    try:
+        await bot.start()
+        await bot.wait_http(within=120)
+        await discord.wait_connected(within=60)
+        lines = ["browse", f"search {corpus.COMMON_WORD}", "tags", f"show {large_count // 3}"]
+        for i in range(40):
+            body = payloads.command(
+                lines[i % len(lines)], user="U0RSS", response_url=slack.response_url(f"rss-{i}")
+            )
+            status, _ = await bot.slack_post(body, within=60)
+            if status != 200:
+                raise BenchError(f"storybot run answered {status}")
+            await slack.wait_for_responses(i + 1, within=120)
+        result.rss_mb = bot.rss_bytes() / 2**20
+        result.peak_rss_mb = bot.peak_rss_bytes() / 2**20
+        options.out(
+            f"  storybot run: RSS {result.rss_mb:.0f} MB (peak {result.peak_rss_mb:.0f} MB)"
+        )
+    except Exception as failure:  # the other figures still stand
+        result.skipped.append(f"RSS of storybot run: {failure}\n{bot.log()[-2000:]}")
+    finally:
+        await bot.stop()
+        await discord.close()
+        await slack.stop()
 
 
 def _find_source_checkout() -> None:

@@ -13,6 +13,7 @@ P99_TARGETS_MS = {"browse": 5.0, "search": 25.0, "show": 2.0, "tag list": 10.0}
 CORE_RATIO = 2.0  # each core operation within 2x of its raw-SQL floor
 PLATFORM_RATIO = 1.5  # Slack and Discord within 1.5x of an empty handler
 SUBMIT_RATE = 500.0  # stories per second
+RSS_MB = 250.0  # resident memory of `storybot run` with the large database
 GROWTH = 2.0  # p99 growth from the smallest to the largest size, for browse, show, tag list
 GROWTH_FIGURES = ("browse", "show", "tag list")
 
@@ -91,6 +92,8 @@ class SizeRun:
     figures: list[Figure] = field(default_factory=list)
     submit_per_second: float = math.nan
     skipped: list[str] = field(default_factory=list)
+    rss_mb: float = math.nan  # of `storybot run` on this database
+    peak_rss_mb: float = math.nan
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +101,9 @@ class SizeRun:
             "seed_seconds": round(self.seed_seconds, 1),
             "submit_per_second": _round(self.submit_per_second),
             "submit_target_per_second": SUBMIT_RATE,
+            "storybot_run_rss_mb": _round(self.rss_mb),
+            "storybot_run_peak_rss_mb": _round(self.peak_rss_mb),
+            "rss_target_mb": RSS_MB,
             "figures": [f.to_json() for f in self.figures],
             "skipped": self.skipped,
         }
@@ -158,6 +164,10 @@ def table(run: SizeRun) -> str:
     if run.submit_per_second < SUBMIT_RATE:
         rate += "  MISSED"
     lines.append(rate)
+    if not math.isnan(run.rss_mb):
+        memory = f"storybot run RSS: {run.rss_mb:.0f} MB, peak {run.peak_rss_mb:.0f} MB"
+        memory += f" (target <{RSS_MB:g} MB)" + ("  MISSED" if run.peak_rss_mb >= RSS_MB else "")
+        lines.append(memory)
     lines.extend(f"skipped: {why}" for why in run.skipped)
     return "\n".join(lines)
 

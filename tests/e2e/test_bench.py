@@ -62,6 +62,7 @@ def test_bench_measures_every_figure_and_writes_json(tmp_path: Path) -> None:
                 assert figure[key] > 0, (figure["figure"], key)
             assert figure["p50_ms"] <= figure["p95_ms"] <= figure["p99_ms"]
         assert run["submit_per_second"] > 0
+    assert report["runs"][-1]["storybot_run_rss_mb"] > 0  # measured at the largest size
     assert set(report["growth_p99"]) == set(FIGURES)
     assert report["meta"]["database"] == "sqlite"
     assert report["meta"]["command"].startswith("storybot bench --sizes 600,2000")
