@@ -434,6 +434,8 @@ async def _seed_postgresql(dsn: str, plan: SeedPlan, now: dt.datetime) -> None:
                 await _copy(connection, StoryRow.__table__, chunk.stories)
                 await _copy(connection, StoryTagRow.__table__, chunk.story_tags)
                 await _copy(connection, AppreciationRow.__table__, chunk.appreciations)
+        # The GIN build sorts in memory; the 64 MB default makes it spill for minutes.
+        await connection.execute("SET maintenance_work_mem = '512MB'")
         await connection.execute(index_sql)
         await connection.execute(TAG_COUNTS)
         for table in ("communities", "spaces", "stories"):
