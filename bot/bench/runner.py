@@ -143,7 +143,9 @@ async def _measure_core(
 
         figure = await _case(storage, name, operation, swap, count, note)
         result.figures.append(figure)
-        options.out(f"  {name}: p99 {figure.p(99):.2f} ms (floor {figure.floor_p99:.2f} ms)")
+        options.out(
+            f"  {name}: p99 {figure.p(99):.2f} ms (floor {figure.floor_p99:.2f} ms) {figure.note}"
+        )
         return figure
 
     # 1. Submit, one after another; each sample by another author (the rate limit).
@@ -220,7 +222,11 @@ async def _case(
 ) -> Figure:
     with storage.recorder.recording() as steps:
         started = time.perf_counter()
-        await operation(0)
+        try:
+            await operation(0)
+        except BenchError as failure:  # e.g. a statement timeout: a finding, not a crash
+            log.warning("%s failed: %s", name, failure)
+            return Figure(name, [], [], "raw SQL", f"failed: {failure}")
         first = time.perf_counter() - started
     # A slow figure gets fewer samples, so one miss cannot hold the whole bench for hours.
     count = max(min(count, int(FIGURE_BUDGET_SECONDS / 2 / max(first, 1e-6))), MIN_SAMPLES)

@@ -55,6 +55,8 @@ class Figure:
         return PLATFORM_RATIO if self.floor == "empty handler" else CORE_RATIO
 
     def misses(self) -> list[str]:
+        if not self.samples_ms:
+            return [self.note or "not measured"]
         found = []
         target = self.target_p99_ms
         if target is not None and self.p(99) > target:
