@@ -75,12 +75,18 @@ async def run(options: Options) -> list[SizeRun]:
 
 
 def _database_url(options: Options, size: int, workdir: str) -> str:
+    """One new database per size: with several sizes, the given name gets the size appended
+    (so --keep can keep them all)."""
     if options.database is None:
         return f"sqlite+aiosqlite:///{Path(workdir) / f'bench-{size}.db'}"
-    if len(options.sizes) > 1 and options.database.startswith("sqlite"):
+    if len(options.sizes) == 1:
+        return options.database
+    if options.database.startswith("sqlite"):
         base = options.database.rsplit(".", 1)
         return f"{base[0]}-{size}.{base[1]}" if len(base) == 2 else f"{base[0]}-{size}"
-    return options.database
+    head, _, name = options.database.rpartition("/")
+    name, query_sep, query = name.partition("?")
+    return f"{head}/{name}_{size}{query_sep}{query}"
 
 
 async def run_size(options: Options, size: int) -> SizeRun:

@@ -174,3 +174,29 @@ def test_seed_plan_numbers_match_the_order_of_arrival() -> None:
         seen[community] = seen.get(community, 0) + 1
         assert plan.number(index) == seen[community]
     assert storage_bench.last_numbers(plan) == seen
+
+
+async def test_the_bench_measures_every_core_figure_on_this_backend(
+    backend: str, tmp_path: Path
+) -> None:
+    """The raw floors replay through this backend's own driver (aiosqlite or asyncpg),
+    submissions included, and the bench drops the database it made."""
+    from bot.bench import runner
+
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+    else:
+        base = make_url(storage_bench.normalise_url(os.environ[PG_ENV]))
+        url = base.set(database=f"bench_{uuid.uuid4().hex[:10]}").render_as_string(False)
+    options = runner.Options(
+        database=url, sizes=[300], samples=3, platforms=False, small_communities=5, out=str
+    )
+    [run] = await runner.run(options)
+    assert run.skipped == ["platforms (--skip-platforms)"]
+    assert len(run.figures) == 11
+    for figure in run.figures:
+        assert len(figure.samples_ms) >= 3 and len(figure.floor_ms) >= 3, figure.note
+    assert run.submit_per_second > 0
+    # Dropped afterwards: the same name can be created again.
+    again = await storage_bench.fresh_database(url)
+    await again.drop()
