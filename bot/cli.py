@@ -59,16 +59,24 @@ def parser() -> argparse.ArgumentParser:
         "--database",
         help="database URL to create, use and drop (default: a new SQLite file in a temp dir)",
     )
-    bench.add_argument("--stories", type=_count, default=100_000, help="stories to seed")
+    bench.add_argument(
+        "--stories", type=_count, default=100_000, help="stories to seed (default 100000)"
+    )
     bench.add_argument(
         "--sizes", type=_counts, help="comma-separated story counts, one run each (growth)"
     )
-    bench.add_argument("--samples", type=_count, default=200, help="samples per figure")
+    bench.add_argument(
+        "--samples", type=_count, default=200, help="samples per figure (default 200)"
+    )
     bench.add_argument("--json", type=Path, help="also write the results to this JSON file")
     bench.add_argument(
         "--skip-platforms", action="store_true", help="leave out the Slack and Discord figures"
     )
-    bench.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    bench.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the database afterwards (without --database: storybot-bench-N.db here)",
+    )
     bench.add_argument(
         "--small-communities",
         type=_count,

@@ -78,7 +78,8 @@ def _database_url(options: Options, size: int, workdir: str) -> str:
     """One new database per size: with several sizes, the given name gets the size appended
     (so --keep can keep them all)."""
     if options.database is None:
-        return f"sqlite+aiosqlite:///{Path(workdir) / f'bench-{size}.db'}"
+        folder = Path.cwd() if options.keep else Path(workdir)
+        return f"sqlite+aiosqlite:///{folder / f'storybot-bench-{size}.db'}"
     if len(options.sizes) == 1:
         return options.database
     if options.database.startswith("sqlite"):
