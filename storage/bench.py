@@ -10,6 +10,7 @@ recorded from the engine and replayed through the bare driver (aiosqlite, asyncp
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -37,6 +38,7 @@ from storage.models import (
     SpaceRow,
     StoryRow,
     StoryTagRow,
+    TagCountRow,
 )
 from storage.uow import SqlUnitOfWork, uow_factory
 
@@ -45,14 +47,6 @@ SMALL_SHARE = 10  # one story in this many goes to a small community
 LARGE_COMMUNITY = 1
 LARGE_SPACE = ("slack", "T0BENCHLARGE")
 CHUNK = 20_000
-# As migration 0002 fills it: published stories per community and tag.
-TAG_COUNTS = """
-INSERT INTO tag_counts (community_id, tag, stories)
-SELECT story_tags.community_id, story_tags.tag, count(*)
-FROM story_tags JOIN stories ON stories.id = story_tags.story_id
-WHERE stories.status = 'published'
-GROUP BY story_tags.community_id, story_tags.tag
-"""
 TEMPLATES = 50_000
 
 
@@ -225,13 +219,16 @@ class _Chunk:
     appreciations: list[Any]
 
 
-def _chunks(plan: SeedPlan, now: dt.datetime, backend: str) -> Iterator[_Chunk]:
+def _chunks(
+    plan: SeedPlan, now: dt.datetime, backend: str, tag_counts: collections.Counter[Any]
+) -> Iterator[_Chunk]:
     """Rows for every story, CHUNK stories at a time, encoded for `backend`'s bulk insert.
 
     Generating and stemming a story costs more than inserting it, so the text comes from a
     pool of TEMPLATES generated stories, reused in turn; what differs between copies
     (community, number, dates, author, appreciations) is set per story. A template's search
-    text is what the core computes for that text, so every copy's is too.
+    text is what the core computes for that text, so every copy's is too. `tag_counts` counts
+    (community, tag) as it goes (every seeded story is published), for the tag_counts table.
     """
     corpus = Corpus()
     stories_encoder = _Encoder(StoryRow.__table__, backend)
@@ -274,6 +271,8 @@ def _chunks(plan: SeedPlan, now: dt.datetime, backend: str) -> Iterator[_Chunk]:
                 )
                 for t in tags[template]
             )
+            for t in tags[template]:
+                tag_counts[(community_id, t)] += 1
             appreciations.extend(
                 likes_encoder.row(
                     {
@@ -287,6 +286,10 @@ def _chunks(plan: SeedPlan, now: dt.datetime, backend: str) -> Iterator[_Chunk]:
                 for u in range(5000, 5000 + likes)
             )
         yield _Chunk(stories, story_tags, appreciations)
+
+
+def _tag_count_rows(counts: collections.Counter[Any]) -> list[dict[str, Any]]:
+    return [{"community_id": c, "tag": t, "stories": n} for (c, t), n in counts.items()]
 
 
 def _likes(index: int) -> int:
@@ -362,6 +365,7 @@ def _seed_sqlite(path: str, plan: SeedPlan, now: dt.datetime) -> None:
         StoryRow.__table__,
         StoryTagRow.__table__,
         AppreciationRow.__table__,
+        TagCountRow.__table__,
     ]
     encoders = {t.name: _Encoder(t, "sqlite") for t in tables}
     sql = {t.name: _insert_sql(t) for t in tables}
@@ -388,7 +392,8 @@ def _seed_sqlite(path: str, plan: SeedPlan, now: dt.datetime) -> None:
             [encoders["spaces"].row(_space_row(c)) for c in range(1, plan.communities + 1)],
         )
         db.execute("COMMIT")
-        for chunk in _chunks(plan, now, "sqlite"):
+        counts: collections.Counter[Any] = collections.Counter()
+        for chunk in _chunks(plan, now, "sqlite", counts):
             db.execute("BEGIN")
             db.executemany(sql["stories"], chunk.stories)
             db.executemany(sql["story_tags"], chunk.story_tags)
@@ -396,7 +401,9 @@ def _seed_sqlite(path: str, plan: SeedPlan, now: dt.datetime) -> None:
             db.execute("COMMIT")
         db.execute("BEGIN")
         db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
-        db.execute(TAG_COUNTS)
+        db.executemany(
+            sql["tag_counts"], [encoders["tag_counts"].row(r) for r in _tag_count_rows(counts)]
+        )
         db.execute(trigger)
         db.execute("COMMIT")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -429,7 +436,8 @@ async def _seed_postgresql(dsn: str, plan: SeedPlan, now: dt.datetime) -> None:
                 SpaceRow.__table__,
                 [_Encoder(SpaceRow.__table__, "postgresql").row(r) for r in spaces],
             )
-        for chunk in _chunks(plan, now, "postgresql"):
+        counts: collections.Counter[Any] = collections.Counter()
+        for chunk in _chunks(plan, now, "postgresql", counts):
             async with connection.transaction():
                 await _copy(connection, StoryRow.__table__, chunk.stories)
                 await _copy(connection, StoryTagRow.__table__, chunk.story_tags)
@@ -437,7 +445,9 @@ async def _seed_postgresql(dsn: str, plan: SeedPlan, now: dt.datetime) -> None:
         # The GIN build sorts in memory; the 64 MB default makes it spill for minutes.
         await connection.execute("SET maintenance_work_mem = '512MB'")
         await connection.execute(index_sql)
-        await connection.execute(TAG_COUNTS)
+        table = TagCountRow.__table__
+        encoder = _Encoder(table, "postgresql")
+        await _copy(connection, table, [encoder.row(r) for r in _tag_count_rows(counts)])
         for table in ("communities", "spaces", "stories"):
             await connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
