@@ -33,6 +33,7 @@ from bot.replies import Pager, Reply
 log = logging.getLogger(__name__)
 
 DEEP_PAGES = 50
+LARGE = 1  # storage.bench.LARGE_COMMUNITY: the seeded community the figures read
 
 
 @dataclass
@@ -261,7 +262,7 @@ async def _submit_case(
     with storage.recorder.recording() as steps:
         _ok(await core.handle(command(0), author(0)))
     async with storage.uow() as uow:
-        stored = await uow.stories.by_client_key(1, "bench-submit-0")
+        stored = await uow.stories.by_client_key(LARGE, "bench-submit-0")
     assert stored is not None and stored.id is not None
     learn = [("UPDATE communities", stored.number), ("INSERT INTO stories ", stored.id)]
     core_ms: list[float] = []
