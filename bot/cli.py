@@ -52,6 +52,38 @@ def parser() -> argparse.ArgumentParser:
     discord.add_argument("action", choices=["invite"])
     discord.add_argument("options", nargs=argparse.REMAINDER)
 
+    bench = sub.add_parser(
+        "bench", help="seed a fresh database and measure (see README, Performance)"
+    )
+    bench.add_argument(
+        "--database",
+        help="database URL to create, use and drop (default: a new SQLite file in a temp dir)",
+    )
+    bench.add_argument(
+        "--stories", type=_count, default=100_000, help="stories to seed (default 100000)"
+    )
+    bench.add_argument(
+        "--sizes", type=_counts, help="comma-separated story counts, one run each (growth)"
+    )
+    bench.add_argument(
+        "--samples", type=_count, default=200, help="samples per figure (default 200)"
+    )
+    bench.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    bench.add_argument(
+        "--skip-platforms", action="store_true", help="leave out the Slack and Discord figures"
+    )
+    bench.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the database afterwards (without --database: storybot-bench-N.db here)",
+    )
+    bench.add_argument(
+        "--small-communities",
+        type=_count,
+        default=1000,
+        help="small communities beside the large one (default 1000; fewer for a quick try)",
+    )
+
     weekly = sub.add_parser("weekly", help="run the weekly feature job once (for cron)")
     weekly.add_argument("--dry-run", action="store_true", help="show what would be featured")
     weekly.add_argument(
@@ -62,8 +94,21 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _count(raw: str) -> int:
+    value = int(raw.replace("_", "").replace(",", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _counts(raw: str) -> list[int]:
+    return [_count(part) for part in raw.split(",") if part.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "bench":
+        return asyncio.run(_bench(args, sys.argv[1:] if argv is None else argv))
     if args.command == "slack":
         from adapters.slack.manifest import main as manifest
 
@@ -186,6 +231,34 @@ async def _export(app: App, args: argparse.Namespace) -> int:
         print(f"Wrote {len(records)} stories to {args.output}.", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+async def _bench(args: argparse.Namespace, argv: list[str]) -> int:
+    from bot.bench import runner, stats
+
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("discord").setLevel(logging.ERROR)  # voice and intents notices
+    sizes = args.sizes or [args.stories]
+    options = runner.Options(
+        database=args.database,
+        sizes=sizes,
+        samples=args.samples,
+        platforms=not args.skip_platforms,
+        keep=args.keep,
+        small_communities=args.small_communities,
+    )
+    runs = await runner.run(options)
+    dialect = "postgresql" if (args.database or "").startswith("postgres") else "sqlite"
+    for run in runs:
+        print(f"\n{run.stories:,} stories on {dialect} (seeded in {run.seed_seconds:.1f} s)")
+        print(stats.table(run))
+    if len(runs) > 1:
+        print()
+        print(stats.growth_table(runs))
+    if args.json:
+        args.json.write_text(stats.report_json(runner.meta(argv, dialect), runs), "utf-8")
+        print(f"Wrote {args.json}.", file=sys.stderr)
     return 0
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from bot.domain import Community, CommunitySettings, LinkCode, SpaceRef
+from bot.domain import Community, CommunitySettings, LinkCode, SpaceRef, Status
 from storage.communities import _settings_columns
 from storage.models import (
     AnnouncementRow,
@@ -20,6 +20,7 @@ from storage.models import (
     SpaceRow,
     StoryRow,
     StoryTagRow,
+    TagCountRow,
 )
 from storage.repositories import Repository, guarded
 
@@ -122,6 +123,27 @@ class SqlLinkRepository(Repository):
             .execution_options(**_NO_SYNC)
         )
 
+    async def _recount_tags(self, *community_ids: int) -> None:
+        """Rebuild the kept tag counts (published stories only, as StoryRepository keeps them)
+        of communities whose stories a merge or split moved."""
+        await self._session.execute(
+            delete(TagCountRow)
+            .where(TagCountRow.community_id.in_(community_ids))
+            .execution_options(**_NO_SYNC)
+        )
+        counted = (
+            select(StoryTagRow.community_id, StoryTagRow.tag, func.count())
+            .join(StoryRow, StoryRow.id == StoryTagRow.story_id)
+            .where(
+                StoryTagRow.community_id.in_(community_ids),
+                StoryRow.status == Status.PUBLISHED.value,
+            )
+            .group_by(StoryTagRow.community_id, StoryTagRow.tag)
+        )
+        await self._session.execute(
+            TagCountRow.__table__.insert().from_select(["community_id", "tag", "stories"], counted)
+        )
+
     @guarded
     async def merge(self, source_id: int, target_id: int) -> list[tuple[int, int]]:
         if source_id == target_id:
@@ -185,6 +207,7 @@ class SqlLinkRepository(Repository):
         await self._session.execute(
             delete(CommunityRow).where(CommunityRow.id == source_id).execution_options(**_NO_SYNC)
         )
+        await self._recount_tags(source_id, target_id)
         return [(old, new) for _, old, new in renumbered]
 
     @guarded
@@ -232,4 +255,5 @@ class SqlLinkRepository(Repository):
                 .execution_options(**_NO_SYNC)
             )
         await self._set_counter(new_id, max(numbers, default=0))
+        await self._recount_tags(community_id, new_id)
         return Community(id=new_id, settings=copy.deepcopy(settings), spaces=[space]), numbers

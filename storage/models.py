@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy models: the schema the 0001 migration creates, kept in step by a drift test.
+"""Typed SQLAlchemy models: the schema the migrations create, kept in step by a drift test.
 
 Full-text objects (SQLite's FTS5 table and triggers, PostgreSQL's GIN index) are owned by the
 migration alone; `include_object` hides them from autogenerate and the drift check.
@@ -101,6 +101,8 @@ class StoryRow(Base):
         Index("ix_stories_author", "community_id", "author_platform", "author_id", "created_at"),
         # Browsing walks published stories by number.
         Index("ix_stories_browse", "community_id", "status", "number"),
+        # The weekly job reads one week of published stories (0002_perf).
+        Index("ix_stories_week", "community_id", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # SQLite rowid: FTS5 keys on it
@@ -141,6 +143,17 @@ class StoryTagRow(Base):
     community_id: Mapped[int] = mapped_column(Integer)
     tag: Mapped[str] = mapped_column(String(255))
     number: Mapped[int] = mapped_column(Integer)  # copy of stories.number, which never changes
+
+
+class TagCountRow(Base):
+    """Published stories per tag and community, kept by every story write (tag list)."""
+
+    __tablename__ = "tag_counts"
+    __table_args__ = (PrimaryKeyConstraint("community_id", "tag"),)
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(255))
+    stories: Mapped[int] = mapped_column(Integer)
 
 
 class AppreciationRow(Base):

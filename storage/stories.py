@@ -22,7 +22,7 @@ from sqlalchemy import (
 from bot.domain import Author, Platform, SpaceRef, Status, Story
 from bot.ports import Keyset, Ranked, SearchDoc, SearchQuery, Slice
 from storage import search
-from storage.models import AppreciationRow, StoryRow, StoryTagRow
+from storage.models import AppreciationRow, StoryRow, StoryTagRow, TagCountRow
 from storage.repositories import Repository, guarded
 
 
@@ -99,6 +99,25 @@ class SqlStoryRepository(Repository):
                 ],
             )
 
+    async def _count_tags(
+        self, community_id: int, tags: list[str], status: str, delta: int
+    ) -> None:
+        """Keep tag_counts in step: published stories only. Tags in sorted order, so two
+        concurrent edits lock the counter rows in the same order (no deadlock)."""
+        tags = sorted(set(tags))
+        if status != Status.PUBLISHED.value or not tags:
+            return
+        table = TagCountRow.__table__
+        stmt = self._insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["community_id", "tag"],
+            set_={"stories": table.c.stories + stmt.excluded.stories},
+        )
+        for tag in tags:
+            await self._session.execute(
+                stmt.values(community_id=community_id, tag=tag, stories=delta)
+            )
+
     @guarded
     async def add(self, story: Story, doc: SearchDoc) -> Story:
         values = _editable(story, doc) | {
@@ -117,6 +136,7 @@ class SqlStoryRepository(Repository):
             stmt = StoryRow.__table__.insert().values(values).returning(StoryRow.id)
             story_id = (await self._session.execute(stmt)).scalar_one()
             await self._write_tags(story_id, story)
+            await self._count_tags(story.community_id, story.tags, str(story.status), 1)
         return dataclasses.replace(story, id=story_id)
 
     @guarded
@@ -138,6 +158,14 @@ class SqlStoryRepository(Repository):
     @guarded
     async def update(self, story: Story, doc: SearchDoc) -> None:
         """Rewrite a story found by (community, number); no such story changes nothing."""
+        before = (
+            await self._session.execute(
+                select(StoryRow.tags, StoryRow.status).where(
+                    StoryRow.community_id == story.community_id,
+                    StoryRow.number == story.number,
+                )
+            )
+        ).first()
         stmt = (
             update(StoryRow)
             .where(StoryRow.community_id == story.community_id, StoryRow.number == story.number)
@@ -150,6 +178,9 @@ class SqlStoryRepository(Repository):
             return
         await self._session.execute(delete(StoryTagRow).where(StoryTagRow.story_id == story_id))
         await self._write_tags(story_id, story)
+        if before is not None:
+            await self._count_tags(story.community_id, list(before.tags), before.status, -1)
+        await self._count_tags(story.community_id, story.tags, str(story.status), 1)
 
     @guarded
     async def delete(self, community_id: int, number: int) -> bool:
@@ -157,10 +188,14 @@ class SqlStoryRepository(Repository):
         stmt = (
             delete(StoryRow)
             .where(StoryRow.community_id == community_id, StoryRow.number == number)
-            .returning(StoryRow.id)
+            .returning(StoryRow.tags, StoryRow.status)
             .execution_options(synchronize_session=False)
         )
-        return (await self._session.execute(stmt)).first() is not None
+        deleted = (await self._session.execute(stmt)).first()
+        if deleted is None:
+            return False
+        await self._count_tags(community_id, list(deleted.tags), deleted.status, -1)
+        return True
 
     @guarded
     async def count_by_author_since(
@@ -239,18 +274,13 @@ class SqlStoryRepository(Repository):
 
     @guarded
     async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
-        count = func.count().label("n")
+        # Kept by every write (_count_tags), so this reads one row per tag in use.
         # Code-point order on both databases, whatever the server's collation.
-        tag = StoryTagRow.tag.collate("C") if self._dialect == "postgresql" else StoryTagRow.tag
+        tag = TagCountRow.tag.collate("C") if self._dialect == "postgresql" else TagCountRow.tag
         stmt = (
-            select(StoryTagRow.tag, count)
-            .join(StoryRow, StoryRow.id == StoryTagRow.story_id)
-            .where(
-                StoryTagRow.community_id == community_id,
-                StoryRow.status == Status.PUBLISHED.value,
-            )
-            .group_by(StoryTagRow.tag)
-            .order_by(count.desc(), tag.asc())
+            select(TagCountRow.tag, TagCountRow.stories)
+            .where(TagCountRow.community_id == community_id, TagCountRow.stories > 0)
+            .order_by(TagCountRow.stories.desc(), tag.asc())
         )
         return [(t, n) for t, n in (await self._session.execute(stmt))]
 

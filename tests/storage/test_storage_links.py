@@ -299,3 +299,24 @@ async def test_migration_backfills_where_old_stories_were_told(empty_url: str) -
             assert found.all() == [(1, "slack:T1"), (2, "discord:G1"), (3, None)]
     finally:
         await engine.dispose()
+
+
+async def test_the_tag_list_follows_stories_through_link_and_unlink(uows: UowFactory) -> None:
+    """The tag list reads kept counts; a merge or split moves stories between communities."""
+    target = await community(uows, SLACK)
+    joining = await community(uows, DISCORD)
+    await submit(uows, target, origin=SLACK, tags=["speed"])
+    await submit(uows, joining, author=DISCORD_AUTHOR, origin=DISCORD, tags=["speed", "delivery"])
+    await submit(uows, joining, author=DISCORD_AUTHOR, origin=DISCORD, tags=["delivery"])
+    async with uows() as uow:
+        await uow.links.merge(joining, target)
+        await uow.commit()
+    async with uows() as uow:
+        assert await uow.stories.tag_counts(target) == [("delivery", 2), ("speed", 2)]
+
+    async with uows() as uow:
+        split, _ = await uow.links.split(target, DISCORD, CommunitySettings())
+        await uow.commit()
+    async with uows() as uow:
+        assert await uow.stories.tag_counts(target) == [("speed", 1)]
+        assert await uow.stories.tag_counts(split.id) == [("delivery", 2), ("speed", 1)]

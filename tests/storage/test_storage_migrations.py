@@ -26,6 +26,7 @@ APP_TABLES = {
     "spaces",
     "stories",
     "story_tags",
+    "tag_counts",
     "appreciations",
     "features",
     "announcements",

@@ -255,3 +255,38 @@ async def test_tag_counts_most_used_first_then_by_tag(uows: UowFactory) -> None:
             ("Z", 1),
             ("ö", 1),
         ]
+
+
+async def test_tag_counts_follow_edits_hiding_and_deletes(uows: UowFactory) -> None:
+    """The counts are kept by each write (tag_counts table), not recomputed on reading."""
+    community = await new_community(uows)
+    first = await submit(uows, community, tags=["a", "b"])
+    await submit(uows, community, tags=["b"])
+    await submit(uows, community, tags=["c"])
+
+    async def counts() -> list[tuple[str, int]]:
+        async with uows() as uow:
+            return await uow.stories.tag_counts(community)
+
+    assert await counts() == [("b", 2), ("a", 1), ("c", 1)]
+    async with uows() as uow:  # retag: a, b -> c, d
+        await uow.stories.update(dataclasses.replace(first, tags=["c", "d"]), make_doc())
+        await uow.commit()
+    assert await counts() == [("c", 2), ("b", 1), ("d", 1)]
+    async with uows() as uow:  # hide: its tags stop counting; unhide: they count again
+        await uow.stories.update(
+            dataclasses.replace(first, tags=["c", "d"], status=Status.HIDDEN), make_doc()
+        )
+        await uow.commit()
+    assert await counts() == [("b", 1), ("c", 1)]
+    async with uows() as uow:
+        await uow.stories.update(dataclasses.replace(first, tags=["d"]), make_doc())
+        await uow.commit()
+    assert await counts() == [("b", 1), ("c", 1), ("d", 1)]
+    async with uows() as uow:
+        assert await uow.stories.delete(community, first.number)
+        await uow.commit()
+    assert await counts() == [("b", 1), ("c", 1)]
+    async with uows() as uow:  # a rolled-back write changes no count
+        await uow.stories.delete(community, 2)
+    assert await counts() == [("b", 1), ("c", 1)]
