@@ -14,6 +14,7 @@ import collections
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import sqlite3
@@ -179,6 +180,13 @@ def _space_row(community_id: int) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _origin(community_id: int) -> str:
+    """The space a seeded story was told in: its community's only space (SpaceRef.key)."""
+    space = _space_row(community_id)
+    return f"{space['platform']}:{space['external_id']}"
+
+
 def _story_row(
     story: GeneratedStory,
     story_id: int,
@@ -203,6 +211,8 @@ def _story_row(
         "consent": story.consent,
         "status": "published",
         "source_url": None,
+        "origin_space": _origin(community_id),
+        "credited_names": {},
         "client_key": f"bench-seed-{story_id}",
         "appreciations": likes,
         "created_at": at,
@@ -246,6 +256,7 @@ def _chunks(
     created_at_, updated_at = position["created_at"], position["updated_at"]
     author_at, name_at = position["author_id"], position["author_name"]
     key_at, likes_at = position["client_key"], position["appreciations"]
+    origin_at = position["origin_space"]
     for first in range(0, plan.stories, CHUNK):
         stories: list[Any] = []
         story_tags: list[Any] = []
@@ -263,6 +274,7 @@ def _chunks(
             row[author_at] = f"U{story_id % 5000:05d}"
             row[name_at] = f"Colleague {story_id % 5000}"
             row[key_at] = f"bench-seed-{story_id}"
+            row[origin_at] = _origin(community_id)
             row[likes_at] = likes
             stories.append(row)
             story_tags.extend(
