@@ -48,7 +48,13 @@ OK, DENIED, NOT_FOUND, INVALID = "ok", "denied", "not-found", "invalid"
 PHRASES = {
     DENIED: ("Only moderators", "Only the author"),
     NOT_FOUND: ("There is no story",),
-    INVALID: ("can't appreciate your own", "no longer valid", "Give a story number"),
+    INVALID: (
+        "can't appreciate your own",
+        "no longer valid",
+        "Give a story number",
+        "link code is not valid",
+        "not linked to any other",
+    ),
 }
 
 EDITED = "An edited story text that replaces the original completely."
@@ -235,7 +241,14 @@ BARE = {
     "config free-tags off": {"author": DENIED, "member": DENIED, "moderator": OK},
     "config moderators <@U-BO>": {"author": DENIED, "member": DENIED, "moderator": OK},
     "export": {"author": DENIED, "member": DENIED, "moderator": OK},
+    "links": {"author": OK, "member": OK, "moderator": OK},
+    "link": {"author": DENIED, "member": DENIED, "moderator": OK},
+    "link ABCDE-FGHJK": {"author": DENIED, "member": DENIED, "moderator": INVALID},
+    "unlink": {"author": DENIED, "member": DENIED, "moderator": INVALID},
 }
+# Runs that are meant to write: settings, a new link code, and a moderator's wrong link code,
+# which is counted towards the brute-force pause (and nothing else).
+WRITES = {"config free-tags off", "config moderators <@U-BO>", "link", "link ABCDE-FGHJK"}
 
 
 @pytest.mark.parametrize(
@@ -247,8 +260,12 @@ def test_commands_without_a_number(line: str, who: str) -> None:
         before = snapshot(bot)
         reply = await bot.say(line, ACTORS[who])
         assert outcome(reply) == BARE[line][who], reply.plain_text
-        if BARE[line][who] != OK or not line.startswith("config "):
-            assert snapshot(bot) == before
+        after = snapshot(bot)
+        if line == "link ABCDE-FGHJK" and who == "moderator":
+            assert len(after.link_failures) == len(before.link_failures) + 1
+            after.link_failures = before.link_failures
+        if line == "link ABCDE-FGHJK" or BARE[line][who] != OK or line not in WRITES:
+            assert after == before
         # Community B's story never shows in A, nor A's hidden story to a plain member.
         assert "Community B" not in reply.plain_text
         if who == "member":
