@@ -39,5 +39,10 @@ class StorageUnavailable(Exception):
     """The database could not be reached or timed out; safe to retry later."""
 
 
+class StatementTimedOut(StorageUnavailable):
+    """One statement ran past the statement timeout: the database is up, but the query was too
+    heavy or waited on a lock. Where the core knows which (a search), it can say so."""
+
+
 class Conflict(Exception):
     """A unique constraint was hit by a concurrent writer (storage raises, core resolves)."""

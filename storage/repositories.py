@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import Conflict, StorageUnavailable
+from bot.errors import Conflict, StatementTimedOut, StorageUnavailable
 from storage.models import StoryRow
 
 P = ParamSpec("P")
@@ -26,6 +26,7 @@ R = TypeVar("R")
 # (deadlock, serialization failure); plus lock_not_available.
 _PG_TRANSIENT_CLASSES = ("08", "53", "57", "40")
 _PG_TRANSIENT_CODES = ("55P03",)
+PG_QUERY_CANCELED = "57014"  # statement_timeout (or a cancel request)
 _SQLITE_TRANSIENT = (
     "SQLITE_BUSY",
     "SQLITE_LOCKED",
@@ -88,6 +89,8 @@ def storage_errors() -> Iterator[None]:
             raise LookupError(str(exc.orig)) from exc  # the referenced row is gone
         raise
     except Exception as exc:
+        if _code(exc) == PG_QUERY_CANCELED:
+            raise StatementTimedOut(f"{type(exc).__name__}: {exc}") from exc
         if is_unavailable(exc):
             raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
         raise

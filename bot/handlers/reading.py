@@ -8,7 +8,7 @@ from bot import actions, cards, cursors, search_text, tags, weekly
 from bot import commands as c
 from bot.context import Context
 from bot.domain import PAGE_SIZE
-from bot.errors import NotFound, ValidationError
+from bot.errors import NotFound, StatementTimedOut, ValidationError
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.permissions import require_visible
@@ -49,8 +49,18 @@ async def search(cmd: c.Search, ctx: Context) -> Reply:
     words = " ".join(search_text.words(cmd.words))
 
     async def fetch(position: Keyset | None) -> Slice:
-        async with ctx.uow() as uow:
-            return await uow.stories.search(ctx.community_id, query, position, PAGE_SIZE)
+        try:
+            async with ctx.uow() as uow:
+                return await uow.stories.search(ctx.community_id, query, position, PAGE_SIZE)
+        except StatementTimedOut:
+            # Searches take no locks, so a timeout means too many matches to rank in time
+            # (common words in a very large community; see the README's Performance section).
+            raise ValidationError(
+                N_(
+                    "Too many stories match to search them in time. "
+                    "Add a rarer word, or browse by tag instead."
+                )
+            ) from None
 
     def action(cursor: str) -> str:
         return actions.search(words, cursor)

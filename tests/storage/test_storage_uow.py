@@ -7,9 +7,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from bot.errors import Conflict, StorageUnavailable
+from bot.errors import Conflict, StatementTimedOut, StorageUnavailable
 from storage import create_engine, uow_factory
+from storage.repositories import storage_errors
 from tests.storage.builders import UowFactory, make_doc, make_story, new_community, submit
 
 
@@ -185,5 +187,18 @@ async def test_waiting_too_long_for_a_lock_is_storage_unavailable(
             await holder.commit()
         async with impatient() as uow:
             assert await uow.communities.next_story_number(community) == 2
+    finally:
+        await engine.dispose()
+
+
+async def test_a_statement_past_the_timeout_is_told_apart_on_postgresql(db_url: str) -> None:
+    """The core answers a search the database gave up on differently from an outage."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no statement timeout, only the busy timeout for the lock")
+    engine = create_engine(db_url, statement_timeout_ms=100)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(StatementTimedOut), storage_errors():
+                await connection.execute(text("SELECT pg_sleep(2)"))
     finally:
         await engine.dispose()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.errors import StatementTimedOut
 from bot.replies import Fields, Pager, Reply, StoryCard
 from tests.conftest import OTHER_TEAM, Bot, actor
+from tests.fakes import FakeStoryRepository
 
 
 def numbers(reply: Reply) -> list[int]:
@@ -177,3 +181,23 @@ def test_tag_autocomplete_matches_names_and_aliases_in_both_languages() -> None:
     assert autocomplete("Tillganglighet", "en")[0][0] == "accessibility"
     assert ("my-own-tag", "my-own-tag") in autocomplete("my own tag", "en")
     assert len(autocomplete("", "en")) <= 25 and autocomplete("", "en")
+
+
+async def test_a_search_past_the_statement_timeout_asks_for_rarer_words(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search that the database gave up on is not an outage: say what would help."""
+    await bot.submit("The courier called ahead about the delay #speed")
+
+    async def too_slow(*args: object, **kwargs: object) -> None:
+        raise StatementTimedOut("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(FakeStoryRepository, "search", too_slow)
+    reply = await bot.say("/story search courier")
+    assert reply.error and "Add a rarer word, or browse by tag instead" in reply.plain_text
+    swedish = await bot.say("/story search courier", actor(locale="sv-SE"))
+    assert swedish.error and "bläddra efter tagg" in swedish.plain_text
+    # Anything else that times out is still the outage answer: nothing was done.
+    monkeypatch.setattr(FakeStoryRepository, "browse", too_slow)
+    browse = await bot.say("/story browse")
+    assert browse.error and "can't reach the story database" in browse.plain_text
