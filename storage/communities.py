@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Select, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
 from storage.models import CommunityRow, SpaceRow
@@ -31,6 +32,18 @@ def _settings_columns(settings: CommunitySettings) -> dict[str, Any]:
         "moderator_users": list(settings.moderator_users),
         "moderator_roles": list(settings.moderator_roles),
     }
+
+
+async def insert_community_row(session: AsyncSession, settings: CommunitySettings) -> int:
+    """A new community row with no stories yet (its space is claimed separately)."""
+    stmt = (
+        CommunityRow.__table__.insert()
+        .values(
+            _settings_columns(settings) | {"last_number": 0, "created_at": dt.datetime.now(dt.UTC)}
+        )
+        .returning(CommunityRow.id)
+    )
+    return int((await session.execute(stmt)).scalar_one())
 
 
 def _to_settings(row: CommunityRow) -> CommunitySettings:
@@ -84,16 +97,7 @@ class SqlCommunityRepository(Repository):
 
         ON CONFLICT DO NOTHING waits for the other writer and keeps this transaction usable.
         """
-        community_id = (
-            await self._session.execute(
-                CommunityRow.__table__.insert()
-                .values(
-                    _settings_columns(settings)
-                    | {"last_number": 0, "created_at": dt.datetime.now(dt.UTC)}
-                )
-                .returning(CommunityRow.id)
-            )
-        ).scalar_one()
+        community_id = await insert_community_row(self._session, settings)
         claimed = await self._session.execute(
             self._insert(SpaceRow.__table__)
             .values(

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import bindparam, delete, func, select, update
 
 from bot.domain import Community, CommunitySettings, LinkCode, SpaceRef, Status
-from storage.communities import _settings_columns
+from storage.communities import insert_community_row
 from storage.models import (
     AnnouncementRow,
     CommunityRow,
@@ -215,16 +215,7 @@ class SqlLinkRepository(Repository):
         self, community_id: int, space: SpaceRef, settings: CommunitySettings
     ) -> tuple[Community, list[int]]:
         await self._lock_counter(community_id)
-        new_id = (
-            await self._session.execute(
-                CommunityRow.__table__.insert()
-                .values(
-                    _settings_columns(settings)
-                    | {"last_number": 0, "created_at": dt.datetime.now(dt.UTC)}
-                )
-                .returning(CommunityRow.id)
-            )
-        ).scalar_one()
+        new_id = await insert_community_row(self._session, settings)
         moved_space = await self._session.execute(
             update(SpaceRow)
             .where(
