@@ -9,6 +9,7 @@ recorded from the engine and replayed through the bare driver (aiosqlite, asyncp
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import collections
 import contextlib
@@ -531,8 +532,9 @@ class Recorder:
 Learn = Sequence[tuple[str, Any]]  # (SQL prefix, value that statement returned when recorded)
 
 
-class RawDriver:
-    """A bare driver connection that replays recorded steps: the floor of an operation."""
+class RawDriver(abc.ABC):
+    """A bare driver connection that replays recorded steps: the floor of an operation.
+    RawSqlite and RawPostgres supply the driver calls."""
 
     async def replay(
         self, steps: Sequence[Step], substitute: dict[Any, Any] | None = None, learn: Learn = ()
@@ -548,11 +550,11 @@ class RawDriver:
                 if step.sql.startswith(prefix) and rows:
                     mapping[recorded] = rows[0][0]
 
-    async def _run(self, step: Step, params: Any) -> list[Any]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    async def _run(self, step: Step, params: Any) -> list[Any]: ...
 
-    async def close(self) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    async def close(self) -> None: ...
 
 
 def _swap(params: Any, mapping: dict[Any, Any], many: bool) -> Any:
