@@ -26,7 +26,8 @@ _DASHES = str.maketrans(dict.fromkeys("\u2010\u2012\u2013\u2014\u2015\u2212", "-
 
 # A hashtag starts a word: "#speed" counts, "C#" and "<#C123|x>" (a Slack channel) do not.
 # Leading horizontal space is consumed so removing the tag leaves no gap behind.
-_HASHTAG = re.compile(r"[ \t]*(?<!\S)[#＃](?P<tag>[\w-]+)")
+# A tag ends where the word does: "#a#b" is text, not a tag glued to another.
+_HASHTAG = re.compile(r"[ \t]*(?<!\S)[#＃](?P<tag>[\w-]+)(?![\w#＃-])")
 
 
 def normalise(raw: str) -> str:

@@ -303,6 +303,7 @@ def test_parse_hashtags_quick_submit() -> None:
         ("# heading stays", "# heading stays", []),
         ("bad #good_tag", "bad", ["good_tag"]),  # kept whole so resolve() can refuse it
         ("no tags at all", "no tags at all", []),
+        ("#0000A0#0000A0", "#0000A0#0000A0", []),  # glued: removing one would make a new one
     ],
 )
 def test_parse_hashtags(line: str, text: str, raw: list[str]) -> None:

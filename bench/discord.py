@@ -1,0 +1,176 @@
+"""`storybot bench`, Discord part: INTERACTION_CREATE from the fake gateway until the fake's
+REST API has the answer, for Storybot's client and for a discord.py client that only answers.
+
+discord.py's REST and gateway addresses are process-wide, so the two clients run one after
+the other against the same fake rather than in turns."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import discord
+import yarl
+
+from adapters.discord.client import ClientOptions
+from adapters.discord.runtime import DiscordRuntime, RuntimeOptions, api_base
+from bench.stats import Figure
+from bot.config import Settings
+from bot.core import Core
+
+WARMUP = 3
+CHAT_INPUT = 2
+DEFERRED = 5
+
+
+class DiscordFake(Protocol):
+    """What the bench needs of tests/fakes/discord.FakeDiscord."""
+
+    port: int
+    gateway_url: str
+    app_id: int
+    guild_id: int
+    _callback: Callable[..., Awaitable[Any]]
+    _edit_webhook_message: Callable[..., Awaitable[Any]]
+
+    def new_id(self) -> int: ...
+    def command_id(self, name: str) -> str: ...
+    def interaction(self, kind: int, data: dict[str, Any] | None, who: dict[str, Any]) -> Any: ...
+    async def dispatch(self, event: str, data: dict[str, Any], shard_id: int = 0) -> None: ...
+    async def wait_connected(self, shards: int = 1, within: float = 5.0) -> None: ...
+
+
+class _Answers:
+    """Wraps the fake's callback and original-message edit routes to note when they arrive,
+    without polling."""
+
+    def __init__(self, fake: DiscordFake) -> None:
+        self.arrived: dict[str, asyncio.Future[tuple[float, int]]] = {}
+        callback, edit = fake._callback, fake._edit_webhook_message
+
+        async def on_callback(payload: Any, interaction_id: str, token: str) -> Any:
+            response = await callback(payload, interaction_id, token)
+            kind = int(payload.get("type", 0))
+            if kind != DEFERRED:
+                self._done(token, kind)
+            return response
+
+        async def on_edit(payload: Any, token: str, message: str) -> Any:
+            response = await edit(payload, token, message)
+            self._done(token, DEFERRED)
+            return response
+
+        fake._callback = on_callback
+        fake._edit_webhook_message = on_edit
+
+    def expect(self, token: str) -> asyncio.Future[tuple[float, int]]:
+        future = self.arrived[token] = asyncio.get_running_loop().create_future()
+        return future
+
+    def _done(self, token: str, kind: int) -> None:
+        future = self.arrived.pop(token, None)
+        if future is not None and not future.done():
+            future.set_result((time.perf_counter(), kind))
+
+
+class EmptyHandlerClient(discord.Client):
+    """The floor: a discord.py client whose only handler answers every interaction."""
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message("ok", ephemeral=True)
+
+
+@contextlib.contextmanager
+def _pointed_at(fake: DiscordFake) -> Iterator[None]:
+    previous = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = api_base(f"http://127.0.0.1:{fake.port}")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = previous
+
+
+async def _play(
+    fake: DiscordFake, answers: _Answers, data: dict[str, Any], count: int
+) -> list[float]:
+    member = {
+        "id": str(fake.new_id()),
+        "username": "bench",
+        "discriminator": "0",
+        "global_name": "Bench",
+        "avatar": None,
+        "bot": False,
+    }
+    times = []
+    for i in range(count + WARMUP):
+        payload = fake.interaction(CHAT_INPUT, data, member)
+        arrived = answers.expect(payload["token"])
+        started = time.perf_counter()
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        finished, _ = await asyncio.wait_for(arrived, 10)
+        if i >= WARMUP:
+            times.append((finished - started) * 1000)
+    return times
+
+
+async def measure_discord(
+    core: Core, fake: DiscordFake, number: int, count: int, workdir: Path
+) -> list[Figure]:
+    """`/story show number:<number>` in the fake's guild."""
+    answers = _Answers(fake)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token="bench-token",
+        discord_api_url=f"http://127.0.0.1:{fake.port}",
+        discord_gateway_url=fake.gateway_url,
+    )
+    options = RuntimeOptions(
+        client=ClientOptions(
+            sync_state_file=workdir / "discord-commands.json", guild_ready_timeout=0.05
+        ),
+        ready_timeout=10,
+    )
+    runtime = DiscordRuntime(settings, core, options)
+    await runtime.start()
+    try:
+        data = {
+            "id": fake.command_id("story"),
+            "name": "story",
+            "type": 1,
+            "options": [
+                {
+                    "type": 1,
+                    "name": "show",
+                    "options": [{"name": "number", "type": 4, "value": number}],
+                }
+            ],
+        }
+        storybot = await _play(fake, answers, data, count)
+    finally:
+        await runtime.stop()
+    client = EmptyHandlerClient(intents=discord.Intents.none(), guild_ready_timeout=0.05)
+    with _pointed_at(fake):
+        await client.login("bench-token")
+        connection = asyncio.create_task(client.connect(reconnect=False))
+        try:
+            await asyncio.wait_for(client.wait_until_ready(), 10)
+            floor = await _play(fake, answers, data, count)
+        finally:
+            await client.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(connection, 10)
+    return [
+        Figure(
+            "discord /story show → answer at the fake",
+            storybot,
+            floor,
+            "empty handler",
+            "INTERACTION_CREATE over the fake gateway until the callback (or, if deferred, "
+            "the edit of the original message) reaches the fake REST API",
+        )
+    ]

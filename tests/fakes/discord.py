@@ -1,0 +1,733 @@
+"""A local stand-in for Discord: the REST API under /api/v10 and the gateway websocket.
+
+The real discord.py client logs in here over loopback. Every REST call is recorded (method,
+path, JSON or multipart payload) so tests assert on exactly what Discord would have received;
+failures (403, 404, 429, 5xx) can be queued per route. The gateway speaks the documented
+handshake (HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE, RESUME -> replay + RESUMED)
+and dispatches interactions shaped like Discord's documented examples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API = "/api/v10"
+DISCORD_EPOCH_MS = 1420070400000
+EPHEMERAL = 1 << 6
+MANAGE_GUILD = 1 << 5
+# What @everyone may do in a fresh server: view, send, embed, read history, and so on.
+EVERYONE_PERMISSIONS = 1071698660929
+ATTACHMENT_LIMIT = 10 * 1024 * 1024
+# Interaction types and option types, as Discord sends them.
+CHAT_INPUT, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+STRING, INTEGER = 3, 4
+
+
+def snowflake(counter: int) -> int:
+    return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) + counter
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    # discord.py parses JSON only when the Content-Type is exactly this, without a charset.
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "global_name": name.title(),
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+        "flags": 0,
+    }
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    json: Any
+    files: list[tuple[str, bytes]]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """The message part of a callback payload, or the payload itself."""
+        if isinstance(self.json, dict) and "type" in self.json and "data" in self.json:
+            return self.json["data"] or {}
+        return self.json or {}
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Interaction:
+    id: int
+    token: str
+    channel_id: int
+    acked: bool = False
+    original_message_id: int | None = None
+    component_message_id: int | None = None
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.app_id = self.new_id()
+        self.guild_id = self.new_id()
+        self.owner_id = self.new_id()
+        self.channel_id = self.new_id()
+        self.highlight_channel_id = self.new_id()
+        self.mod_role_id = self.new_id()
+        self.bot = user(self.app_id, "storybot", bot=True)
+        self.requests: list[Recorded] = []
+        self.failures: list[tuple[str, re.Pattern[str], deque[Failure]]] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.reject_duplicate_acks = True
+        self.identifies: list[dict[str, Any]] = []
+        self.members: dict[int, dict[str, Any]] = {}  # user id -> user, for GET members
+        self.resumes: list[dict[str, Any]] = []
+        self._sessions: dict[str, _Session] = {}
+        self._sockets: list[web.WebSocketResponse] = []
+        self._dropping = False
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    def new_id(self) -> int:
+        return snowflake(next(self._ids))
+
+    # Server -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # Test controls ----------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: dict[str, Any] | None = None,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The next `times` calls matching method and path (a regex) fail with `status`."""
+        failure = Failure(status, body or {"message": "error", "code": 0}, headers or {})
+        self.failures.append((method, re.compile(path), deque([failure] * times)))
+
+    def calls(self, method: str, path: str) -> list[Recorded]:
+        pattern = re.compile(path)
+        return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
+
+    async def wait_for(
+        self, method: str, path: str, count: int = 1, within: float = 5.0
+    ) -> list[Recorded]:
+        """Matching calls, once at least `count` of them arrived."""
+        deadline = time.monotonic() + within
+        while True:
+            found = self.calls(method, path)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                seen = [(r.method, r.path) for r in self.requests[-15:]]
+                raise AssertionError(f"no {count}x {method} {path} within {within}s; last: {seen}")
+            await asyncio.sleep(0.01)
+
+    def message_payloads(self) -> list[dict[str, Any]]:
+        """Every message body the bot sent or edited, wherever it went."""
+        found = []
+        for r in self.requests:
+            if r.method not in ("POST", "PATCH") or not isinstance(r.json, dict):
+                continue
+            if r.path.endswith("/callback") and r.json.get("type") in (4, 7):
+                found.append(r.json.get("data") or {})
+            elif re.fullmatch(r"/webhooks/.+|/channels/\d+/messages", r.path):
+                found.append(r.json)
+        return found
+
+    # Gateway ----------------------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: dict[str, Any], shard_id: int = 0) -> None:
+        """Send an event to every live session of that shard (two processes: both get it).
+        A session whose socket dropped keeps it for replay on RESUME, as Discord does."""
+        for session in list(self._sessions.values()):
+            if session.shard_id == shard_id and not session.ended:
+                await session.send(event, data)
+
+    async def drop_connections(self, code: int = 4000) -> None:
+        """Close every gateway socket the way Discord does when it wants a reconnect."""
+        self._dropping = True
+        try:
+            for socket in list(self._sockets):
+                await socket.close(code=code, message=b"fake: reconnect please")
+        finally:
+            self._dropping = False
+
+    def invalidate_sessions(self) -> None:
+        """Make every session unresumable, as after a long outage: the client must IDENTIFY."""
+        for session in self._sessions.values():
+            session.ended = True
+
+    def live_sessions(self) -> list[_Session]:
+        return [s for s in self._sessions.values() if s.socket is not None and not s.socket.closed]
+
+    async def wait_connected(self, shards: int = 1, within: float = 5.0) -> None:
+        await self.wait_until(lambda: len(self.live_sessions()) >= shards, within)
+
+    @staticmethod
+    async def wait_until(condition: Callable[[], bool], within: float = 5.0) -> None:
+        deadline = time.monotonic() + within
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError("the fake waited in vain (no (re)connection?)")
+            await asyncio.sleep(0.01)
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        session: _Session | None = None
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        try:
+            async for frame in socket:
+                if frame.type is not WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                op, data = message.get("op"), message.get("d")
+                if op == 1:
+                    await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif op == 2:
+                    session = await self._identify(socket, data)
+                elif op == 6:
+                    session = await self._resume(socket, data)
+        finally:
+            self._sockets.remove(socket)
+            if session is not None and session.socket is socket:
+                session.socket = None
+                # The client closing cleanly ends its session; anything else may resume.
+                clean = socket.close_code == 1000 and not self._dropping
+                session.ended = session.ended or clean
+        return socket
+
+    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> _Session:
+        self.identifies.append(data)
+        shard_id, shard_count = data.get("shard", [0, 1])
+        session = _Session(f"session-{self.new_id()}", shard_id, shard_count, socket)
+        self._sessions[session.id] = session
+        mine = [g for g in (self.guild_id,) if (g >> 22) % shard_count == shard_id]
+        ready = {
+            "v": 10,
+            "user": self.bot,
+            "guilds": [{"id": str(g), "unavailable": True} for g in mine],
+            "session_id": session.id,
+            "resume_gateway_url": self.gateway_url,
+            "shard": [shard_id, shard_count],
+            "application": {"id": str(self.app_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await session.send("READY", ready)
+        for guild_id in mine:
+            await session.send("GUILD_CREATE", self.guild_payload(guild_id))
+        return session
+
+    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> _Session | None:
+        self.resumes.append(data)
+        session = self._sessions.get(data.get("session_id", ""))
+        if session is None or session.ended:
+            await socket.send_json({"op": 9, "d": False, "s": None, "t": None})
+            return None
+        session.socket = socket
+        for seq, event, payload in session.log:
+            if seq > (data.get("seq") or 0):
+                await socket.send_json({"op": 0, "s": seq, "t": event, "d": payload})
+        await session.send("RESUMED", {})
+        return session
+
+    # Payloads ---------------------------------------------------------------------------
+
+    def guild_payload(self, guild_id: int) -> dict[str, Any]:
+        return {
+            "id": str(guild_id),
+            "name": "Acme Support",
+            "icon": None,
+            "owner_id": str(self.owner_id),
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "features": [],
+            "mfa_level": 0,
+            "system_channel_flags": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "nsfw_level": 0,
+            "joined_at": now_iso(),
+            "large": False,
+            "unavailable": False,
+            "member_count": 4,
+            "roles": [
+                self._role(guild_id, "@everyone", EVERYONE_PERMISSIONS, 0),
+                self._role(
+                    self.mod_role_id, "Support leads", EVERYONE_PERMISSIONS | MANAGE_GUILD, 1
+                ),
+            ],
+            "emojis": [],
+            "stickers": [],
+            "members": [self.member(self.bot)],
+            "channels": [
+                self._channel(self.channel_id, "support"),
+                self._channel(self.highlight_channel_id, "highlights"),
+            ],
+            "threads": [],
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+        }
+
+    @staticmethod
+    def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
+        return {
+            "id": str(role_id),
+            "name": name,
+            "color": 0,
+            "hoist": False,
+            "position": position,
+            "permissions": str(permissions),
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+
+    def _channel(self, channel_id: int, name: str) -> dict[str, Any]:
+        return {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(self.guild_id),
+            "name": name,
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
+
+    def member(
+        self, who: dict[str, Any], roles: Iterable[int] = (), permissions: int | None = None
+    ) -> dict[str, Any]:
+        payload = {
+            "user": who,
+            "nick": None,
+            "avatar": None,
+            "roles": [str(r) for r in roles],
+            "joined_at": now_iso(),
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "flags": 0,  # discord.py requires it
+            "communication_disabled_until": None,
+        }
+        if permissions is not None:
+            payload["permissions"] = str(permissions)
+        return payload
+
+    def interaction(
+        self,
+        kind: int,
+        data: dict[str, Any] | None,
+        who: dict[str, Any],
+        *,
+        roles: Iterable[int] = (),
+        permissions: int = EVERYONE_PERMISSIONS,
+        locale: str = "en-US",
+        message: dict[str, Any] | None = None,
+        interaction_id: int | None = None,
+        channel_id: int | None = None,
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload as Discord documents it, from a server member."""
+        iid = interaction_id or self.new_id()
+        channel = channel_id or self.channel_id
+        token = f"token-{iid}"
+        self.interactions.setdefault(
+            iid,
+            Interaction(
+                iid, token, channel, component_message_id=int(message["id"]) if message else None
+            ),
+        )
+        payload: dict[str, Any] = {
+            "id": str(iid),
+            "application_id": str(self.app_id),
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "guild_id": str(self.guild_id),
+            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "channel_id": str(channel),
+            "channel": self._channel(channel, "support"),
+            "member": self.member(who, roles, permissions),
+            "locale": locale,
+            "guild_locale": "en-US",
+            "app_permissions": str(EVERYONE_PERMISSIONS),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "context": 0,
+            "attachment_size_limit": ATTACHMENT_LIMIT,
+        }
+        if data is not None:
+            payload["data"] = data
+        if message is not None:
+            payload["message"] = message
+        return payload
+
+    def command_id(self, name: str) -> str:
+        for commands in self.commands.values():
+            for command in commands:
+                if command["name"] == name:
+                    return str(command["id"])
+        return str(self.new_id())
+
+    def synced_guild(self) -> str | None:
+        return next((scope for scope in self.commands if scope != "global"), None)
+
+    # REST -------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        payload, files = await _read_body(request)
+        self.requests.append(Recorded(request.method, path, dict(request.query), payload, files))
+        for method, pattern, queue in self.failures:
+            if method == request.method and pattern.fullmatch(path) and queue:
+                failure = queue.popleft()
+                return json_response(failure.body, failure.status, failure.headers)
+        for method, pattern, handler in self._routes():
+            match = re.fullmatch(pattern, path)
+            if method == request.method and match:
+                return await handler(payload, *match.groups())
+        return json_response({"message": "404: Not Found", "code": 0}, 404)
+
+    def _routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
+        return [
+            ("GET", r"/users/@me", self._me),
+            ("GET", r"/oauth2/applications/@me", self._application),
+            ("GET", r"/gateway(?:/bot)?", self._gateway_info),
+            ("PUT", r"/applications/\d+/commands", self._put_global_commands),
+            ("GET", r"/applications/\d+/commands", self._get_global_commands),
+            ("PUT", r"/applications/\d+/guilds/(\d+)/commands", self._put_guild_commands),
+            ("GET", r"/applications/\d+/guilds/(\d+)/commands", self._get_guild_commands),
+            ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
+            ("POST", r"/webhooks/\d+/([^/]+)", self._followup),
+            ("PATCH", r"/webhooks/\d+/([^/]+)/messages/([^/]+)", self._edit_webhook_message),
+            ("DELETE", r"/webhooks/\d+/([^/]+)/messages/([^/]+)", self._delete_webhook_message),
+            ("POST", r"/channels/(\d+)/messages", self._channel_message),
+            ("POST", r"/users/@me/channels", self._open_dm),
+            ("GET", r"/guilds/(\d+)", self._guild),
+            ("GET", r"/guilds/\d+/members/(\d+)", self._get_member),
+        ]
+
+    async def _get_member(self, _: Any, user_id: str) -> web.Response:
+        who = self.members.get(int(user_id))
+        if who is None:
+            return json_response({"message": "Unknown Member", "code": 10007}, 404)
+        return json_response(self.member(who))
+
+    async def _me(self, _: Any) -> web.Response:
+        return json_response(self.bot)
+
+    async def _application(self, _: Any) -> web.Response:
+        return json_response(
+            {
+                "id": str(self.app_id),
+                "name": "Storybot",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": user(self.owner_id, "owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "team": None,
+            }
+        )
+
+    async def _gateway_info(self, _: Any) -> web.Response:
+        return json_response(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    def _store_commands(self, scope: str, payload: list[dict[str, Any]]) -> web.Response:
+        stored = []
+        for command in payload:
+            saved = {
+                "description": "",  # Discord fills in what a message menu leaves out
+                "default_member_permissions": None,
+                "nsfw": False,
+                **command,
+                "id": str(self.new_id()),
+                "application_id": str(self.app_id),
+                "version": "1",
+            }
+            if scope != "global":
+                saved["guild_id"] = scope
+            stored.append(saved)
+        self.commands[scope] = stored
+        return json_response(stored)
+
+    async def _put_global_commands(self, payload: Any) -> web.Response:
+        return self._store_commands("global", payload)
+
+    async def _get_global_commands(self, _: Any) -> web.Response:
+        return json_response(self.commands.get("global", []))
+
+    async def _put_guild_commands(self, payload: Any, guild: str) -> web.Response:
+        return self._store_commands(guild, payload)
+
+    async def _get_guild_commands(self, _: Any, guild: str) -> web.Response:
+        return json_response(self.commands.get(guild, []))
+
+    def _new_message(
+        self, channel_id: int, body: dict[str, Any], *, flags: int = 0, webhook: bool = False
+    ) -> dict[str, Any]:
+        message_id = self.new_id()
+        message = {
+            "id": str(message_id),
+            "channel_id": str(channel_id),
+            "author": self.bot,
+            "content": body.get("content") or "",
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": flags | (body.get("flags") or 0),
+        }
+        if webhook:
+            message["webhook_id"] = str(self.app_id)
+            message["application_id"] = str(self.app_id)
+        self.messages[message_id] = message
+        return message
+
+    def _edit_message(self, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        message = self.messages[message_id]
+        for key in ("content", "embeds", "components"):
+            if key in body:
+                message[key] = (
+                    body[key] if body[key] is not None else ([] if key != "content" else "")
+                )
+        message["edited_timestamp"] = now_iso()
+        return message
+
+    async def _callback(self, payload: Any, interaction_id: str, token: str) -> web.Response:
+        found = self.interactions.get(int(interaction_id))
+        if found is None or found.token != token:
+            return json_response({"message": "Unknown interaction", "code": 10062}, 404)
+        if found.acked and self.reject_duplicate_acks:
+            return json_response(
+                {"message": "Interaction has already been acknowledged.", "code": 40060}, 400
+            )
+        found.acked = True
+        kind = payload["type"]
+        data = payload.get("data") or {}
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": kind,
+                "activity_instance_id": None,
+                "response_message_id": None,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool((data.get("flags") or 0) & EPHEMERAL),
+            }
+        }
+        message = None
+        if kind in (4, 5):
+            message = self._new_message(
+                found.channel_id,
+                data if kind == 4 else {},
+                flags=data.get("flags") or 0,
+                webhook=True,
+            )
+            found.original_message_id = int(message["id"])
+        elif kind in (6, 7) and found.component_message_id:
+            found.original_message_id = found.component_message_id
+            if kind == 7:
+                message = self._edit_message(found.component_message_id, data)
+        if message is not None:
+            answer["interaction"]["response_message_id"] = message["id"]
+            answer["resource"] = {"type": kind, "message": message}
+        return json_response(answer)
+
+    def _by_token(self, token: str) -> Interaction | None:
+        return next((i for i in self.interactions.values() if i.token == token), None)
+
+    async def _followup(self, payload: Any, token: str) -> web.Response:
+        found = self._by_token(token)
+        if found is None or not found.acked:
+            return json_response({"message": "Unknown Webhook", "code": 10015}, 404)
+        return json_response(self._new_message(found.channel_id, payload or {}, webhook=True))
+
+    async def _edit_webhook_message(self, payload: Any, token: str, message: str) -> web.Response:
+        found = self._by_token(token)
+        target = found.original_message_id if found and message == "@original" else None
+        if found is not None and message.isdigit():
+            target = int(message)
+        if target is None or target not in self.messages:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        return json_response(self._edit_message(target, payload or {}))
+
+    async def _delete_webhook_message(self, _: Any, token: str, message: str) -> web.Response:
+        found = self._by_token(token)
+        if found is not None and found.original_message_id is not None:
+            self.messages.pop(found.original_message_id, None)
+        return web.Response(status=204)
+
+    async def _channel_message(self, payload: Any, channel_id: str) -> web.Response:
+        return json_response(self._new_message(int(channel_id), payload or {}))
+
+    async def _open_dm(self, payload: Any) -> web.Response:
+        recipient = payload["recipient_id"]
+        return json_response(
+            {
+                "id": str(self.new_id()),
+                "type": 1,
+                "last_message_id": None,
+                "recipients": [user(int(recipient), "member")],
+            }
+        )
+
+    async def _guild(self, _: Any, guild_id: str) -> web.Response:
+        return json_response(self.guild_payload(int(guild_id)))
+
+
+class _Session:
+    def __init__(
+        self, session_id: str, shard_id: int, shard_count: int, socket: web.WebSocketResponse
+    ) -> None:
+        self.id = session_id
+        self.shard_id = shard_id
+        self.shard_count = shard_count
+        self.socket: web.WebSocketResponse | None = socket
+        self.ended = False
+        self.seq = 0
+        self.log: list[tuple[int, str, dict[str, Any]]] = []
+
+    async def send(self, event: str, data: dict[str, Any]) -> None:
+        self.seq += 1
+        self.log.append((self.seq, event, data))
+        if self.socket is not None and not self.socket.closed:
+            await self.socket.send_json({"op": 0, "s": self.seq, "t": event, "d": data})
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
+    """JSON bodies, or multipart with payload_json and files[n] (messages with attachments)."""
+    if request.content_type.startswith("multipart/"):
+        payload: Any = None
+        files: list[tuple[str, bytes]] = []
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "payload_json":
+                payload = json.loads(await part.text())
+            else:
+                files.append((part.filename or "", await part.read()))
+        return payload, files
+    raw = await request.read()
+    return (json.loads(raw) if raw else None), []
+
+
+def slash_data(
+    fake: FakeDiscord,
+    sub: str,
+    options: dict[str, Any] | None = None,
+    *,
+    focused: str | None = None,
+) -> dict[str, Any]:
+    """The data of a /story <sub> chat input (or autocomplete, with `focused`)."""
+    typed = []
+    for name, value in (options or {}).items():
+        kind = INTEGER if isinstance(value, int) else STRING
+        option = {"name": name, "type": kind, "value": value}
+        if name == focused:
+            option["focused"] = True
+        typed.append(option)
+    data: dict[str, Any] = {
+        "id": fake.command_id("story"),
+        "name": "story",
+        "type": 1,
+        "options": [{"type": 1, "name": sub, "options": typed}],
+    }
+    if (guild := fake.synced_guild()) is not None:
+        data["guild_id"] = guild
+    return data
