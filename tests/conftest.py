@@ -10,7 +10,7 @@ from bot.commands import Actor
 from bot.core import Core
 from bot.domain import Platform, SpaceRef
 from bot.replies import Reply
-from tests.fakes import FakeAnnouncer, FakeClock, FakeDatabase
+from tests.fakes.memory import FakeAnnouncer, FakeClock, FakeDatabase
 
 TEAM = SpaceRef(Platform.SLACK, "T-ACME")
 OTHER_TEAM = SpaceRef(Platform.SLACK, "T-OTHER")

@@ -35,8 +35,8 @@ with instrumented():
     from adapters.discord.views import DYNAMIC_ITEMS
     from bot.core import Core
 
-from tests.adapters.discord.fake_discord import FakeDiscord, user
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes.discord import FakeDiscord, user
+from tests.fakes.memory import FakeClock, FakeDatabase
 
 SUBCOMMANDS = [
     "submit", "browse", "search", "show", "tags", "appreciate", "share", "edit", "delete",

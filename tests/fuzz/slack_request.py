@@ -34,9 +34,9 @@ with instrumented():
     from bot.forms import story_form
     from bot.i18n import Translator
 
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import TEAM, FakeSlack
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack import TEAM, FakeSlack
 
 USERS = ["U0ANNA", "U0BO", "U0MOD", "W0ALL", "U0GHOST", ""]
 SEEDS = [

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.adapters.discord.fake_discord import FakeDiscord
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import FakeSlack
 
 REPO = Path(__file__).resolve().parents[2]
 SLACK_TOKEN = "xoxb-1111-2222-testtoken"

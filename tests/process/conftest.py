@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from storage import upgrade
-from tests.adapters.discord.fake_discord import FakeDiscord
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import FakeSlack
 from tests.harness.bot_process import BotProcess, bot_env, stop_all
 from tests.storage.conftest import BACKENDS, PG_ENV, create_pg_database
 

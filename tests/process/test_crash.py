@@ -13,8 +13,8 @@ import itertools
 
 import aiohttp
 
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.slack import FakeSlack
 from tests.harness.bot_process import BotProcess
 from tests.harness.story_db import consistency_problems, stories
 from tests.process.conftest import StartBot

@@ -17,8 +17,8 @@ import asyncpg
 import pytest
 from sqlalchemy import make_url
 
-from tests.adapters.discord.fake_discord import FakeDiscord
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import FakeSlack
 from tests.harness.bot_process import BotProcess
 from tests.harness.story_db import consistency_problems, stories
 from tests.harness.tcp_proxy import TcpProxy

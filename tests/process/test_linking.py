@@ -9,7 +9,8 @@ import re
 from itertools import count
 from typing import Any
 
-from tests.adapters.discord.fake_discord import (
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.discord import (
     CHAT_INPUT,
     EVERYONE_PERMISSIONS,
     MANAGE_GUILD,
@@ -17,8 +18,7 @@ from tests.adapters.discord.fake_discord import (
     slash_data,
     user,
 )
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes.slack import FakeSlack
 from tests.harness.bot_process import BotProcess
 from tests.process.conftest import StartBot
 

@@ -18,9 +18,9 @@ import time
 import aiohttp
 import pytest
 
-from tests.adapters.discord.fake_discord import CHAT_INPUT, FakeDiscord, Recorded, slash_data, user
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.discord import CHAT_INPUT, FakeDiscord, Recorded, slash_data, user
+from tests.fakes.slack import FakeSlack
 from tests.harness.story_db import consistency_problems, stories
 from tests.process.conftest import StartBot
 from tests.process.traffic import SAVED, said

@@ -27,7 +27,8 @@ from bot.core import Core
 from bot.domain import Platform, SpaceRef
 from storage import create_engine, uow_factory
 from tests.adapters.discord.conftest import buttons
-from tests.adapters.discord.fake_discord import (
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.discord import (
     CHAT_INPUT,
     COMPONENT,
     MODAL_SUBMIT,
@@ -35,9 +36,8 @@ from tests.adapters.discord.fake_discord import (
     slash_data,
     user,
 )
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import TEAM, FakeSlack
-from tests.fakes import FakeClock
+from tests.fakes.memory import FakeClock
+from tests.fakes.slack import TEAM, FakeSlack
 from tests.harness.bot_process import BotProcess
 from tests.process.conftest import StartBot
 

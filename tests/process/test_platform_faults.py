@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.adapters.discord.fake_discord import (
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.discord import (
     CHAT_INPUT,
     EVERYONE_PERMISSIONS,
     MANAGE_GUILD,
@@ -19,8 +20,7 @@ from tests.adapters.discord.fake_discord import (
     slash_data,
     user,
 )
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import Call, FakeSlack
+from tests.fakes.slack import Call, FakeSlack
 from tests.harness.bot_process import BotProcess
 from tests.harness.story_db import consistency_problems, stories
 from tests.process.conftest import StartBot

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage import upgrade
-from tests.adapters.discord.fake_discord import FakeDiscord
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import FakeSlack
 from tests.harness.bot_process import BotProcess, bot_env
 
 # Shaped like the real thing, so that a leak would look like one.

@@ -7,9 +7,9 @@ import json
 import re
 from typing import Any
 
-from tests.adapters.discord.fake_discord import CHAT_INPUT, FakeDiscord, slash_data, user
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.discord import CHAT_INPUT, FakeDiscord, slash_data, user
+from tests.fakes.slack import FakeSlack
 from tests.harness.bot_process import BotProcess
 
 UNREACHABLE = {

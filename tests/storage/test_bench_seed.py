@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bench import corpus
+from bench import corpus
+from bench import database as storage_bench
 from bot.commands import Actor, StoryInput, Submit
 from bot.core import Core
 from bot.domain import Platform, SpaceRef
 from bot.indexing import search_doc
 from bot.search_text import query
-from storage import bench as storage_bench
 from storage import create_engine, uow_factory
 from tests.storage.conftest import PG_ENV
 
@@ -181,7 +181,7 @@ async def test_the_bench_measures_every_core_figure_on_this_backend(
 ) -> None:
     """The raw floors replay through this backend's own driver (aiosqlite or asyncpg),
     submissions included, and the bench drops the database it made."""
-    from bot.bench import runner
+    from bench import runner
 
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"

@@ -11,7 +11,7 @@ from bot.core import Core
 from bot.domain import Platform
 from bot.replies import Pager, StoryCard
 from tests.conftest import actor
-from tests.fakes import FakeAnnouncer, FakeClock
+from tests.fakes.memory import FakeAnnouncer, FakeClock
 
 MOD = actor("U-MOD", moderator=True, channel="C-HIGHLIGHT")
 

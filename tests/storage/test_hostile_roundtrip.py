@@ -13,7 +13,7 @@ from bot import privacy
 from bot.core import Core
 from bot.validation import clean_text
 from tests.conftest import actor
-from tests.fakes import FakeClock
+from tests.fakes.memory import FakeClock
 from tests.property.strategies import hostile_settings, hostile_text, short_hostile
 
 _n = itertools.count(1)

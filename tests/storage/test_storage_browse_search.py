@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.domain import Author, CommunitySettings, Platform, SpaceRef
 from bot.ports import Keyset, SearchQuery, Slice, UnitOfWork
 from storage.models import StoryRow
-from tests.fakes import FakeDatabase
+from tests.fakes.memory import FakeDatabase
 from tests.storage.builders import (
     HIDDEN,
     PUBLISHED,

@@ -16,7 +16,7 @@ from bot.ports import SearchQuery
 from storage.engine import create_migration_engine
 from storage.migrate import alembic_config, upgrade
 from tests.conftest import actor
-from tests.fakes import FakeAnnouncer, FakeClock
+from tests.fakes.memory import FakeAnnouncer, FakeClock
 from tests.storage.builders import (
     CHANNEL,
     T0,

@@ -30,7 +30,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.replies import text
-from tests.fakes import FakeAnnouncer, FakeClock, FakeDatabase
+from tests.fakes.memory import FakeAnnouncer, FakeClock, FakeDatabase
 from tests.storage import test_storage_links as links_contract
 
 SPACE = SpaceRef(Platform.SLACK, "T1")

@@ -9,7 +9,7 @@ from bot.core import Core
 from bot.domain import IsoWeek, Platform
 from bot.replies import Attachment, StoryCard
 from tests.conftest import Bot, actor
-from tests.fakes import FakeAnnouncer
+from tests.fakes.memory import FakeAnnouncer
 
 MOD = actor("U-MOD", moderator=True)
 WEEK = IsoWeek(2026, 48)  # the conftest clock: Monday 2026-11-23 10:00 in Stockholm

@@ -14,7 +14,7 @@ from adapters.discord.client import ClientOptions
 from adapters.discord.runtime import DiscordRuntime, RuntimeOptions
 from bot.config import Settings
 from bot.core import Core
-from tests.adapters.discord.fake_discord import (
+from tests.fakes.discord import (
     CHAT_INPUT,
     COMPONENT,
     EVERYONE_PERMISSIONS,
@@ -24,7 +24,7 @@ from tests.adapters.discord.fake_discord import (
     slash_data,
     user,
 )
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes.memory import FakeClock, FakeDatabase
 
 
 class Harness:

@@ -10,7 +10,7 @@ import pytest
 from adapters.discord import invite
 from adapters.discord.runtime import DiscordStartError
 from tests.adapters.discord.conftest import Harness
-from tests.adapters.discord.fake_discord import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 GUILDS_INTENT = 1 << 0
 SUBCOMMANDS = {

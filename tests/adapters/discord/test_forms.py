@@ -16,7 +16,7 @@ from bot import forms
 from bot.domain import Author, Language, Platform, Story
 from bot.i18n import Translator
 from bot.replies import FieldKind, Form, FormField, Option
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes.memory import FakeClock, FakeDatabase
 
 EN = Translator(Language.EN)
 SV = Translator(Language.SV)

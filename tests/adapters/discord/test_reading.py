@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.adapters.discord.conftest import Harness, buttons
-from tests.adapters.discord.fake_discord import EPHEMERAL, EVERYONE_PERMISSIONS, MANAGE_GUILD
+from tests.fakes.discord import EPHEMERAL, EVERYONE_PERMISSIONS, MANAGE_GUILD
 
 
 async def add_stories(h: Harness, count: int) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.core import Core
 from tests.adapters.discord.conftest import Harness, buttons
-from tests.adapters.discord.fake_discord import CHAT_INPUT, EPHEMERAL
+from tests.fakes.discord import CHAT_INPUT, EPHEMERAL
 
 
 class GatedCore(Core):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.adapters.discord.conftest import Harness, buttons
-from tests.adapters.discord.fake_discord import AUTOCOMPLETE, EPHEMERAL, MODAL_SUBMIT
+from tests.fakes.discord import AUTOCOMPLETE, EPHEMERAL, MODAL_SUBMIT
 
 
 def submission(

@@ -19,9 +19,9 @@ from adapters.slack.runtime import SlackRuntime
 from bot.config import Settings
 from bot.core import Core
 from bot.domain import Story
-from tests.adapters.slack import payloads
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack import FakeSlack
 
 ANNA = "U0ANNA"  # English
 BO = "U0BO"  # Swedish (sv-SE)

@@ -8,8 +8,8 @@ from typing import Any
 from bot.commands import Actor, StoryInput, Submit
 from bot.domain import Platform, SpaceRef
 from tests.adapters.slack.conftest import SlackHarness
-from tests.adapters.slack.fake_slack import TEAM
-from tests.adapters.slack.payloads import CHANNEL
+from tests.fakes.slack import TEAM
+from tests.fakes.slack_payloads import CHANNEL
 
 SPACE = SpaceRef(Platform.SLACK, TEAM)
 

@@ -6,7 +6,7 @@ from adapters.slack.actors import ProfileCache, actor_for
 from adapters.slack.client import web_client
 from bot.domain import Platform
 from tests.adapters.slack.conftest import ANNA, BO, MODERATOR, TOKEN
-from tests.adapters.slack.fake_slack import TEAM, FakeSlack
+from tests.fakes.slack import TEAM, FakeSlack
 
 
 class Clock:

@@ -16,9 +16,9 @@ from bot.domain import ChannelRef
 from bot.ports import AnnounceFailed
 from bot.replies import Reply, StoryCard, Text
 from tests.adapters.slack.conftest import BO, MODERATOR, TOKEN, MakeSlack
-from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.helpers import SPACE, actor, dump
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack import FakeSlack
 
 CHANNEL = ChannelRef(SPACE, "C0HIGHLIGHTS")
 CARD = StoryCard(

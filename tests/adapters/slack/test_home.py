@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import ANNA, BO, SlackHarness
 from tests.adapters.slack.helpers import button, dump, seed
+from tests.fakes import slack_payloads as payloads
 
 
 async def open_home(slack: SlackHarness, user: str = ANNA) -> dict:

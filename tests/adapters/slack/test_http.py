@@ -9,8 +9,8 @@ import time
 import aiohttp
 import pytest
 
-from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import ANNA, SlackHarness
+from tests.fakes import slack_payloads as payloads
 
 
 async def test_healthz_answers_ok(slack: SlackHarness) -> None:

@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 from bot.core import Core
-from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import ANNA, BO, MakeSlack, SlackHarness
 from tests.adapters.slack.helpers import dump, inputs, seed
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.memory import FakeClock, FakeDatabase
 
 GOOD = {
     "f:text": "The courier called ahead about the delay & brought a small gift.",

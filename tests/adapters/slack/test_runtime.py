@@ -8,11 +8,11 @@ import pytest
 
 from adapters.slack.runtime import SlackConfigError, SlackRuntime
 from bot.core import Core
-from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import ANNA, TOKEN, MakeSlack, settings_for
-from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.helpers import dump
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack import FakeSlack
 
 
 def core() -> Core:

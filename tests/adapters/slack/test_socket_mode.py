@@ -11,10 +11,10 @@ import pytest
 
 from adapters.slack.runtime import SlackRuntime
 from bot.core import Core
-from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import ANNA, settings_for
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack import FakeSlack
 
 APP_TOKEN = "xapp-1-A0APP-1234-sockettoken"
 

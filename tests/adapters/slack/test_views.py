@@ -13,8 +13,8 @@ from bot.domain import Language
 from bot.i18n import Translator
 from bot.replies import FieldKind, Form, FormField, Option, Reply, Text
 from tests.adapters.slack.blockkit import assert_valid_modal, units
-from tests.adapters.slack.payloads import state_for
 from tests.adapters.slack.test_render import any_text, long_text
+from tests.fakes.slack_payloads import state_for
 
 T = Translator(Language.EN)
 META = views.FormMetadata("sb1:submit-form", "C0GENERAL", None, "en")
