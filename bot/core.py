@@ -7,11 +7,12 @@ adapter passes in can make it raise.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from bot import actions, forms, weekly
+from bot import actions, forms, messages, weekly
 from bot import commands as c
 from bot.commands import Actor
 from bot.context import Context
@@ -133,6 +134,12 @@ class Core:
         return community
 
     async def _run(self, actor: Actor, build: Callable[[], c.Command]) -> Reply:
+        reply, t = await self._answer(actor, build)
+        return dataclasses.replace(reply, language=t.language)
+
+    async def _answer(
+        self, actor: Actor, build: Callable[[], c.Command]
+    ) -> tuple[Reply, Translator]:
         t = Translator(language_for(actor.locale, self._defaults().language))
         try:
             community = await self.community_for(actor)
@@ -151,21 +158,11 @@ class Core:
         except StorybotError as refusal:
             message = t(refusal.message, **refusal.params)
             fields = {refusal.field: message} if refusal.field else {}
-            return error(message, fields)
+            return error(message, fields), t
         except StorageUnavailable:
             log.warning("storage unavailable", exc_info=True)
-            return error(
-                t(
-                    "I can't reach the story database right now, so nothing was saved. "
-                    "Please try again in a minute."
-                )
-            )
+            return error(t(messages.STORAGE_DOWN)), t
         except Exception:
             log.exception("command failed")
-            return error(
-                t(
-                    "Something went wrong on my side. "
-                    "Please try again, or tell a moderator if it keeps happening."
-                )
-            )
-        return reply
+            return error(t(messages.SOMETHING_WRONG)), t
+        return reply, t

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.domain import Language
+
 
 class Style(StrEnum):
     DEFAULT = "default"
@@ -117,6 +119,9 @@ class Reply:
     # Posted to the channel in addition to the (ephemeral) answer, e.g. a shared story.
     broadcast: Reply | None = None
     field_errors: dict[str, str] = field(default_factory=dict)
+    # The reader's language, set by the core on every reply: adapters translate their own
+    # words (a "loading…" line, a button they add) with it instead of working it out again.
+    language: Language = Language.EN
 
     @property
     def plain_text(self) -> str:

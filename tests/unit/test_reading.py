@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain import Language
 from bot.errors import StatementTimedOut
 from bot.replies import Fields, Pager, Reply, StoryCard
 from tests.conftest import OTHER_TEAM, Bot, actor
-from tests.fakes import FakeStoryRepository
+from tests.fakes.memory import FakeStoryRepository
 
 
 def numbers(reply: Reply) -> list[int]:
@@ -89,6 +90,12 @@ async def test_show_tags_and_counts_in_the_readers_language(bot: Bot) -> None:
     swedish = await bot.say("/story tags", actor(locale="sv-SE"))
     fields_sv = next(b for b in swedish.blocks if isinstance(b, Fields))
     assert fields_sv.items[0][0] == "Tillgänglighet"
+    assert (reply.language, swedish.language) == (Language.EN, Language.SV)
+
+
+async def test_a_refusal_carries_the_readers_language_too(bot: Bot) -> None:
+    refused = await bot.say("/story show 999", actor(locale="sv-SE"))
+    assert refused.error and refused.language is Language.SV
 
 
 async def test_appreciate_once_per_person_never_your_own(bot: Bot) -> None:
