@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
     discord.add_argument("options", nargs=argparse.REMAINDER)
 
     bench = sub.add_parser(
-        "bench", help="seed a fresh database and measure (see README, Performance)"
+        "bench", help="seed a fresh database and measure (see docs/PERFORMANCE.md)"
     )
     bench.add_argument(
         "--database",

@@ -6,7 +6,7 @@ dropped: their answer decides what the modal shows, and the core stores them onc
 The filter is per process on purpose: it is only a fast path. With several processes behind a
 load balancer a retry may reach another one, which handles it again; what that stores is
 de-duplicated in the database by the client key (trigger or view id), and the rest is safe to
-repeat (see "Running several processes" in the README).
+repeat (see docs/DEPLOYMENT.md).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ async def search(cmd: c.Search, ctx: Context) -> Reply:
                 return await uow.stories.search(ctx.community_id, query, position, PAGE_SIZE)
         except StatementTimedOut:
             # Searches take no locks, so a timeout means too many matches to rank in time
-            # (common words in a very large community; see the README's Performance section).
+            # (common words in a very large community; see docs/PERFORMANCE.md).
             raise ValidationError(
                 N_(
                     "Too many stories match to search them in time. "
