@@ -12,6 +12,5 @@ STORAGE_DOWN = N_(
     "Please try again in a minute."
 )
 SOMETHING_WRONG = N_(
-    "Something went wrong on my side. "
-    "Please try again, or tell a moderator if it keeps happening."
+    "Something went wrong on my side. Please try again, or tell a moderator if it keeps happening."
 )
