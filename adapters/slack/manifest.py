@@ -23,7 +23,9 @@ def manifest(*, socket_mode: bool = False, request_url: str = PLACEHOLDER_URL) -
     command: dict[str, Any] = {
         "command": "/story",
         "description": "Share and read stories of good customer service",
-        "usage_hint": "[browse | search <words> | show <n> | tags | help]",
+        "usage_hint": (
+            "[submit <text> | browse | search <words> | show <n> | tags | config | export | help]"
+        ),
         # Mentions arrive as <@U123>, so "/story submit … @anna" credits Anna.
         "should_escape": True,
     }
@@ -50,13 +52,13 @@ def manifest(*, socket_mode: bool = False, request_url: str = PLACEHOLDER_URL) -
             "slash_commands": [command],
             "shortcuts": [
                 {
-                    "name": "Save as good-service story",
+                    "name": "Save as service story",
                     "type": "message",
                     "callback_id": SAVE_MESSAGE_CALLBACK_ID,
                     "description": "Open the story form filled in with this message",
                 },
                 {
-                    "name": "Share a good-service story",
+                    "name": "Share a service story",
                     "type": "global",
                     "callback_id": SHARE_STORY_CALLBACK_ID,
                     "description": "Open the form to share a story of good customer service",

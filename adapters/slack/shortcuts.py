@@ -1,5 +1,5 @@
-"""Shortcuts: "Save as good-service story" on a message opens the submit form prefilled
-with it and remembers its link; "Share a good-service story" opens it empty."""
+"""Shortcuts: "Save as service story" on a message opens the submit form prefilled
+with it and remembers its link; "Share a service story" opens it empty."""
 
 from __future__ import annotations
 

@@ -3,13 +3,17 @@ the adapter's calls need."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from adapters.slack import manifest, shortcuts
+from tests.adapters.slack.manifest_schema import SCHEMA
 
 ADAPTER = Path(manifest.__file__).parent
 
@@ -64,11 +68,11 @@ def test_the_http_manifest_points_everything_at_the_events_url() -> None:
     shortcuts_by_id = {s["callback_id"]: s for s in document["features"]["shortcuts"]}
     assert shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["type"] == "message"
     assert (
-        shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["name"] == "Save as good-service story"
+        shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["name"] == "Save as service story"
     )
     assert shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["type"] == "global"
     assert (
-        shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["name"] == "Share a good-service story"
+        shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["name"] == "Share a service story"
     )
 
 
@@ -86,3 +90,43 @@ def test_main_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert manifest.main(["--request-url", "https://stories.example.com/slack/events"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["settings"]["interactivity"]["request_url"].startswith("https://stories.")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        manifest.manifest(),
+        manifest.manifest(socket_mode=True),
+        manifest.manifest(request_url="https://stories.example.com/slack/events"),
+    ],
+    ids=["http", "socket-mode", "custom-url"],
+)
+def test_the_manifest_validates_against_slacks_schema(document: dict[str, object]) -> None:
+    jsonschema.validate(document, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("features", "shortcuts", 0, "name"), "Save as good-service story"),  # 26 > 24
+        (("features", "slash_commands", 0, "command"), "story"),  # must start with /
+        (("settings", "interactivity", "request_url"), "ftp://example.com"),
+        (("display_information", "description"), "x" * 141),
+        (("features", "bot_user", "unknown_field"), True),
+    ],
+)
+def test_the_schema_refuses_what_slack_refuses(path: tuple[object, ...], value: object) -> None:
+    """The contract is strict where Slack is: each of these is refused at install time."""
+    document = copy.deepcopy(manifest.manifest())
+    target: Any = document
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, SCHEMA)
+
+
+def test_the_usage_hint_names_every_command_a_member_types() -> None:
+    [command] = manifest.manifest()["features"]["slash_commands"]
+    for word in ("submit", "browse", "search", "show", "tags", "config", "export", "help"):
+        assert word in command["usage_hint"]
