@@ -18,8 +18,17 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import slack_blockkit as contract
+
 TEAM = "T0ACME"
 BOT_USER = "U0BOT"
+
+# Documented by Slack: a trigger id works for 3 seconds; a response_url takes up to 5 posts
+# within 30 minutes (docs/SLACK.md lists the sources).
+TRIGGER_SECONDS = 3.0
+RESPONSE_URL_USES = 5
+RESPONSE_URL_SECONDS = 30 * 60
+VIEW_OPENERS = ("views.open", "views.push")
 
 JSON_ARGS = ("blocks", "view", "files", "attachments")
 
@@ -57,6 +66,9 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # response_url name -> when it was issued; posts to it so far
+        self._issued: dict[str, float] = {}
+        self._posts: dict[str, int] = defaultdict(int)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -86,7 +98,9 @@ class FakeSlack:
     def api_url(self) -> str:
         return self.url + "/api/"
 
-    def response_url(self, name: str) -> str:
+    def response_url(self, name: str, *, age: float = 0.0) -> str:
+        """A response_url as a request would carry it, issued `age` seconds ago."""
+        self._issued.setdefault(name, time.monotonic() - age)
         return f"{self.url}/respond/{name}"
 
     # --- scripting -------------------------------------------------------------------
@@ -192,6 +206,10 @@ class FakeSlack:
         refused = self.refused_channels.get(str(args.get("channel")))
         if method == "chat.postMessage" and refused:
             return web.json_response({"ok": False, "error": refused})
+        broken = contract.refusal(method, args) or _trigger_refusal(method, args)
+        if broken:
+            code, _, why = broken.partition(": ")
+            return web.json_response({"ok": False, "error": code, "errors": [why]})
         queue = self._scripted.get(method)
         if queue:
             scripted = queue.popleft()
@@ -257,7 +275,19 @@ class FakeSlack:
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self.responses.append(Call(request.match_info["name"], await request.json()))
+        name = request.match_info["name"]
+        body = await request.json()
+        issued = self._issued.setdefault(name, time.monotonic())
+        self._posts[name] += 1
+        if (
+            self._posts[name] > RESPONSE_URL_USES
+            or time.monotonic() - issued > RESPONSE_URL_SECONDS
+        ):
+            return web.Response(status=404, text="expired_url")
+        broken = contract.refusal("response_url", body)
+        if broken:
+            return web.Response(status=400, text=broken.partition(":")[0])
+        self.responses.append(Call(name, body))
         await self._notify()
         return web.Response(status=self.response_status, text="ok")
 
@@ -279,3 +309,14 @@ class FakeSlack:
                 self.socket_messages.append(json.loads(message.data))
                 await self._notify()
         return ws
+
+
+def _trigger_refusal(method: str, args: dict[str, Any]) -> str | None:
+    """Slack's refusal of a trigger id that is malformed or older than 3 seconds."""
+    if method not in VIEW_OPENERS:
+        return None
+    parts = str(args.get("trigger_id") or "").split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return "invalid_trigger_id: not a trigger id"
+    age = time.time() - int(parts[1]) / 1000
+    return f"expired_trigger_id: {age:.1f} s old" if age > TRIGGER_SECONDS else None

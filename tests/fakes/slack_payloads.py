@@ -19,8 +19,11 @@ CHANNEL = "C0GENERAL"
 _ids = itertools.count(1)
 
 
-def trigger_id() -> str:
-    return f"{next(_ids)}.1700000000.fa1c0ffee{next(_ids)}"
+def trigger_id(*, age: float = 0.0) -> str:
+    """A trigger id as Slack makes them, carrying when it was issued (milliseconds), so the
+    fake can refuse one used after Slack's 3 seconds."""
+    issued = int((time.time() - age) * 1000)
+    return f"{next(_ids)}.{issued}.fa1c0ffee{next(_ids)}"
 
 
 def sign(body: str, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:

@@ -3,7 +3,7 @@
 and carries no live mention from user text.
 
 Slack: every mention or link comes only from the renderer (escaped &, <, >; checked by
-tests/adapters/slack/blockkit.py), and mrkdwn is sent verbatim so Slack does not parse
+tests/fakes/slack_blockkit.py), and mrkdwn is sent verbatim so Slack does not parse
 "@here" or "#channel" in user text by itself. Discord: allowed_mentions is none on every
 message, and the text carries no mention syntax either (<@…>, <@&…>, <#…>, </…>,
 @everyone, @here), except the credited colleagues the renderer adds on purpose.
@@ -26,13 +26,13 @@ from bot.domain import Language
 from bot.i18n import Translator
 from bot.replies import Fields, Reply, StoryCard, Text
 from tests.adapters.discord.test_render import check_limits
-from tests.adapters.slack.blockkit import (
+from tests.conftest import Bot, actor
+from tests.fakes.slack_blockkit import (
     assert_no_markup_from_data,
     assert_valid_blocks,
     assert_valid_modal,
     texts,
 )
-from tests.conftest import Bot, actor
 from tests.property.strategies import (
     FRAGMENTS,
     hostile_settings,

@@ -9,11 +9,11 @@ from typing import Any
 
 from bot.core import Core
 from bot.taxonomy import TAXONOMY
-from tests.adapters.slack.blockkit import assert_no_markup_from_data, assert_valid_blocks
 from tests.adapters.slack.conftest import ANNA, BO, MODERATOR, MakeSlack, SlackHarness
 from tests.adapters.slack.helpers import button, buttons, dump, inputs, seed
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack_blockkit import assert_no_markup_from_data, assert_valid_blocks
 
 
 async def test_story_without_text_opens_the_submit_modal_with_every_field(

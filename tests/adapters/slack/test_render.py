@@ -21,7 +21,7 @@ from bot.replies import (
     Style,
     Text,
 )
-from tests.adapters.slack.blockkit import (
+from tests.fakes.slack_blockkit import (
     assert_no_markup_from_data,
     assert_valid_blocks,
     assert_valid_modal,

@@ -12,8 +12,8 @@ from bot import forms
 from bot.domain import Language
 from bot.i18n import Translator
 from bot.replies import FieldKind, Form, FormField, Option, Reply, Text
-from tests.adapters.slack.blockkit import assert_valid_modal, units
 from tests.adapters.slack.test_render import any_text, long_text
+from tests.fakes.slack_blockkit import assert_valid_modal, units
 from tests.fakes.slack_payloads import state_for
 
 T = Translator(Language.EN)

@@ -100,6 +100,27 @@ def assert_valid_modal(view: dict[str, Any]) -> None:
     View(**view).validate_json()
 
 
+def assert_valid_home(view: dict[str, Any]) -> None:
+    """An App Home tab: up to 100 blocks, no title or submit."""
+    assert view["type"] == "home"
+    assert 1 <= len(view["blocks"]) <= 100
+    assert_valid_blocks(view["blocks"], 100)
+
+
+def refusal(method: str, args: dict[str, Any]) -> str | None:
+    """Why Slack would refuse the blocks or view of this call (`invalid_blocks` and the
+    reason), or None when they keep Block Kit's documented limits."""
+    try:
+        if method.startswith("views."):
+            view = args.get("view") or {}
+            (assert_valid_home if view.get("type") == "home" else assert_valid_modal)(view)
+        elif args.get("blocks") is not None:
+            assert_valid_blocks(list(args["blocks"]), 50)
+    except (AssertionError, KeyError, TypeError, ValueError) as failure:
+        return f"invalid_blocks: {failure!r}"[:500]
+    return None
+
+
 def _assert_valid_input(block: dict[str, Any]) -> None:
     _text_object(block["label"], 2000)
     element = block["element"]

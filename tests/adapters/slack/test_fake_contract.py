@@ -1,0 +1,104 @@
+"""The fake Slack refuses what Slack documents as refused, so adapter tests cannot pass
+against a lenient fake. Each refusal is shown here through the real slack_sdk client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.slack import RESPONSE_URL_SECONDS, RESPONSE_URL_USES, FakeSlack
+
+MODAL = {
+    "type": "modal",
+    "title": {"type": "plain_text", "text": "Share a story"},
+    "blocks": [{"type": "section", "text": {"type": "plain_text", "text": "Hello"}}],
+}
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def client(fake: FakeSlack) -> AsyncWebClient:
+    return AsyncWebClient(token="xoxb-test", base_url=fake.api_url)
+
+
+async def refused(call: Any) -> str:
+    with pytest.raises(SlackApiError) as caught:
+        await call
+    return str(caught.value.response["error"])
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [section("x" * 3001)],  # section text: 3000 characters
+        [section("ok")] * 51,  # 50 blocks per message
+        [{"type": "no_such_block", "text": "hi"}],  # unknown block type
+        [{"type": "header", "text": {"type": "mrkdwn", "text": "bold?"}}],  # header: plain_text
+        [
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "b" * 76},  # button text: 75
+                        "action_id": "a",
+                        "value": "v",
+                    }
+                ],
+            }
+        ],
+    ],
+    ids=["section-3001", "51-blocks", "unknown-type", "mrkdwn-header", "button-76"],
+)
+async def test_messages_over_block_kit_limits_are_refused(
+    fake: FakeSlack, blocks: list[dict[str, Any]]
+) -> None:
+    error = await refused(client(fake).chat_postMessage(channel="C1", text="t", blocks=blocks))
+    assert error == "invalid_blocks"
+
+
+async def test_a_modal_title_over_24_characters_is_refused(fake: FakeSlack) -> None:
+    view = {**MODAL, "title": {"type": "plain_text", "text": "t" * 25}}
+    call = client(fake).views_open(trigger_id=payloads.trigger_id(), view=view)
+    assert await refused(call) == "invalid_blocks"
+
+
+async def test_a_trigger_older_than_3_seconds_is_refused(fake: FakeSlack) -> None:
+    fresh = await client(fake).views_open(trigger_id=payloads.trigger_id(), view=MODAL)
+    assert fresh["ok"]
+    late = client(fake).views_open(trigger_id=payloads.trigger_id(age=3.5), view=MODAL)
+    assert await refused(late) == "expired_trigger_id"
+    made_up = client(fake).views_open(trigger_id="not-a-trigger", view=MODAL)
+    assert await refused(made_up) == "invalid_trigger_id"
+
+
+async def test_a_response_url_takes_five_posts(fake: FakeSlack) -> None:
+    url = fake.response_url("five")
+    async with aiohttp.ClientSession() as session:
+        statuses = []
+        for _ in range(RESPONSE_URL_USES + 1):
+            async with session.post(url, json={"text": "hi"}) as answer:
+                statuses.append(answer.status)
+    assert statuses == [200] * RESPONSE_URL_USES + [404]
+    assert len(fake.responses) == RESPONSE_URL_USES
+
+
+async def test_a_response_url_expires_after_30_minutes(fake: FakeSlack) -> None:
+    url = fake.response_url("old", age=RESPONSE_URL_SECONDS + 1)
+    async with aiohttp.ClientSession() as session, session.post(url, json={"text": "hi"}) as a:
+        assert (a.status, await a.text()) == (404, "expired_url")
+    assert fake.responses == []
+
+
+async def test_a_response_url_refuses_invalid_blocks(fake: FakeSlack) -> None:
+    url = fake.response_url("blocks")
+    body = {"text": "t", "blocks": [section("x" * 3001)]}
+    async with aiohttp.ClientSession() as session, session.post(url, json=body) as answer:
+        assert (answer.status, await answer.text()) == (400, "invalid_blocks")
