@@ -16,8 +16,15 @@ from bot.replies import FieldKind, Form, FormField, Option
 _SPLIT_TAGS = re.compile(r",|\s+(?=#)")
 
 
-def story_form(t: Translator, *, story: Story | None = None, prefill: str | None = None) -> Form:
-    """The submit form, or the edit form when `story` is given."""
+def story_form(
+    t: Translator,
+    *,
+    story: Story | None = None,
+    prefill: str | None = None,
+    credited: tuple[str, ...] = (),
+) -> Form:
+    """The submit form, or the edit form when `story` is given; `prefill` and `credited`
+    start a new story from a saved message and the people it mentions."""
     fields = (
         FormField(
             "text",
@@ -47,7 +54,7 @@ def story_form(t: Translator, *, story: Story | None = None, prefill: str | None
             "credited",
             t("Colleagues to credit (optional)"),
             FieldKind.USERS,
-            initial=tuple(story.credited) if story else None,
+            initial=tuple(story.credited) if story else (credited or None),
         ),
         FormField(
             "tags",

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from bot import commands as c
-from bot import tags
+from bot import mentions, tags
 from bot.errors import ValidationError
 from bot.i18n_marker import N_
 from bot.validation import parse_number
-
-# Slack sends <@U123> or <@U123|name>; Discord sends <@123> or <@!123>.
-MENTION = re.compile(r"<@!?([A-Za-z0-9_-]+)(?:\|[^>]*)?>")
 
 # Swedish words for the subcommands, so a Swedish team can type in Swedish.
 ALIASES = {
@@ -112,8 +107,10 @@ def _number(rest: str) -> int:
 
 def _submit(rest: str, client_key: str) -> c.Submit:
     body, raw_tags = tags.parse_hashtags(rest)
-    credited = tuple(dict.fromkeys(MENTION.findall(body)))
-    story = c.StoryInput(text=body, credited=credited, tags=tuple(raw_tags))
+    # Mentions become words after the hashtags are taken, so "#support" stays text.
+    story = c.StoryInput(
+        text=mentions.readable(body), credited=mentions.credited(body), tags=tuple(raw_tags)
+    )
     return c.Submit(story=story, client_key=client_key)
 
 
@@ -121,6 +118,6 @@ def user_ids(values: tuple[str, ...]) -> list[str]:
     """User ids from mentions or bare ids, as typed after `/story config moderators`."""
     found: list[str] = []
     for value in values:
-        match = MENTION.fullmatch(value)
+        match = mentions.MENTION.fullmatch(value)
         found.append(match.group(1) if match else value.lstrip("@"))
     return found

@@ -1,4 +1,5 @@
-"""`/story …`: the text goes to the core as typed; the reply comes back ephemeral."""
+"""`/story …`: the text goes to the core as typed (Slack's markup read as words); the reply
+comes back ephemeral."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import unescape
+from adapters.slack import markup
 from adapters.slack.delivery import Origin
 from adapters.slack.services import Services
 
@@ -34,7 +35,7 @@ def register(app: AsyncApp, services: Services) -> None:
         # Slack retries carry the same trigger_id, so a retried quick submit stores once.
         client_key = str(body.get("trigger_id") or f"slack-{uuid.uuid4().hex}")
         reply = await services.core.handle_text(
-            unescape(str(body.get("text") or "")), actor, client_key
+            markup.to_words(str(body.get("text") or "")), actor, client_key
         )
         delivery = await services.delivery(
             actor, client, Origin.COMMAND, body=body, respond=respond

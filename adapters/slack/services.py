@@ -42,6 +42,11 @@ class Services:
             fallback_name=payload_user_name(body),
         )
 
+    async def name_of(self, user_id: str) -> str | None:
+        """A colleague's display name from the cached users.info, or None."""
+        profile = await self.profiles.get(user_id)
+        return profile.name if profile else None
+
     async def delivery(
         self,
         actor: Actor,

@@ -11,7 +11,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import SLACK_ERRORS, error_code, unescape
+from adapters.slack import markup
+from adapters.slack.client import SLACK_ERRORS, error_code
 from adapters.slack.delivery import Origin
 from adapters.slack.services import Services
 from bot.commands import OpenSubmitForm
@@ -32,7 +33,9 @@ def register(app: AsyncApp, services: Services) -> None:
         message = body.get("message") or {}
         actor = await services.actor(context, body, channel_id=channel_id)
         link = await permalink(client, channel_id, body.get("message_ts") or message.get("ts"))
-        text = unescape(str(message.get("text") or "")).strip()
+        text = await markup.name_bare_mentions(
+            markup.to_words(str(message.get("text") or "")).strip(), services.name_of
+        )
         reply = await services.core.handle(
             OpenSubmitForm(prefill=text or None, source_url=link), actor
         )

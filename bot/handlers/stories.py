@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 
-from bot import cards, forms
+from bot import cards, forms, mentions
 from bot import commands as c
 from bot.context import Context
 from bot.domain import SUBMISSIONS_PER_MINUTE, Author, Story
@@ -39,7 +39,16 @@ async def credited_names(ctx: Context, user_ids: tuple[str, ...]) -> dict[str, s
 
 
 async def open_submit_form(cmd: c.OpenSubmitForm, ctx: Context) -> Reply:
-    return Reply(form=forms.story_form(ctx.t, prefill=cmd.prefill))
+    # A saved message arrives with mentions in the neutral <@id|name> form: the text reads
+    # "@anna" and Anna is ticked in the colleague picker.
+    prefill = cmd.prefill or ""
+    return Reply(
+        form=forms.story_form(
+            ctx.t,
+            prefill=mentions.readable(prefill) or None,
+            credited=mentions.credited(prefill),
+        )
+    )
 
 
 async def submit(cmd: c.Submit, ctx: Context) -> Reply:

@@ -107,6 +107,21 @@ async def test_slack_escaping_in_command_text_is_undone_once(slack: SlackHarness
     assert story.text == "Fish & chips arrived warm, 2 < 3 > 1"
 
 
+async def test_slack_markup_in_a_command_is_stored_as_words(slack: SlackHarness) -> None:
+    """What Slack sends with should_escape for @anna, #support, @cs-team, @here, a link and
+    a date reads as words; the mentioned colleague is credited."""
+    await slack.command(
+        f"submit Thanks <@{BO}|bo> in <#C0SUP|support>, <!subteam^S0CS|@cs-team> and <!here>:"
+        " see <https://example.com/t/1|the ticket> from <!date^1700000000^{{date}}|Nov 14> #speed"
+    )
+    await slack.fake.wait_for_responses()
+    [story] = slack.stories()
+    assert story.text == (
+        "Thanks @bo in #support, @cs-team and @here: see the ticket from Nov 14"
+    )
+    assert list(story.credited) == [BO]
+
+
 async def test_a_retried_command_stores_one_story_and_answers_once(slack: SlackHarness) -> None:
     trigger = payloads.trigger_id()
     text = "submit A retried command is still one story #speed"

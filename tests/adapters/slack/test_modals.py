@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.core import Core
-from tests.adapters.slack.conftest import ANNA, BO, MakeSlack, SlackHarness
+from tests.adapters.slack.conftest import ANNA, BO, MODERATOR, MakeSlack, SlackHarness
 from tests.adapters.slack.helpers import dump, inputs, seed
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.memory import FakeClock, FakeDatabase
@@ -191,6 +191,24 @@ async def test_save_as_story_prefills_the_form_and_keeps_the_message_link(
     assert story.source_url == permalink
     [ephemeral] = await slack.fake.wait_for("chat.postEphemeral")
     assert f"<{permalink}|Original message>" in dump(ephemeral.args)
+
+
+async def test_save_as_story_names_the_people_the_message_mentions(slack: SlackHarness) -> None:
+    """A saved message carries bare <@U…>: the form reads names (cached users.info, or
+    "someone") and the colleague picker starts with the people mentioned."""
+    payload = payloads.message_action(
+        f"<@{BO}> and <@U0GONE> rebooked us in <#C0SUP|support> &amp; called back",
+        user=ANNA,
+        author=MODERATOR,
+        response_url=slack.response_url(),
+    )
+    await slack.interact(payload)
+    [opened] = await slack.fake.wait_for("views.open")
+    fields = inputs(opened.args["view"])
+    assert fields["f:text"]["element"]["initial_value"] == (
+        "@Bo and @someone rebooked us in #support & called back"
+    )
+    assert fields["f:credited"]["element"]["initial_users"] == [BO, "U0GONE"]
 
 
 async def test_save_as_story_without_a_link_still_opens_the_form(slack: SlackHarness) -> None:
