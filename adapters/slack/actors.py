@@ -45,6 +45,7 @@ class ProfileCache:
         timeout: float = 2.0,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        concurrency: int = 4,
     ) -> None:
         self.client = client
         self.ttl = ttl
@@ -53,6 +54,9 @@ class ProfileCache:
         self.max_entries = max_entries
         self.clock = clock
         self._entries: dict[str, tuple[float, Profile | None]] = {}
+        # users.info is a Tier 4 method: a card crediting ten people must not fire ten calls
+        # at once into Slack's rate limit.
+        self._lookups = asyncio.Semaphore(concurrency)
 
     def peek(self, user_id: str) -> Profile | None:
         entry = self._entries.get(user_id)
@@ -74,7 +78,7 @@ class ProfileCache:
 
     async def _lookup(self, user_id: str) -> Profile | None:
         try:
-            async with asyncio.timeout(self.timeout):
+            async with self._lookups, asyncio.timeout(self.timeout):
                 answer = await self.client.users_info(user=user_id, include_locale=True)
         except SLACK_ERRORS as failure:
             log.warning("users.info failed", extra={"error": error_code(failure)})

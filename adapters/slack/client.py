@@ -46,6 +46,48 @@ class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         return retry_after(response) <= self.max_wait
 
 
+# Calls that change nothing at Slack. Only these are resent after a 5xx or a dropped
+# connection: a post that Slack may have taken before failing must not appear twice (the
+# announcement claims retry posts themselves, once they know it did not go out).
+READS = frozenset({"users.info", "users.list", "chat.getPermalink", "auth.test"})
+
+
+def is_read(request: HttpRequest) -> bool:
+    return request.url.rstrip("/").rsplit("/", 1)[-1] in READS
+
+
+class ReadsOnlyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Slack's 500 or 503, retried once, for reads only."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return is_read(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class ReadsOnlyConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """A dropped connection, retried for reads only: a post may already have arrived."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return is_read(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def retry_after(response: HttpResponse) -> float:
     for name, values in response.headers.items():
         if name.lower() == "retry-after" and values:
@@ -57,12 +99,12 @@ def retry_after(response: HttpResponse) -> float:
 
 
 def web_client(token: str, base_url: str, *, timeout: int = 10) -> AsyncWebClient:
-    """A client that retries what is safe to retry: lost connections, 429 per Retry-After,
-    and Slack's 500/503 once."""
+    """A client that retries what is safe to retry: 429 per Retry-After (Slack did nothing),
+    and, for reads only, a lost connection and Slack's 500/503 once."""
     handlers: list[AsyncRetryHandler] = [
-        AsyncConnectionErrorRetryHandler(),
+        ReadsOnlyConnectionErrorRetryHandler(),
         CappedRateLimitRetryHandler(),
-        AsyncServerErrorRetryHandler(),
+        ReadsOnlyServerErrorRetryHandler(),
     ]
     base = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(token=token, base_url=base, timeout=timeout, retry_handlers=handlers)

@@ -36,7 +36,7 @@ class Services:
     ) -> Actor:
         return await actor_for(
             self.profiles,
-            team_id=context.team_id or context.enterprise_id or "",
+            team_id=installed_team(context),
             user_id=context.user_id or "",
             channel_id=channel_id,
             fallback_name=payload_user_name(body),
@@ -71,3 +71,15 @@ class Services:
             view_id=view_id,
             source_url=source_url,
         )
+
+
+def installed_team(context: AsyncBoltContext) -> str:
+    """The workspace the app is installed in. In a Slack Connect channel the acting user's
+    team is another organisation's; the community is always the installing workspace's."""
+    authorized = context.authorize_result
+    return (
+        (authorized.team_id if authorized else None)
+        or context.team_id
+        or context.enterprise_id
+        or ""
+    )

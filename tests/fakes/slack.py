@@ -67,6 +67,8 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.port = 0
         # response_url name -> when it was issued; posts to it so far
+        self.in_flight = 0
+        self.in_flight_peak = 0  # most Web API calls open at once
         self._issued: dict[str, float] = {}
         self._posts: dict[str, int] = defaultdict(int)
 
@@ -192,6 +194,14 @@ class FakeSlack:
     # --- handlers --------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        self.in_flight_peak = max(self.in_flight_peak, self.in_flight)
+        try:
+            return await self._api_call(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _api_call(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":

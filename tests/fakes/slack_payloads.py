@@ -39,12 +39,14 @@ def command(
     response_url: str,
     channel: str = CHANNEL,
     trigger: str | None = None,
+    team: str = TEAM,
 ) -> str:
-    """A slash command: plain form fields."""
+    """A slash command: plain form fields. `team` is the acting user's workspace (another
+    organisation's in a Slack Connect channel)."""
     return urlencode(
         {
             "token": "legacy-verification-token",
-            "team_id": TEAM,
+            "team_id": team,
             "team_domain": "acme",
             "channel_id": channel,
             "channel_name": "general",

@@ -58,7 +58,7 @@ async def _slack_refused_then_posted_once(bot: BotProcess, fake: FakeSlack) -> N
             c for c in fake.called("chat.postMessage") if c.args.get("channel") == payloads.CHANNEL
         ]
 
-    fake.server_error("chat.postMessage", times=2)  # the first try and slack_sdk's one retry
+    fake.server_error("chat.postMessage", times=2)  # two rounds of the weekly job
     said = await slack_say(bot, fake, "feature 1", user="U0MOD")
     told = RETRY_TEXT in said or any(
         str(c.args.get("channel", "")).startswith("D") for c in fake.called("chat.postMessage")

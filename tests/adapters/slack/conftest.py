@@ -21,7 +21,7 @@ from bot.core import Core
 from bot.domain import Story
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.memory import FakeClock, FakeDatabase
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import TEAM, FakeSlack
 
 ANNA = "U0ANNA"  # English
 BO = "U0BO"  # Swedish (sv-SE)
@@ -81,12 +81,14 @@ class SlackHarness:
         channel: str = payloads.CHANNEL,
         trigger: str | None = None,
         retry: int | None = None,
+        team: str = TEAM,
     ) -> Answer:
         body = payloads.command(
             text,
             user=user,
             channel=channel,
             trigger=trigger,
+            team=team,
             response_url=self.fake.response_url(f"command-{next(self._n)}"),
         )
         return await self.post(body, retry=retry)

@@ -100,19 +100,25 @@ async def test_a_long_retry_after_is_reported_at_once_instead_of_waited(
     assert len(fake.called("chat.postMessage")) == 1
 
 
-async def test_a_server_error_is_retried_once(fake: FakeSlack, announcer: SlackAnnouncer) -> None:
-    fake.server_error("chat.postMessage")
-    await announcer.announce(CHANNEL, ANNOUNCEMENT)
-    assert len(fake.called("chat.postMessage")) == 2
-
-
-async def test_a_server_that_keeps_failing_is_unavailable(
+async def test_a_post_is_never_resent_after_a_server_error(
     fake: FakeSlack, announcer: SlackAnnouncer
 ) -> None:
-    fake.server_error("chat.postMessage", times=2)
+    """Slack may have posted before answering 500: the HTTP layer must not post again (the
+    weekly job's claims retry on their own round)."""
+    fake.server_error("chat.postMessage")
     with pytest.raises(AnnounceFailed) as failed:
         await announcer.announce(CHANNEL, ANNOUNCEMENT)
     assert failed.value.reason == "unavailable"
+    assert len(fake.called("chat.postMessage")) == 1
+
+
+async def test_a_read_is_retried_once_after_a_server_error(fake: FakeSlack) -> None:
+    fake.add_user("U0KIM", "Kim")
+    fake.server_error("users.info")
+    profiles = ProfileCache(web_client(TOKEN, fake.api_url))
+    profile = await profiles.get("U0KIM")
+    assert profile is not None and profile.name == "Kim"
+    assert len(fake.called("users.info")) == 2
 
 
 async def test_an_unreachable_slack_is_unavailable() -> None:
@@ -197,3 +203,14 @@ async def test_a_slack_that_hangs_is_cut_off_and_reported_not_waited_for(fake: F
     assert failed.value.reason == "unavailable"
     await announcer.announce(CHANNEL, ANNOUNCEMENT)  # the job's next try, once Slack answers
     assert len(fake.called("chat.postMessage")) == 2
+
+
+async def test_name_lookups_run_a_few_at_a_time(fake: FakeSlack) -> None:
+    ids = [f"U0P{i:02d}" for i in range(12)]
+    for user in ids:
+        fake.add_user(user, user.title())
+    fake.slow("users.info", seconds=0.05, times=12)
+    profiles = ProfileCache(web_client(TOKEN, fake.api_url), concurrency=3)
+    await profiles.names(ids)
+    assert len(fake.called("users.info")) == 12
+    assert fake.in_flight_peak == 3

@@ -8,11 +8,13 @@ import time
 from typing import Any
 
 from bot.core import Core
+from bot.domain import Platform, SpaceRef
 from bot.taxonomy import TAXONOMY
 from tests.adapters.slack.conftest import ANNA, BO, MODERATOR, MakeSlack, SlackHarness
 from tests.adapters.slack.helpers import button, buttons, dump, inputs, seed
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack import TEAM
 from tests.fakes.slack_blockkit import assert_no_markup_from_data, assert_valid_blocks
 
 
@@ -349,3 +351,17 @@ async def test_a_slow_core_never_delays_the_ack(make_slack: MakeSlack) -> None:
     assert slack.fake.responses == []
     [response] = await slack.fake.wait_for_responses()
     assert "Story #1 is saved" in dump(response.args)
+
+
+async def test_a_slack_connect_user_adds_to_the_installing_workspaces_community(
+    slack: SlackHarness,
+) -> None:
+    """In a channel shared with another organisation, the acting user's team_id is theirs;
+    the story belongs to the community of the workspace the app is installed in."""
+    line = "submit A partner's agent fixed it in a shared channel #speed"
+    await slack.command(line, team="T0PARTNER")
+    await slack.fake.wait_for_responses()
+    [story] = slack.stories()
+    community = slack.db.community(story.community_id)
+    assert community is not None
+    assert community.spaces == [SpaceRef(Platform.SLACK, TEAM)]
