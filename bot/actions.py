@@ -55,6 +55,14 @@ def decode(action: str) -> c.Command:
     raise _invalid()
 
 
+def opens_form(action: str) -> bool:
+    """Whether this button answers with a form; pure, so an adapter may ask first."""
+    try:
+        return c.opens_form(decode(action))
+    except ValidationError:
+        return False
+
+
 def form_action(number: int | None = None) -> str:
     return encode("edit-form", number) if number is not None else encode("submit-form")
 

@@ -187,3 +187,9 @@ Command = (
     | Help
     | Home
 )
+
+
+def opens_form(command: Command) -> bool:
+    """Whether this command answers with a form. Platforms whose form triggers expire
+    quickly (Slack: 3 seconds) open a placeholder at once for these, before any I/O."""
+    return isinstance(command, OpenSubmitForm | OpenEditForm)

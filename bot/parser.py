@@ -64,6 +64,14 @@ SUBCOMMANDS = (
 )
 
 
+def opens_form(line: str) -> bool:
+    """Whether `/story <line>` answers with a form; pure, so an adapter may ask first."""
+    try:
+        return c.opens_form(parse(line, client_key=""))
+    except ValidationError:
+        return False
+
+
 def parse(line: str, client_key: str) -> c.Command:
     """Parse the text after `/story` (a leading "/story" is accepted and dropped)."""
     text = line.strip()

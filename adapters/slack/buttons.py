@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.delivery import Origin
 from adapters.slack.render import BUTTON_ACTION_PATTERN
 from adapters.slack.services import Services
+from bot.actions import opens_form
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -29,10 +30,24 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         origin, view_id = origin_of(body)
+        value = str(action.get("value") or "")
+        # A form's trigger expires in 3 seconds. Inside a modal the form is pushed on top
+        # instead, so only clicks elsewhere get a placeholder.
+        placeholder = (
+            await services.placeholder(client, body)
+            if origin is not Origin.MODAL and opens_form(value)
+            else None
+        )
         actor = await services.actor(context, body, channel_id=context.channel_id)
-        reply = await services.core.handle_action(str(action.get("value") or ""), actor)
+        reply = await services.core.handle_action(value, actor)
         delivery = await services.delivery(
-            actor, client, origin, body=body, respond=respond, view_id=view_id
+            actor,
+            client,
+            origin,
+            body=body,
+            respond=respond,
+            view_id=view_id,
+            placeholder=placeholder,
         )
         await delivery.deliver(reply)
 

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import markup
 from adapters.slack.delivery import Origin
 from adapters.slack.services import Services
+from bot.parser import opens_form
 
 # Any slash command of this app: a workspace may rename /story when creating the app.
 ANY_COMMAND = re.compile(r"^/")
@@ -31,13 +32,14 @@ def register(app: AsyncApp, services: Services) -> None:
         respond: AsyncRespond,
     ) -> None:
         await ack()
+        text = markup.to_words(str(body.get("text") or ""))
+        # A form's trigger expires in 3 seconds: open its placeholder before any lookup.
+        placeholder = await services.placeholder(client, body) if opens_form(text) else None
         actor = await services.actor(context, body, channel_id=body.get("channel_id"))
         # Slack retries carry the same trigger_id, so a retried quick submit stores once.
         client_key = str(body.get("trigger_id") or f"slack-{uuid.uuid4().hex}")
-        reply = await services.core.handle_text(
-            markup.to_words(str(body.get("text") or "")), actor, client_key
-        )
+        reply = await services.core.handle_text(text, actor, client_key)
         delivery = await services.delivery(
-            actor, client, Origin.COMMAND, body=body, respond=respond
+            actor, client, Origin.COMMAND, body=body, respond=respond, placeholder=placeholder
         )
         await delivery.deliver(reply)

@@ -56,10 +56,15 @@ class Delivery:
     trigger_id: str | None = None
     view_id: str | None = None
     source_url: str | None = None  # carried into a form opened from here
+    placeholder: str | None = None  # the view id of a placeholder modal opened at once
 
     async def deliver(self, reply: Reply) -> None:
         if reply.form is not None:
             await self.open_form(reply.form)
+            return
+        if self.placeholder is not None and await self._replace_placeholder(
+            render.info_modal(reply)
+        ):
             return
         files = [b for b in reply.blocks if isinstance(b, Attachment)]
         if files:
@@ -78,6 +83,8 @@ class Delivery:
             form.action, self.actor.channel_id, self.source_url, self.t.language.value
         )
         view = views.form_view(form, self.t, metadata)
+        if self.placeholder is not None and await self._replace_placeholder(view):
+            return
         try:
             if self.origin is Origin.MODAL:
                 await self.client.views_push(trigger_id=self.trigger_id, view=view)
@@ -86,6 +93,14 @@ class Delivery:
         except SLACK_ERRORS as failure:
             log.warning("could not open a form", extra={"error": error_code(failure)})
             await self.answer(self._failure(self.t(TRY_AGAIN)))
+
+    async def _replace_placeholder(self, view: dict[str, Any]) -> bool:
+        try:
+            await self.client.views_update(view_id=self.placeholder, view=view)
+        except SLACK_ERRORS as failure:
+            log.warning("could not fill the placeholder", extra={"error": error_code(failure)})
+            return False
+        return True
 
     async def answer(self, reply: Reply) -> None:
         """The personal answer; falls back to a private message if the usual way fails."""

@@ -3,6 +3,7 @@ the delivery for one request."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,10 +12,14 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import views
 from adapters.slack.actors import ProfileCache, actor_for, payload_user_name, translator_for
+from adapters.slack.client import SLACK_ERRORS, error_code
 from adapters.slack.delivery import Delivery, Origin
 from bot.commands import Actor
 from bot.core import Core
+
+log = logging.getLogger(__name__)
 
 # Slack waits 3 s for the answer to a submission; the core gets this long to decide
 # whether the modal closes or shows errors.
@@ -42,6 +47,19 @@ class Services:
             fallback_name=payload_user_name(body),
         )
 
+    async def placeholder(self, client: AsyncWebClient, body: Mapping[str, Any]) -> str | None:
+        """Open the placeholder modal with this request's trigger, before anything slow; its
+        view id, or None when Slack would not open it (the answer then goes the usual way)."""
+        trigger = body.get("trigger_id")
+        if not trigger:
+            return None
+        try:
+            opened = await client.views_open(trigger_id=trigger, view=views.placeholder_view())
+        except SLACK_ERRORS as failure:
+            log.warning("could not open the form placeholder", extra={"error": error_code(failure)})
+            return None
+        return str(opened["view"]["id"])
+
     async def name_of(self, user_id: str) -> str | None:
         """A colleague's display name from the cached users.info, or None."""
         profile = await self.profiles.get(user_id)
@@ -57,6 +75,7 @@ class Services:
         respond: AsyncRespond | None = None,
         view_id: str | None = None,
         source_url: str | None = None,
+        placeholder: str | None = None,
     ) -> Delivery:
         body = body or {}
         return Delivery(
@@ -70,6 +89,7 @@ class Services:
             trigger_id=body.get("trigger_id"),
             view_id=view_id,
             source_url=source_url,
+            placeholder=placeholder,
         )
 
 

@@ -3,6 +3,7 @@ with it and remembers its link; "Share a service story" opens it empty."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -29,18 +30,23 @@ def register(app: AsyncApp, services: Services) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
+        # The trigger expires in 3 seconds: the placeholder opens before any lookup, and the
+        # actor, the link and the names are looked up side by side.
+        placeholder = await services.placeholder(client, body)
         channel_id = (body.get("channel") or {}).get("id")
         message = body.get("message") or {}
-        actor = await services.actor(context, body, channel_id=channel_id)
-        link = await permalink(client, channel_id, body.get("message_ts") or message.get("ts"))
-        text = await markup.name_bare_mentions(
-            markup.to_words(str(message.get("text") or "")).strip(), services.name_of
+        actor, link, text = await asyncio.gather(
+            services.actor(context, body, channel_id=channel_id),
+            permalink(client, channel_id, body.get("message_ts") or message.get("ts")),
+            markup.name_bare_mentions(
+                markup.to_words(str(message.get("text") or "")).strip(), services.name_of
+            ),
         )
         reply = await services.core.handle(
             OpenSubmitForm(prefill=text or None, source_url=link), actor
         )
         delivery = await services.delivery(
-            actor, client, Origin.PRIVATE, body=body, source_url=link
+            actor, client, Origin.PRIVATE, body=body, source_url=link, placeholder=placeholder
         )
         await delivery.deliver(reply)
 
@@ -49,9 +55,12 @@ def register(app: AsyncApp, services: Services) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
+        placeholder = await services.placeholder(client, body)
         actor = await services.actor(context, body)
         reply = await services.core.handle(OpenSubmitForm(), actor)
-        delivery = await services.delivery(actor, client, Origin.PRIVATE, body=body)
+        delivery = await services.delivery(
+            actor, client, Origin.PRIVATE, body=body, placeholder=placeholder
+        )
         await delivery.deliver(reply)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.render import (
+    APP_NAME,
     MODAL_TITLE_MAX,
     SLACK_USER_ID,
     VIEW_BLOCKS,
@@ -240,6 +241,17 @@ def error_messages(reply: Reply, blocks: list[dict[str, Any]]) -> dict[str, str]
 
 def first_text(reply: Reply) -> str:
     return next((b.text for b in reply.blocks if isinstance(b, Text) and b.text.strip()), "")
+
+
+def placeholder_view() -> dict[str, Any]:
+    """Opened with the trigger at once, before any lookup: Slack's trigger ids expire after 3
+    seconds. Replaced by the form (or the answer) with views.update. No words, since the
+    reader's language is not known yet."""
+    return {
+        "type": "modal",
+        "title": plain(APP_NAME, MODAL_TITLE_MAX),
+        "blocks": [section("⏳")],
+    }
 
 
 def pending_view(title: dict[str, Any], t: Translator) -> dict[str, Any]:

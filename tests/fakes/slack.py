@@ -39,6 +39,7 @@ class Call:
     args: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)  # when it arrived
+    answer: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
 
 @dataclass
@@ -159,6 +160,23 @@ class FakeSlack:
         await self._wait(lambda: len(self.called(method)) >= count, within, method)
         return self.called(method)
 
+    async def wait_until(self, ready: Callable[[], bool], within: float = 5.0) -> None:
+        await self._wait(ready, within, "a condition")
+
+    async def wait_for_form(self, nth: int = 1, within: float = 5.0) -> Call:
+        """The call that showed the `nth` modal opened: views.open itself, or, when that
+        opened a placeholder, the views.update that replaced it."""
+        opened = (await self.wait_for("views.open", nth, within=within))[nth - 1]
+        if not _is_placeholder(opened.args.get("view") or {}):
+            return opened
+        view_id = opened.answer.get("view", {}).get("id")
+
+        def replaced() -> bool:
+            return any(c.args.get("view_id") == view_id for c in self.called("views.update"))
+
+        await self._wait(replaced, within, "views.update of the placeholder")
+        return next(c for c in self.called("views.update") if c.args.get("view_id") == view_id)
+
     async def wait_for_responses(self, count: int = 1, within: float = 5.0) -> list[Call]:
         await self._wait(lambda: len(self.responses) >= count, within, "response_url")
         return self.responses
@@ -228,7 +246,9 @@ class FakeSlack:
             return web.json_response(
                 scripted.body, status=scripted.status, headers=scripted.headers
             )
-        return web.json_response(await self._answer(method, args))
+        answer = await self._answer(method, args)
+        self.calls[-1].answer = answer
+        return web.json_response(answer)
 
     async def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         n = next(self._counter)
@@ -330,3 +350,9 @@ def _trigger_refusal(method: str, args: dict[str, Any]) -> str | None:
         return "invalid_trigger_id: not a trigger id"
     age = time.time() - int(parts[1]) / 1000
     return f"expired_trigger_id: {age:.1f} s old" if age > TRIGGER_SECONDS else None
+
+
+def _is_placeholder(view: dict[str, Any]) -> bool:
+    return not view.get("callback_id") and any(
+        (b.get("text") or {}).get("text") == "⏳" for b in view.get("blocks", [])
+    )

@@ -25,8 +25,12 @@ async def test_story_without_text_opens_the_submit_modal_with_every_field(
     answer = await slack.command("", trigger=trigger)
     assert answer.status == 200 and answer.text == ""  # acked at once, empty
 
-    [call] = await slack.fake.wait_for("views.open")
-    assert call.args["trigger_id"] == trigger
+    call = await slack.fake.wait_for_form()
+    # The trigger opened a placeholder at once; the form replaced it (Slack's 3 seconds).
+    [placeholder] = slack.fake.called("views.open")
+    assert placeholder.args["trigger_id"] == trigger
+    assert call.method == "views.update"
+    assert call.args["view_id"] == placeholder.answer["view"]["id"]
     view = call.args["view"]
     assert view["type"] == "modal" and view["callback_id"] == "storybot_form"
     assert view["title"]["text"] == "Share a story"
@@ -61,7 +65,7 @@ async def test_a_swedish_user_gets_the_modal_in_swedish(slack: SlackHarness) -> 
     await slack.command("", user=BO)
     [info] = await slack.fake.wait_for("users.info")
     assert info.args["user"] == BO and info.args["include_locale"] in (True, "true", "1")
-    [call] = await slack.fake.wait_for("views.open")
+    call = await slack.fake.wait_for_form()
     view = call.args["view"]
     assert view["title"]["text"] == "Dela en berättelse"
     assert view["submit"]["text"] == "Skicka"
@@ -118,9 +122,7 @@ async def test_slack_markup_in_a_command_is_stored_as_words(slack: SlackHarness)
     )
     await slack.fake.wait_for_responses()
     [story] = slack.stories()
-    assert story.text == (
-        "Thanks @bo in #support, @cs-team and @here: see the ticket from Nov 14"
-    )
+    assert story.text == ("Thanks @bo in #support, @cs-team and @here: see the ticket from Nov 14")
     assert list(story.credited) == [BO]
 
 
@@ -365,3 +367,21 @@ async def test_a_slack_connect_user_adds_to_the_installing_workspaces_community(
     community = slack.db.community(story.community_id)
     assert community is not None
     assert community.spaces == [SpaceRef(Platform.SLACK, TEAM)]
+
+
+async def test_the_form_opens_even_when_a_lookup_outlasts_the_trigger(
+    slack: SlackHarness,
+) -> None:
+    """The fake refuses a trigger older than 3 s, as Slack does. Saving a message looks up
+    its permalink; the placeholder opens before that, so the form still appears."""
+    slack.fake.slow("chat.getPermalink", seconds=3.2)
+    payload = payloads.message_action(
+        "The porter carried our bags up five floors",
+        user=ANNA,
+        author=BO,
+        response_url=slack.response_url(),
+    )
+    await slack.interact(payload)
+    shown = await slack.fake.wait_for_form(within=10)
+    assert shown.args["view"]["callback_id"] == "storybot_form"
+    assert all(c.answer.get("ok") for c in slack.fake.called("views.open"))

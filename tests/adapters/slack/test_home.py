@@ -47,8 +47,8 @@ async def test_share_a_story_in_the_home_tab_opens_the_form(slack: SlackHarness)
     view = await open_home(slack)
     click = payloads.block_actions(button(view["blocks"], "Share a story"), user=ANNA, view=view)
     await slack.interact(click)
-    [opened] = await slack.fake.wait_for("views.open")
-    assert opened.args["trigger_id"] == click["trigger_id"]
+    opened = await slack.fake.wait_for_form()
+    assert slack.fake.called("views.open")[0].args["trigger_id"] == click["trigger_id"]
     assert opened.args["view"]["callback_id"] == "storybot_form"
 
 
@@ -60,7 +60,7 @@ async def test_reading_from_home_opens_a_modal_and_clicks_there_update_it(
     await slack.interact(
         payloads.block_actions(button(home["blocks"], "Read #1"), user=ANNA, view=home)
     )
-    [opened] = await slack.fake.wait_for("views.open")
+    opened = await slack.fake.wait_for_form()
     modal = {**opened.args["view"], "id": "V0MODAL"}
     assert modal["type"] == "modal" and modal["title"]["text"] == "Storybot"
     assert "A story read from the home tab" in dump(modal)

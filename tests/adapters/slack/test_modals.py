@@ -11,6 +11,7 @@ from tests.adapters.slack.conftest import ANNA, BO, MODERATOR, MakeSlack, SlackH
 from tests.adapters.slack.helpers import dump, inputs, seed
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack import Call
 
 GOOD = {
     "f:text": "The courier called ahead about the delay & brought a small gift.",
@@ -27,8 +28,8 @@ GOOD = {
 async def open_form(slack: SlackHarness, user: str = ANNA, text: str = "") -> dict[str, Any]:
     before = len(slack.fake.called("views.open"))
     await slack.command(text, user=user)
-    calls = await slack.fake.wait_for("views.open", before + 1)
-    return calls[-1].args["view"]
+    shown = await slack.fake.wait_for_form(before + 1)
+    return shown.args["view"]
 
 
 async def submit(
@@ -112,6 +113,13 @@ class SlowCore(Core):
         return await super().handle_form(*args, **kwargs)
 
 
+async def until_updated(slack: SlackHarness, view_id: str) -> Call:
+    await slack.fake.wait_until(
+        lambda: any(c.args.get("view_id") == view_id for c in slack.fake.called("views.update"))
+    )
+    return next(c for c in slack.fake.called("views.update") if c.args["view_id"] == view_id)
+
+
 async def slow_slack(make_slack: MakeSlack) -> SlackHarness:
     db = FakeDatabase()
     return await make_slack(db=db, core=SlowCore(db.factory(), FakeClock()), form_budget=0.1)
@@ -125,8 +133,7 @@ async def test_a_slow_core_still_saves_and_tells_the_user(make_slack: MakeSlack)
     assert "Saving your story" in dump(ack["view"])
     assert slack.stories() == []  # still working after the ack
 
-    [update] = await slack.fake.wait_for("views.update")
-    assert update.args["view_id"] == "V0SLOW"
+    update = await until_updated(slack, "V0SLOW")
     assert "Story #1 is saved" in dump(update.args["view"])
     [ephemeral] = await slack.fake.wait_for("chat.postEphemeral")
     assert "Story #1 is saved" in dump(ephemeral.args)
@@ -142,8 +149,7 @@ async def test_a_slow_refusal_gives_the_form_back_with_what_was_typed(
     ack = await submit(slack, view, answers, view_id="V0SLOWBAD")
     assert ack["response_action"] == "update"
 
-    [update] = await slack.fake.wait_for("views.update")
-    refilled = update.args["view"]
+    refilled = (await until_updated(slack, "V0SLOWBAD")).args["view"]
     assert refilled["callback_id"] == "storybot_form" and refilled["submit"]
     assert "at least" in refilled["blocks"][0]["text"]["text"]
     fields = inputs(refilled)
@@ -178,8 +184,8 @@ async def test_save_as_story_prefills_the_form_and_keeps_the_message_link(
     [link] = await slack.fake.wait_for("chat.getPermalink")
     assert link.args["channel"] == payloads.CHANNEL
     assert link.args["message_ts"] == "1700000050.000300"
-    [opened] = await slack.fake.wait_for("views.open")
-    assert opened.args["trigger_id"] == payload["trigger_id"]
+    opened = await slack.fake.wait_for_form()
+    assert slack.fake.called("views.open")[0].args["trigger_id"] == payload["trigger_id"]
     view = opened.args["view"]
     prefilled = inputs(view)["f:text"]["element"]["initial_value"]
     assert prefilled == "Kim at the desk found our lost parcel & drove it over <3"
@@ -203,7 +209,7 @@ async def test_save_as_story_names_the_people_the_message_mentions(slack: SlackH
         response_url=slack.response_url(),
     )
     await slack.interact(payload)
-    [opened] = await slack.fake.wait_for("views.open")
+    opened = await slack.fake.wait_for_form()
     fields = inputs(opened.args["view"])
     assert fields["f:text"]["element"]["initial_value"] == (
         "@Bo and @someone rebooked us in #support & called back"
@@ -220,7 +226,7 @@ async def test_save_as_story_without_a_link_still_opens_the_form(slack: SlackHar
         response_url=slack.response_url(),
     )
     await slack.interact(payload)
-    [opened] = await slack.fake.wait_for("views.open")
+    opened = await slack.fake.wait_for_form()
     assert "u" not in json.loads(opened.args["view"]["private_metadata"])
 
 
@@ -229,7 +235,7 @@ async def test_the_global_shortcut_opens_an_empty_form_and_confirms_by_dm(
 ) -> None:
     payload = payloads.global_shortcut(user=BO)
     await slack.interact(payload)
-    [opened] = await slack.fake.wait_for("views.open")
+    opened = await slack.fake.wait_for_form()
     view = opened.args["view"]
     assert view["title"]["text"] == "Dela en berättelse"
     assert "initial_value" not in inputs(view)["f:text"]["element"]

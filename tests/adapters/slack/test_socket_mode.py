@@ -77,7 +77,7 @@ async def test_form_errors_travel_back_in_the_ack_envelope(
     fake: FakeSlack, socket_runtime: tuple[SlackRuntime, FakeDatabase]
 ) -> None:
     await fake.socket_send(command_envelope("env-1", "", fake, payloads.trigger_id()))
-    [opened] = await fake.wait_for("views.open")
+    opened = await fake.wait_for_form()
     view = opened.args["view"]
     submission = payloads.view_submission(view, {"f:text": "short"}, user=ANNA, view_id="V0SOCK")
     await fake.socket_send(
