@@ -88,9 +88,26 @@ def prefix(text: str, limit: int) -> str:
     return cut
 
 
+def cut(text: str, limit: int) -> str:
+    """Raw `text`, at most `limit` units long; cut with "…" when it is longer."""
+    return text if units(text) <= limit else prefix(text, limit - 1) + ELLIPSIS
+
+
 def plain(text: str, limit: int) -> dict[str, Any]:
-    shown = fit(text, limit) if text.strip() else EMPTY
+    """A plain_text object. Slack shows plain_text as sent and parses nothing in it, so it
+    is not escaped: "Fish & chips" must not read "Fish &amp; chips"."""
+    shown = cut(text, limit) if text.strip() else EMPTY
     return {"type": "plain_text", "text": shown, "emoji": True}
+
+
+# mrkdwn has no escape for its formatting marks, so inside a bold span they are drawn with
+# look-alikes: a "*" in a title would otherwise end the bold early.
+_MARKS = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+
+
+def bold(text: str, limit: int) -> str:
+    """`text` escaped and fitted as one bold span that its own characters cannot break."""
+    return "*" + fit(text.translate(_MARKS), limit) + "*"
 
 
 def mrkdwn(formatted: str) -> dict[str, Any]:
@@ -148,7 +165,7 @@ class _Renderer:
         return []
 
     def card(self, card: StoryCard) -> Blocks:
-        head = "*" + fit(f"#{card.number} {card.title}".strip(), LABEL_MAX) + "*"
+        head = bold(f"#{card.number} {card.title}".strip(), LABEL_MAX)
         body = fit(card.body, TEXT_MAX - units(head) - 1) if card.body.strip() else ""
         blocks = [section(f"{head}\n{body}" if body else head)]
         facts = [field(label, value) for label, value in card.meta]
@@ -196,14 +213,14 @@ class _Renderer:
 
 def field(label: str, value: str) -> str:
     """A bold label over a plain value; at most FIELD_MAX units."""
-    head = "*" + fit(label, LABEL_MAX) + "*"
+    head = bold(label, LABEL_MAX)
     body = fit(value, FIELD_MAX - units(head) - 1) if value.strip() else EMPTY
     return f"{head}\n{body}"
 
 
 def formatted_field(label: str, formatted: str) -> str:
     """A bold label over mrkdwn built within FORMATTED_FIELD_MAX units."""
-    return f"*{fit(label, LABEL_MAX)}*\n{formatted or EMPTY}"
+    return f"{bold(label, LABEL_MAX)}\n{formatted or EMPTY}"
 
 
 def field_sections(fields: list[str]) -> Blocks:

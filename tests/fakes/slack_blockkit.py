@@ -19,10 +19,13 @@ _NOT_SHOWN = {"value", "action_id", "block_id", "private_metadata", "callback_id
 
 
 def texts(value: Any) -> list[str]:
-    """Every string Slack may display inside rendered JSON."""
+    """Every string Slack may parse for markup inside rendered JSON (plain_text is shown as
+    sent and parsed for nothing, so it is left out)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        if value.get("type") == "plain_text":
+            return []
         return [t for k, v in value.items() if k not in _NOT_SHOWN for t in texts(v)]
     if isinstance(value, list):
         return [t for v in value for t in texts(v)]

@@ -141,10 +141,24 @@ def test_a_story_full_of_pings_renders_as_literal_text() -> None:
     card = StoryCard(1, story, story, (("Tags", story),), story, source_url=None)
     reply = Reply(blocks=(Text(story, heading=True), Text(story), card))
     for public in (True, False):
-        dumped = json.dumps(render.message_blocks(reply, public=public))
+        blocks = render.message_blocks(reply, public=public)
+        parsed = " ".join(texts(blocks))  # every mrkdwn string: what Slack parses
         for ping in PINGS:
-            assert ping not in dumped
-        assert "&lt;!channel&gt;" in dumped and "&amp; more" in dumped
+            assert ping not in parsed
+        assert "&lt;!channel&gt;" in parsed and "&amp; more" in parsed
+        # The heading is plain_text, which Slack parses for nothing: shown as typed.
+        assert blocks[0]["type"] == "header"
+        assert blocks[0]["text"]["type"] == "plain_text"
+        assert blocks[0]["text"]["text"] == render.cut(story, 150)
+
+
+def test_plain_text_is_sent_raw_and_a_bold_title_stays_bold() -> None:
+    card = StoryCard(7, "Fish & chips *5 stars* for_the `crew` ~ok", "b", (), "f")
+    blocks = render.message_blocks(Reply(blocks=(Text("Fish & chips", heading=True), card)))
+    assert blocks[0]["text"]["text"] == "Fish & chips"
+    title = blocks[2]["text"]["text"].split("\n")[0]
+    assert title == "*#7 Fish &amp; chips ∗5 stars∗ forˍthe ˋcrewˋ ∼ok*"
+    assert title.count("*") == 2  # one bold span, opened and closed by the renderer
 
 
 def test_credited_colleagues_are_mentioned_privately_and_named_publicly() -> None:
