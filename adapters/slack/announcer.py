@@ -17,7 +17,7 @@ from adapters.slack.actors import ProfileCache
 from adapters.slack.client import SLACK_ERRORS, error_code
 from bot.domain import ChannelRef, Platform, SpaceRef
 from bot.ports import AnnounceFailed
-from bot.replies import Reply, StoryCard
+from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,6 @@ class SlackAnnouncer:
     async def _blocks(self, reply: Reply) -> list[dict[str, Any]]:
         """Public blocks: credited colleagues by name, never pinged. The core has already
         written every label in the community's language."""
-        credited = [u for b in reply.blocks if isinstance(b, StoryCard) for u in b.credited]
+        credited = render.credited_ids(reply)
         names = await self.profiles.names(credited) if credited else {}
-        return render.message_blocks(reply, public=True, names=names)
+        return render.message_blocks(reply, names=names)

@@ -63,7 +63,7 @@ class Delivery:
             await self.open_form(reply.form)
             return
         if self.placeholder is not None and await self._replace_placeholder(
-            render.info_modal(reply)
+            render.info_modal(reply, await self._names(reply))
         ):
             return
         files = [b for b in reply.blocks if isinstance(b, Attachment)]
@@ -113,10 +113,10 @@ class Delivery:
                 case Origin.PUBLIC_MESSAGE:
                     await self._respond(reply, replace_original=False)
                 case Origin.MODAL:
-                    view = render.info_modal(reply)
+                    view = render.info_modal(reply, await self._names(reply))
                     await self.client.views_update(view_id=self.view_id, view=view)
                 case Origin.HOME:
-                    view = render.info_modal(reply)
+                    view = render.info_modal(reply, await self._names(reply))
                     await self.client.views_open(trigger_id=self.trigger_id, view=view)
                 case Origin.PRIVATE:
                     await self.post_private(reply)
@@ -135,7 +135,7 @@ class Delivery:
                 await self.client.chat_postEphemeral(
                     channel=channel,
                     user=self.actor.user_id,
-                    blocks=render.message_blocks(reply),
+                    blocks=await self._blocks(reply),
                     text=render.fallback_text(reply),
                 )
                 return
@@ -146,10 +146,9 @@ class Delivery:
     async def direct_message(self, reply: Reply) -> None:
         try:
             channel = await self._dm_channel()
-            # A direct message is a real message: credited colleagues by name, not mention.
             await self.client.chat_postMessage(
                 channel=channel,
-                blocks=await self._public_blocks(reply),
+                blocks=await self._blocks(reply),
                 text=render.fallback_text(reply),
                 unfurl_links=False,
                 unfurl_media=False,
@@ -159,7 +158,7 @@ class Delivery:
 
     async def broadcast(self, reply: Reply) -> bool:
         """Post to the actor's channel; True when it was posted."""
-        blocks = await self._public_blocks(reply)
+        blocks = await self._blocks(reply)
         text = render.fallback_text(reply)
         if self.actor.channel_id:
             try:
@@ -185,7 +184,7 @@ class Delivery:
     async def _respond(
         self, reply: Reply, *, in_channel: bool = False, replace_original: bool | None = None
     ) -> None:
-        blocks = await self._public_blocks(reply) if in_channel else render.message_blocks(reply)
+        blocks = await self._blocks(reply)
         await self._send(
             blocks,
             render.fallback_text(reply),
@@ -201,10 +200,12 @@ class Delivery:
         if result.status_code != 200:
             raise NotDelivered(f"response_url answered {result.status_code}")
 
-    async def _public_blocks(self, reply: Reply) -> list[dict[str, Any]]:
-        credited = [u for b in reply.blocks if isinstance(b, StoryCard) for u in b.credited]
-        names = await self.profiles.names(credited) if credited else {}
-        return render.message_blocks(reply, public=True, names=names)
+    async def _names(self, reply: Reply) -> dict[str, str]:
+        credited = render.credited_ids(reply)
+        return await self.profiles.names(credited) if credited else {}
+
+    async def _blocks(self, reply: Reply) -> list[dict[str, Any]]:
+        return render.message_blocks(reply, names=await self._names(reply))
 
     async def _dm_channel(self) -> str:
         opened = await self.client.conversations_open(users=self.actor.user_id)

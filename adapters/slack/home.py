@@ -29,7 +29,9 @@ def register(app: AsyncApp, services: Services) -> None:
             return  # the Messages tab needs nothing from us
         actor = await services.actor(context, body)
         reply = await services.core.handle(Home(), actor)
-        view = render.home_view(reply)
+        credited = render.credited_ids(reply)
+        names = await services.profiles.names(credited) if credited else {}
+        view = render.home_view(reply, names)
         try:
             await client.views_publish(user_id=actor.user_id, view=view)
         except SLACK_ERRORS as failure:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from bot.domain import Language
+from bot.i18n import Translator
 from bot.replies import (
     Actions,
     Attachment,
@@ -139,9 +141,10 @@ def joined(parts: Iterable[str], budget: int, separator: str = ", ") -> str:
 class _Renderer:
     """One reply's rendering: numbers its buttons so that action ids are unique in it."""
 
-    def __init__(self, public: bool, names: Mapping[str, str]) -> None:
-        self.public = public
+    def __init__(self, names: Mapping[str, str], language: Language) -> None:
         self.names = names
+        t = Translator(language)
+        self.someone = t("a colleague")
         self._ids: Iterator[int] = itertools.count()
 
     def block(self, block: Block, warn: bool = False) -> Blocks:
@@ -183,11 +186,9 @@ class _Renderer:
         return blocks
 
     def credited(self, user_ids: tuple[str, ...]) -> str:
-        """Private answers show mentions (they notify nobody); public posts show names only."""
-        if self.public:
-            parts = [escape(self.names[u]) for u in user_ids if self.names.get(u)]
-        else:
-            parts = [f"<@{u}>" if SLACK_USER_ID.fullmatch(u) else escape(u) for u in user_ids]
+        """Names, in every answer: a mention would read as a raw id on the other platform of
+        a linked community, and a credit never disappears when a lookup fails."""
+        parts = [escape(self.names.get(u) or self.someone) for u in user_ids]
         return joined(parts, FORMATTED_FIELD_MAX)
 
     def actions(self, buttons: tuple[Button, ...]) -> Blocks:
@@ -237,16 +238,21 @@ def source_link(url: str | None, label: str) -> str | None:
     return f"<{url.replace('&', '&amp;')}|{fit(label, 200)}>"
 
 
+def credited_ids(reply: Reply) -> list[str]:
+    """The platform user ids whose names the reply's cards show."""
+    return [u for b in reply.blocks if isinstance(b, StoryCard) for u in b.credited]
+
+
 def message_blocks(
     reply: Reply,
     *,
-    public: bool = False,
     names: Mapping[str, str] | None = None,
     limit: int = MESSAGE_BLOCKS,
 ) -> Blocks:
-    """The reply as blocks, at most `limit` of them. A Pager is kept even when cards are
-    dropped to make room, so a long page can still be left."""
-    renderer = _Renderer(public, names or {})
+    """The reply as blocks, at most `limit` of them, credited colleagues by the `names`
+    given. A Pager is kept even when cards are dropped to make room, so a long page can
+    still be left."""
+    renderer = _Renderer(names or {}, reply.language)
     groups: list[tuple[bool, Blocks]] = []
     warn = reply.error
     for block in reply.blocks:
@@ -280,14 +286,16 @@ def fallback_text(reply: Reply) -> str:
     return fit(text, TEXT_MAX) if text else APP_NAME
 
 
-def home_view(reply: Reply) -> dict[str, Any]:
-    return {"type": "home", "blocks": message_blocks(reply, limit=VIEW_BLOCKS)}
+def home_view(reply: Reply, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {"type": "home", "blocks": message_blocks(reply, names=names, limit=VIEW_BLOCKS)}
 
 
-def info_modal(reply: Reply, title: str = APP_NAME) -> dict[str, Any]:
+def info_modal(
+    reply: Reply, names: Mapping[str, str] | None = None, title: str = APP_NAME
+) -> dict[str, Any]:
     """A reply shown in a modal: for clicks in the Home tab or in another modal."""
     return {
         "type": "modal",
         "title": plain(title, MODAL_TITLE_MAX),
-        "blocks": message_blocks(reply, limit=VIEW_BLOCKS),
+        "blocks": message_blocks(reply, names=names, limit=VIEW_BLOCKS),
     }

@@ -89,7 +89,7 @@ def assert_discord_pings_nobody(reply: Reply, t: Translator, credited: list[str]
 
 
 def assert_slack_pings_nobody(reply: Reply, public: bool) -> None:
-    blocks = slack.message_blocks(reply, public=public, names={"U0BO": "<!channel> Bo"})
+    blocks = slack.message_blocks(reply, names={"U0BO": "<!channel> Bo"} if public else {})
     assert_valid_blocks(blocks, slack.MESSAGE_BLOCKS)
     assert_no_markup_from_data(blocks, mentions_allowed=not public)
     assert_verbatim(blocks)

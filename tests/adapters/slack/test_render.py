@@ -92,7 +92,7 @@ SETTINGS = settings(
 @SETTINGS
 @given(replies, names)
 def test_any_public_message_keeps_every_limit_and_pings_nobody(reply: Reply, names: dict) -> None:
-    rendered = render.message_blocks(reply, public=True, names=names)
+    rendered = render.message_blocks(reply, names=names)
     assert_valid_blocks(rendered, render.MESSAGE_BLOCKS)
     assert_no_markup_from_data(rendered, mentions_allowed=False)
     fallback = render.fallback_text(reply)
@@ -140,8 +140,8 @@ def test_a_story_full_of_pings_renders_as_literal_text() -> None:
     story = " ".join(PINGS) + " <https://evil.example|click here> & more"
     card = StoryCard(1, story, story, (("Tags", story),), story, source_url=None)
     reply = Reply(blocks=(Text(story, heading=True), Text(story), card))
-    for public in (True, False):
-        blocks = render.message_blocks(reply, public=public)
+    for names in ({}, {"U0BO": "<!here>"}):
+        blocks = render.message_blocks(reply, names=names)
         parsed = " ".join(texts(blocks))  # every mrkdwn string: what Slack parses
         for ping in PINGS:
             assert ping not in parsed
@@ -161,14 +161,14 @@ def test_plain_text_is_sent_raw_and_a_bold_title_stays_bold() -> None:
     assert title.count("*") == 2  # one bold span, opened and closed by the renderer
 
 
-def test_credited_colleagues_are_mentioned_privately_and_named_publicly() -> None:
-    ids = ("U0BO", "U0KIM", "U-ODD", "U0NL\n")
+def test_credited_colleagues_are_named_in_every_answer_never_mentioned() -> None:
+    ids = ("U0BO", "U0KIM", "U-ODD")
     card = StoryCard(1, "Title", "Body", (), "footer", credited=ids)
-    reply = Reply(blocks=(card,))
-    private = json.dumps(render.message_blocks(reply))
-    assert "<@U0BO>, <@U0KIM>, U-ODD, U0NL\\n" in private
-    public = json.dumps(render.message_blocks(reply, public=True, names={"U0BO": "Bo <3"}))
-    assert "Bo &lt;3" in public and "<@" not in public and "U0KIM" not in public
+    shown = json.dumps(render.message_blocks(Reply(blocks=(card,)), names={"U0BO": "Bo <3"}))
+    assert "Bo &lt;3, a colleague, a colleague" in shown
+    assert "<@" not in shown and "U0KIM" not in shown
+    swedish = Reply(blocks=(card,), language=Language.SV)
+    assert "en kollega" in json.dumps(render.message_blocks(swedish), ensure_ascii=False)
 
 
 def test_a_long_page_keeps_its_pager() -> None:
