@@ -8,6 +8,7 @@ told to fail a method the next n times: with an error code, a 429 with Retry-Aft
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -29,6 +30,23 @@ TRIGGER_SECONDS = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_SECONDS = 30 * 60
 VIEW_OPENERS = ("views.open", "views.push")
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "fake-client-secret"
+BOT_SCOPES = "commands,chat:write,users:read,im:write,files:write"
+
+
+@dataclass
+class Workspace:
+    """A workspace the app is installed in: its current bot token and refresh token."""
+
+    team_id: str
+    name: str
+    token: str
+    refresh_token: str | None = None
+    expires_at: float | None = None  # monotonic; None: the token does not expire
+    old_tokens: set[str] = field(default_factory=set)  # rotated away, refused from then on
+    channels: set[str] = field(default_factory=set)
+
 
 JSON_ARGS = ("blocks", "view", "files", "attachments")
 
@@ -68,6 +86,11 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.port = 0
         # response_url name -> when it was issued; posts to it so far
+        # OAuth: codes waiting to be exchanged, and the workspaces installed so far. A token
+        # not issued here (the one-workspace mode's SLACK_BOT_TOKEN) acts in TEAM.
+        self.codes: dict[str, str] = {}  # code -> team id
+        self.workspaces: dict[str, Workspace] = {}
+        self.rotation_seconds: float | None = None  # tokens expire when set
         self.in_flight = 0
         self.in_flight_peak = 0  # most Web API calls open at once
         self._issued: dict[str, float] = {}
@@ -129,6 +152,35 @@ class FakeSlack:
             "deleted": False,
             "profile": {"display_name": name, "real_name": name},
         }
+
+    def install_code(self, team_id: str, name: str = "", channels: tuple[str, ...] = ()) -> str:
+        """A code Slack would hand to the redirect URL after "Allow" in `team_id`."""
+        code = f"code-{team_id}-{next(self._counter)}"
+        self.codes[code] = team_id
+        workspace = self.workspaces.setdefault(
+            team_id, Workspace(team_id, name or team_id, token="")
+        )
+        workspace.channels.update(channels)
+        return code
+
+    def uninstall(self, team_id: str) -> None:
+        """The app was removed: every token of the workspace stops working."""
+        workspace = self.workspaces[team_id]
+        workspace.old_tokens.add(workspace.token)
+        workspace.token = ""
+
+    def team_of(self, token: str) -> str | None:
+        """The workspace a token acts in, TEAM for a token not issued through OAuth, None
+        for a token that no longer works (rotated away, expired, uninstalled)."""
+        for workspace in self.workspaces.values():
+            if token and token == workspace.token:
+                expired = (
+                    workspace.expires_at is not None and time.monotonic() > workspace.expires_at
+                )
+                return None if expired else workspace.team_id
+            if token in workspace.old_tokens:
+                return None
+        return TEAM
 
     def fail(self, method: str, error: str, *, times: int = 1) -> None:
         for _ in range(times):
@@ -234,6 +286,15 @@ class FakeSlack:
         refused = self.refused_channels.get(str(args.get("channel")))
         if method == "chat.postMessage" and refused:
             return web.json_response({"ok": False, "error": refused})
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth_access(request, args))
+        token = _bearer(request.headers)
+        team = self.team_of(token) if token else TEAM
+        if team is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self._elsewhere(team, args.get("channel")):
+            # A token sees only its own workspace's channels.
+            return web.json_response({"ok": False, "error": "channel_not_found"})
         broken = contract.refusal(method, args) or _trigger_refusal(method, args)
         if broken:
             code, _, why = broken.partition(": ")
@@ -246,17 +307,17 @@ class FakeSlack:
             return web.json_response(
                 scripted.body, status=scripted.status, headers=scripted.headers
             )
-        answer = await self._answer(method, args)
+        answer = await self._answer(method, args, team)
         self.calls[-1].answer = answer
         return web.json_response(answer)
 
-    async def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    async def _answer(self, method: str, args: dict[str, Any], team: str) -> dict[str, Any]:
         n = next(self._counter)
         answers: dict[str, Callable[[], Awaitable[dict[str, Any]] | dict[str, Any]]] = {
             "auth.test": lambda: {
                 "ok": True,
                 "team": "Acme",
-                "team_id": TEAM,
+                "team_id": team,
                 "user": "storybot",
                 "user_id": BOT_USER,
                 "bot_id": "B0BOT",
@@ -299,6 +360,64 @@ class FakeSlack:
             return {"ok": True, "view": {**view, "id": args.get("view_id") or f"V{n:08d}"}}
         answer = answers.get(method)
         return answer() if answer else {"ok": True}  # type: ignore[return-value]
+
+    def _oauth_access(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: a code for the first tokens, or a refresh token for new ones."""
+        if (args.get("client_id"), args.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+            basic = request.headers.get("Authorization", "")
+            expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+            if basic != f"Basic {expected}":
+                return {"ok": False, "error": "invalid_client_id"}
+        if args.get("grant_type") == "refresh_token":
+            workspace = next(
+                (
+                    w
+                    for w in self.workspaces.values()
+                    if w.refresh_token == args.get("refresh_token")
+                ),
+                None,
+            )
+            if workspace is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+        else:
+            team = self.codes.pop(str(args.get("code")), None)
+            if team is None:
+                return {"ok": False, "error": "invalid_code"}
+            workspace = self.workspaces[team]
+        n = next(self._counter)
+        if workspace.token:
+            workspace.old_tokens.add(workspace.token)
+        rotating = self.rotation_seconds is not None
+        workspace.token = (
+            f"xoxe.xoxb-{workspace.team_id}-{n}" if rotating else f"xoxb-{workspace.team_id}-{n}"
+        )
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A0APP",
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": BOT_SCOPES,
+            "token_type": "bot",
+            "access_token": workspace.token,
+            "bot_user_id": BOT_USER,
+            "team": {"id": workspace.team_id, "name": workspace.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if rotating:
+            assert self.rotation_seconds is not None
+            workspace.refresh_token = f"xoxe-1-{workspace.team_id}-{n}"
+            workspace.expires_at = time.monotonic() + self.rotation_seconds
+            answer |= {
+                "refresh_token": workspace.refresh_token,
+                "expires_in": int(self.rotation_seconds),
+            }
+        return answer
+
+    def _elsewhere(self, team: str, channel: object) -> bool:
+        if not isinstance(channel, str):
+            return False
+        owners = [w.team_id for w in self.workspaces.values() if channel in w.channels]
+        return bool(owners) and team not in owners
 
     def _user(self, user_id: str) -> dict[str, Any]:
         user = self.users.get(user_id)
@@ -356,3 +475,8 @@ def _is_placeholder(view: dict[str, Any]) -> bool:
     return not view.get("callback_id") and any(
         (b.get("text") or {}).get("text") == "⏳" for b in view.get("blocks", [])
     )
+
+
+def _bearer(headers: Any) -> str | None:
+    value = headers.get("Authorization", "")
+    return value.removeprefix("Bearer ").strip() if value.startswith("Bearer ") else None

@@ -11,7 +11,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakes import slack_payloads as payloads
-from tests.fakes.slack import RESPONSE_URL_SECONDS, RESPONSE_URL_USES, FakeSlack
+from tests.fakes.slack import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    RESPONSE_URL_SECONDS,
+    RESPONSE_URL_USES,
+    FakeSlack,
+)
 
 MODAL = {
     "type": "modal",
@@ -102,3 +108,46 @@ async def test_a_response_url_refuses_invalid_blocks(fake: FakeSlack) -> None:
     body = {"text": "t", "blocks": [section("x" * 3001)]}
     async with aiohttp.ClientSession() as session, session.post(url, json=body) as answer:
         assert (answer.status, await answer.text()) == (400, "invalid_blocks")
+
+
+async def test_oauth_codes_tokens_and_workspaces_keep_to_themselves(fake: FakeSlack) -> None:
+    """The fake's OAuth: a code is exchanged once for a token of its workspace; that token
+    answers auth.test for its workspace, cannot post in another workspace's channel, and
+    stops working when the app is uninstalled."""
+    code = fake.install_code("T0ONE", channels=("C0ONE",))
+    fake.install_code("T0TWO", channels=("C0TWO",))
+    anonymous = AsyncWebClient(base_url=fake.api_url)
+    granted = await anonymous.oauth_v2_access(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code
+    )
+    token = granted["access_token"]
+    assert granted["team"]["id"] == "T0ONE"
+    with pytest.raises(SlackApiError):
+        await anonymous.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code)
+    one = AsyncWebClient(token=token, base_url=fake.api_url)
+    assert (await one.auth_test())["team_id"] == "T0ONE"
+    assert (await one.chat_postMessage(channel="C0ONE", text="hi"))["ok"]
+    assert await refused(one.chat_postMessage(channel="C0TWO", text="hi")) == "channel_not_found"
+    fake.uninstall("T0ONE")
+    assert await refused(one.auth_test()) == "invalid_auth"
+
+
+async def test_a_rotated_token_replaces_the_old_one(fake: FakeSlack) -> None:
+    fake.rotation_seconds = 43200
+    code = fake.install_code("T0ONE")
+    anonymous = AsyncWebClient(base_url=fake.api_url)
+    first = await anonymous.oauth_v2_access(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code
+    )
+    assert first["expires_in"] == 43200 and first["refresh_token"]
+    second = await anonymous.oauth_v2_access(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        grant_type="refresh_token",
+        refresh_token=first["refresh_token"],
+    )
+    assert second["access_token"] != first["access_token"]
+    old = AsyncWebClient(token=first["access_token"], base_url=fake.api_url)
+    assert await refused(old.auth_test()) == "invalid_auth"
+    new = AsyncWebClient(token=second["access_token"], base_url=fake.api_url)
+    assert (await new.auth_test())["team_id"] == "T0ONE"
