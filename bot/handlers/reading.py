@@ -8,7 +8,7 @@ from bot import actions, cards, cursors, search_text, tags, weekly
 from bot import commands as c
 from bot.context import Context
 from bot.domain import PAGE_SIZE
-from bot.errors import NotFound, StatementTimedOut, ValidationError
+from bot.errors import NotFound, QueryTooBroad, ValidationError
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.permissions import require_visible
@@ -52,7 +52,7 @@ async def search(cmd: c.Search, ctx: Context) -> Reply:
         try:
             async with ctx.uow() as uow:
                 return await uow.stories.search(ctx.community_id, query, position, PAGE_SIZE)
-        except StatementTimedOut:
+        except QueryTooBroad:
             # Searches take no locks, so a timeout means too many matches to rank in time
             # (common words in a very large community; see docs/PERFORMANCE.md).
             raise ValidationError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import Language
-from bot.errors import StatementTimedOut
+from bot.errors import QueryTooBroad
 from bot.replies import Fields, Pager, Reply, StoryCard
 from tests.conftest import OTHER_TEAM, Bot, actor
 from tests.fakes.memory import FakeStoryRepository
@@ -197,7 +197,7 @@ async def test_a_search_past_the_statement_timeout_asks_for_rarer_words(
     await bot.submit("The courier called ahead about the delay #speed")
 
     async def too_slow(*args: object, **kwargs: object) -> None:
-        raise StatementTimedOut("canceling statement due to statement timeout")
+        raise QueryTooBroad("canceling statement due to statement timeout")
 
     monkeypatch.setattr(FakeStoryRepository, "search", too_slow)
     reply = await bot.say("/story search courier")
