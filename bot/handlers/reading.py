@@ -169,10 +169,11 @@ async def share(cmd: c.Share, ctx: Context) -> Reply:
     channel_t = Translator(ctx.community.settings.language)
     public = Reply(
         blocks=(
-            Text(channel_t("{name} shared a good-service story", name=ctx.actor.display_name)),
+            Text(channel_t(N_("{name} shared a good-service story"), name=ctx.actor.display_name)),
             cards.card(story, ctx, full=True, t=channel_t, public=True),
         ),
         ephemeral=False,
+        language=channel_t.language,
     )
     return Reply(
         blocks=(Text(ctx.t("Shared #{number} in this channel.", number=cmd.number)),),
