@@ -38,3 +38,11 @@ async def test_a_refused_answer_is_kept_and_asked_again_however_many_times() -> 
     story = db.story(1, 1)
     assert story is not None and story.text == COURIER
     assert story.customer == "Parcel customer" and story.tags == ["speed"]
+
+
+async def test_a_credit_typed_as_a_mention_shows_one_at_sign() -> None:
+    lines = ["/story", COURIER, "", "", "@bo, @bo bo", "", "n", "y", "/story show 1"]
+    out, db = await run(lines)
+    story = db.story(1, 1)
+    assert story is not None and story.credited == ["bo"]
+    assert "@bo" in out and "@@bo" not in out
