@@ -33,7 +33,8 @@ KEYS = (
     "moderator-role",
     "free-tags",
 )
-# Swedish names for the settings, as the commands have (bot.parser.ALIASES).
+# Swedish names for the settings, accepted as typed like the commands' (bot.parser.ALIASES).
+# Replies name the English ones, which work on every platform (Discord's choices included).
 SWEDISH_KEYS = {
     "channel": "kanal",
     "language": "språk",
@@ -45,11 +46,6 @@ SWEDISH_KEYS = {
     "free-tags": "fria-taggar",
 }
 _FROM_SWEDISH = {swedish: key for key, swedish in SWEDISH_KEYS.items()}
-
-
-def setting_name(key: str, language: Language) -> str:
-    """A setting as the reader would type it; both names work in either language."""
-    return SWEDISH_KEYS[key] if language is Language.SV else key
 
 
 async def configure(cmd: c.Configure, ctx: Context) -> Reply:
@@ -146,7 +142,7 @@ def _apply(key: str, values: tuple[str, ...], settings: CommunitySettings, ctx: 
     raise ValidationError(
         N_("Unknown setting: {key}. Settings: {keys}."),
         key=key[:40],
-        keys=", ".join(setting_name(k, ctx.t.language) for k in KEYS),
+        keys=", ".join(KEYS),
     )
 
 
@@ -154,17 +150,16 @@ def _show(settings: CommunitySettings, ctx: Context) -> Reply:
     t = ctx.t
     channels = ", ".join(ch.channel_id for ch in settings.highlight_channels) or t("not set")
     none = t("none")
-    values = {
-        "channel": channels,
-        "language": settings.language.value,
-        "timezone": settings.timezone,
-        "weekday": t.weekday(settings.weekly_weekday),
-        "time": settings.weekly_time.strftime("%H:%M"),
-        "moderators": ", ".join(u.split(":", 1)[1] for u in settings.moderator_users) or none,
-        "moderator-role": ", ".join(r.split(":", 1)[1] for r in settings.moderator_roles) or none,
-        "free-tags": t("on") if settings.free_tags else t("off"),
-    }
-    items = tuple((setting_name(key, t.language), values[key]) for key in KEYS)
+    items = (
+        ("channel", channels),
+        ("language", settings.language.value),
+        ("timezone", settings.timezone),
+        ("weekday", t.weekday(settings.weekly_weekday)),
+        ("time", settings.weekly_time.strftime("%H:%M")),
+        ("moderators", ", ".join(u.split(":", 1)[1] for u in settings.moderator_users) or none),
+        ("moderator-role", ", ".join(r.split(":", 1)[1] for r in settings.moderator_roles) or none),
+        ("free-tags", t("on") if settings.free_tags else t("off")),
+    )
     hint = t("Moderators change a setting with /story config <setting> <value>.")
     return Reply(blocks=(Text(t("Settings"), heading=True), Fields(items), Text(hint)))
 

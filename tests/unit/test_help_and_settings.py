@@ -20,13 +20,8 @@ async def test_a_setting_can_be_named_in_swedish(bot: Bot) -> None:
     assert not reply.error and "sv" in reply.plain_text
     assert not (await bot.say("/story inställningar tidszon Europe/Stockholm", MOD)).error
     assert not (await bot.say("/story config fria-taggar av", MOD)).error
-    shown = (await bot.say("/story config", actor(locale="sv-SE"))).plain_text
-    assert "språk" in shown and "fria-taggar" in shown
-    assert "free-tags" in (await bot.say("/story config", actor(locale="en-US"))).plain_text
-
-
-async def test_an_unknown_setting_lists_the_names_in_the_readers_language(bot: Bot) -> None:
-    swedish = await bot.say("/story config färg blå", actor("U-MOD", moderator=True, locale="sv"))
-    assert swedish.error and "tidszon" in swedish.plain_text
-    english = await bot.say("/story config colour blue", MOD)
-    assert english.error and "timezone" in english.plain_text
+    shown = (await bot.say("/story config", MOD)).plain_text
+    assert "Europe/Stockholm" in shown and "free-tags" in shown
+    # Replies name the settings that work on every platform, whatever the language.
+    refused = await bot.say("/story config färg blå", MOD)
+    assert refused.error and "timezone" in refused.plain_text
