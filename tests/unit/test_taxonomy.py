@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import taxonomy
+from bot.tags import alias_table
 from bot.taxonomy import TAXONOMY, TaxonomyError, load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,3 +69,11 @@ def test_a_broken_file_is_refused_naming_the_entry(tmp_path: Path, text: str, sa
         load(write(tmp_path, text))
     assert says in str(refused.value)
     assert str(refused.value).startswith("taxonomy.toml: ")
+
+
+def test_a_term_naming_two_tags_is_refused(tmp_path: Path) -> None:
+    other = GOOD.replace('"speed"', '"quick-service"').replace("Speed", "Quick service")
+    taxonomy = load(write(tmp_path, GOOD + other))  # each entry is fine on its own
+    with pytest.raises(TaxonomyError, match="'Snabbhet' names both speed and quick-service"):
+        alias_table(taxonomy)
+    assert alias_table(TAXONOMY)["snabbhet"] == "speed"
