@@ -13,7 +13,11 @@ from bot.i18n_marker import N_
 from bot.validation import is_story_number
 
 PREFIX = "sb1"
-MAX_LENGTH = 100  # Discord's custom_id limit, the tightest of the platforms
+# Short by design: an id names a command and a position, never content, so it stays small
+# whatever platform carries it. Counted in UTF-8 bytes, which is never less than a count in
+# characters or UTF-16 units, so any platform's limit of at least this many is met. Each
+# adapter checks its own platform's limit against this (tests/adapters/test_action_ids.py).
+MAX_LENGTH = 100
 
 _NUMBERED = {
     "show": c.Show,
@@ -28,15 +32,21 @@ _NUMBERED = {
 
 def encode(verb: str, *args: str | int) -> str:
     action = ":".join([PREFIX, verb, *(str(a) for a in args)])
-    if len(action) > MAX_LENGTH:
-        raise ValueError(f"action id too long: {len(action)}")
+    if size(action) > MAX_LENGTH:
+        raise ValueError(f"action id too long: {size(action)}")
     return action
+
+
+def size(action: str) -> int:
+    return len(action.encode("utf-8", "surrogatepass"))
 
 
 def search(words: str, cursor: str) -> str:
     """Search words are the one free-text part; trim them to fit the id limit."""
-    room = MAX_LENGTH - len(encode("search", "", cursor))
-    return encode("search", words.replace(":", " ")[:room].strip(), cursor)
+    room = MAX_LENGTH - size(encode("search", "", cursor))
+    kept = words.replace(":", " ").encode("utf-8", "surrogatepass")[:room]
+    # A cut through a character drops that character rather than mangling it.
+    return encode("search", kept.decode("utf-8", "ignore").strip(), cursor)
 
 
 def decode(action: str) -> c.Command:

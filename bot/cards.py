@@ -6,6 +6,7 @@ from bot import actions, tags
 from bot.context import Context
 from bot.domain import Platform, Story
 from bot.i18n import Translator
+from bot.platforms import platform_name
 from bot.replies import Button, StoryCard, Style
 
 EXCERPT = 280
@@ -30,12 +31,8 @@ def tag_names(slugs: list[str], t: Translator) -> str:
     return ", ".join(tags.display_name(slug, t.language) for slug in slugs) or t("no tags")
 
 
-PLATFORMS = {Platform.SLACK: "Slack", Platform.DISCORD: "Discord"}
-
-
 def told_on(story: Story, t: Translator) -> str:
-    platform = story.origin.platform if story.origin else story.author.platform
-    return PLATFORMS.get(platform) or t("console")
+    return platform_name(story.origin.platform if story.origin else story.author.platform, t)
 
 
 def credited_names(story: Story, t: Translator) -> str:

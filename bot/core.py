@@ -114,17 +114,6 @@ class Core:
             force=force,
         )
 
-    async def translator_for(self, actor: Actor) -> Translator:
-        """The reader's language, by the same rule as every reply: their platform locale,
-        else their community's language, else the default when storage is down."""
-        if actor.locale:
-            return Translator(language_for(actor.locale, self._defaults().language))
-        try:
-            community = await self.community_for(actor)
-        except Exception:
-            return Translator(self._defaults().language)
-        return Translator(community.settings.language)
-
     async def community_for(self, actor: Actor) -> Community:
         async with self.uow() as uow:
             community = await uow.communities.for_space(actor.space)

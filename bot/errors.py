@@ -39,9 +39,11 @@ class StorageUnavailable(Exception):
     """The database could not be reached or timed out; safe to retry later."""
 
 
-class StatementTimedOut(StorageUnavailable):
-    """One statement ran past the statement timeout: the database is up, but the query was too
-    heavy or waited on a lock. Where the core knows which (a search), it can say so."""
+class QueryTooBroad(StorageUnavailable):
+    """The database gave up on a statement that ran past its time limit: it is up, but the
+    work was too big (or waited on a lock). A read that takes no locks, like a search, hit
+    this because too much matched, and can ask for a narrower query; anywhere else it is
+    answered like any other StorageUnavailable: nothing was done, try again later."""
 
 
 class Conflict(Exception):

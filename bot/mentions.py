@@ -1,8 +1,9 @@
 """Mentions in what people type, in the neutral form adapters hand the core.
 
 Adapters turn their platform's markup into `<@id|name>` for a person and `<#id|name>` for a
-channel (Slack sends exactly that; Discord's `<@123>` has no name). The core credits the ids,
-and keeps the words: a stored story reads "thanks @anna in #support", never markup.
+channel (Slack sends exactly that, and its adapter names the bare ones). The core credits the
+ids and keeps the words: a stored story reads "thanks @anna in #support". A mention without a
+name (Discord's `<@123>`) stays as it is: Discord shows it as the member's name, unpinged.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ def credited(text: str) -> tuple[str, ...]:
 
 
 def readable(text: str) -> str:
-    """Mentions as the words a reader expects: @name, #channel."""
-    text = MENTION.sub(lambda m: "@" + (_name(m.group(2)) or "someone"), text)
-    return CHANNEL.sub(lambda m: "#" + (_name(m.group(2)) or "channel"), text)
+    """Named mentions as the words a reader expects: @name, #channel."""
+    text = MENTION.sub(lambda m: "@" + _name(m.group(2)) if _name(m.group(2)) else m[0], text)
+    return CHANNEL.sub(lambda m: "#" + _name(m.group(2)) if _name(m.group(2)) else m[0], text)
 
 
 def _name(label: str | None) -> str:

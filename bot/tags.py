@@ -14,7 +14,7 @@ import unicodedata
 from bot.errors import ValidationError
 from bot.i18n_marker import N_
 from bot.search_text import StemLanguage, stem_all, words
-from bot.taxonomy import TAXONOMY, TagDef
+from bot.taxonomy import TAXONOMY, TagDef, TaxonomyError
 
 TAG_MAX = 40
 
@@ -67,16 +67,26 @@ def _by_slug() -> dict[str, TagDef]:
     return {tag.slug: tag for tag in TAXONOMY}
 
 
-@functools.cache
-def _aliases() -> dict[str, str]:
-    """Diacritic-free normalised slug, name or alias -> built-in slug."""
+def alias_table(taxonomy: tuple[TagDef, ...]) -> dict[str, str]:
+    """Diacritic-free normalised slug, name or alias -> built-in slug. Refuses a taxonomy in
+    which one term would name two tags, or cannot be typed as a tag at all."""
     table: dict[str, str] = {}
-    for tag in TAXONOMY:
+    for tag in taxonomy:
         for term in (tag.slug, tag.name_en, tag.name_sv, *tag.aliases):
-            key = _strip_diacritics(normalise(term))
+            try:
+                key = _strip_diacritics(normalise(term))
+            except ValidationError:
+                raise TaxonomyError(f"taxonomy: {tag.slug}: {term!r} is not a valid tag") from None
             if table.setdefault(key, tag.slug) != tag.slug:
-                raise ValueError(f"taxonomy: {term!r} names both {table[key]} and {tag.slug}")
+                raise TaxonomyError(f"taxonomy: {term!r} names both {table[key]} and {tag.slug}")
     return table
+
+
+_ALIASES = alias_table(TAXONOMY)  # checked when Storybot starts, with the file itself
+
+
+def _aliases() -> dict[str, str]:
+    return _ALIASES
 
 
 def resolve(raw: str) -> str:

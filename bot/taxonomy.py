@@ -1,18 +1,28 @@
-"""The built-in tags: what good customer service is made of.
-
-Slugs are stored with every story, so never rename or remove one; add new tags instead and
-change names, aliases and keywords freely.
-
-Aliases let people type a tag in either language (diacritics are optional when matching).
-Keywords drive tag suggestions: each is a single word, stemmed with its own language's
-Snowball stemmer, so list a base form plus any inflection the stemmer does not reduce to the
-same stem (Swedish "snabb" and "snabbt" stem differently). Avoid words that are common in
-the other language with another meaning (English "fast" is Swedish for "although").
+"""The built-in tags, read from the packaged data file taxonomy.toml (see its header for how
+to edit it) and checked when Storybot starts: a wrong file stops it with the entry named,
+rather than surfacing later as a tag that never matches.
 """
 
 from __future__ import annotations
 
+import re
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from bot.search_text import words
+
+DATA_FILE = "taxonomy.toml"
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_TEXTS = ("slug", "name_en", "name_sv")
+_LISTS = ("aliases", "keywords_en", "keywords_sv")
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file is wrong; the message names the file and the entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,403 +38,58 @@ class TagDef:
         return self.name_sv if language == "sv" else self.name_en
 
 
-TAXONOMY: tuple[TagDef, ...] = (
-    TagDef(
-        slug="accessibility",
-        name_en="Accessibility",
-        name_sv="Tillgänglighet",
-        aliases=(
-            "reachability",
-            "reachable",
-            "availability",
-            "easy-to-reach",
-            "tillganglighet",
-            "tillgänglig",
-            "nåbarhet",
-        ),
-        keywords_en=(
-            "reachable",
-            "reach",
-            "reached",
-            "available",
-            "availability",
-            "accessible",
-            "accessibility",
-            "contact",
-            "answered",
-            "weekend",
-        ),
-        keywords_sv=(
-            "tillgänglig",
-            "tillgänglighet",
-            "nåbar",
-            "nådde",
-            "nås",
-            "kontakt",
-            "kontakta",
-            "öppet",
-            "öppettider",
-            "svarade",
-            "helgen",
-        ),
-    ),
-    TagDef(
-        slug="speed",
-        name_en="Speed",
-        name_sv="Snabbhet",
-        aliases=("fast", "quick", "quickness", "snabb", "snabbt", "fart"),
-        keywords_en=(
-            "quick",
-            "quickly",
-            "rapid",
-            "prompt",
-            "promptly",
-            "immediately",
-            "instantly",
-            "speedy",
-            "minutes",
-            "seconds",
-        ),
-        keywords_sv=(
-            "snabb",
-            "snabbt",
-            "snabbare",
-            "direkt",
-            "genast",
-            "omgående",
-            "kvickt",
-            "fort",
-            "minuter",
-            "sekunder",
-            "väntetid",
-        ),
-    ),
-    TagDef(
-        slug="seen-and-heard",
-        name_en="Seen and heard",
-        name_sv="Sedd och hörd",
-        aliases=("seen", "acknowledged", "noticed", "sedd", "bli-sedd", "uppmärksammad"),
-        keywords_en=(
-            "seen",
-            "noticed",
-            "acknowledged",
-            "greeted",
-            "welcomed",
-            "recognised",
-            "recognized",
-            "attention",
-            "heard",
-        ),
-        keywords_sv=(
-            "sedd",
-            "sedda",
-            "uppmärksammad",
-            "uppmärksammade",
-            "hälsade",
-            "välkomnade",
-            "igenkänd",
-            "hörd",
-        ),
-    ),
-    TagDef(
-        slug="engagement",
-        name_en="Engagement",
-        name_sv="Engagemang",
-        aliases=("engaged", "enthusiasm", "attitude", "engagerad", "attityd", "glad"),
-        keywords_en=(
-            "engaged",
-            "enthusiastic",
-            "cheerful",
-            "smile",
-            "smiled",
-            "passionate",
-            "friendly",
-            "energy",
-            "warm",
-        ),
-        keywords_sv=(
-            "glad",
-            "glada",
-            "engagerad",
-            "engagemang",
-            "entusiastisk",
-            "leende",
-            "trevlig",
-            "vänlig",
-            "positiv",
-            "energi",
-            "hjärtlig",
-            "glädje",
-        ),
-    ),
-    TagDef(
-        slug="communication",
-        name_en="Communication",
-        name_sv="Kommunikation",
-        aliases=("communicate", "dialogue", "dialog", "kommunicera"),
-        keywords_en=(
-            "communication",
-            "communicated",
-            "explained",
-            "asked",
-            "confirmed",
-            "confirmation",
-            "clearly",
-            "understood",
-            "dialogue",
-            "conversation",
-        ),
-        keywords_sv=(
-            "kommunikation",
-            "kommunicerade",
-            "förklarade",
-            "frågade",
-            "bekräftade",
-            "bekräftelse",
-            "tydligt",
-            "förstod",
-            "dialog",
-        ),
-    ),
-    TagDef(
-        slug="listening",
-        name_en="Listening",
-        name_sv="Lyhördhet",
-        aliases=("listen", "active-listening", "lyssna", "lyssnande", "lyhord"),
-        keywords_en=("listen", "listened", "patient", "patiently", "empathy", "empathetic"),
-        keywords_sv=(
-            "lyssna",
-            "lyssnade",
-            "lyhörd",
-            "lyhört",
-            "tålmodig",
-            "tålmodigt",
-            "förståelse",
-            "empati",
-        ),
-    ),
-    TagDef(
-        slug="proactive-information",
-        name_en="Proactive information",
-        name_sv="Proaktiv information",
-        aliases=("proactive", "heads-up", "delay-notice", "proaktiv", "förvarning"),
-        keywords_en=(
-            "delay",
-            "delayed",
-            "late",
-            "proactive",
-            "proactively",
-            "warned",
-            "notified",
-            "informed",
-            "update",
-            "ahead",
-            "advance",
-        ),
-        keywords_sv=(
-            "försening",
-            "försenad",
-            "försenat",
-            "proaktiv",
-            "proaktivt",
-            "förvarnade",
-            "förvarning",
-            "meddelade",
-            "informerade",
-            "uppdatering",
-            "förväg",
-        ),
-    ),
-    TagDef(
-        slug="service-recovery",
-        name_en="Service recovery",
-        name_sv="Felet som blev ett plus",
-        aliases=("recovery", "mistake", "misstag", "felhantering", "reklamation"),
-        keywords_en=(
-            "mistake",
-            "error",
-            "wrong",
-            "apologised",
-            "apologized",
-            "apology",
-            "sorry",
-            "refund",
-            "replacement",
-            "complaint",
-            "damaged",
-            "broken",
-        ),
-        keywords_sv=(
-            "misstag",
-            "fel",
-            "felet",
-            "ursäkt",
-            "reklamation",
-            "reklamerade",
-            "ersatte",
-            "återbetalning",
-            "åtgärdade",
-            "trasig",
-            "skadad",
-        ),
-    ),
-    TagDef(
-        slug="small-gesture",
-        name_en="Small gesture",
-        name_sv="Liten gest",
-        aliases=("gesture", "gift", "compensation", "gest", "gåva", "present", "kompensation"),
-        keywords_en=(
-            "gift",
-            "gesture",
-            "compensation",
-            "discount",
-            "voucher",
-            "coupon",
-            "free",
-            "flowers",
-            "chocolate",
-            "treat",
-        ),
-        keywords_sv=(
-            "gåva",
-            "present",
-            "presentkort",
-            "gest",
-            "kompensation",
-            "kompenserade",
-            "rabatt",
-            "bjöd",
-            "gratis",
-            "blommor",
-            "choklad",
-            "överraskning",
-        ),
-    ),
-    TagDef(
-        slug="customer-care",
-        name_en="Customer care",
-        name_sv="Kundvård",
-        aliases=("care", "helpful-suggestion", "upselling", "kundvard", "förslag"),
-        keywords_en=(
-            "suggested",
-            "suggestion",
-            "recommended",
-            "recommendation",
-            "advice",
-            "advised",
-            "tip",
-            "cheaper",
-            "alternative",
-        ),
-        keywords_sv=(
-            "föreslog",
-            "förslag",
-            "rekommenderade",
-            "rekommendation",
-            "tipsade",
-            "tips",
-            "råd",
-            "rådde",
-            "billigare",
-            "alternativ",
-            "kundvård",
-            "behov",
-        ),
-    ),
-    TagDef(
-        slug="follow-up",
-        name_en="Follow-up",
-        name_sv="Uppföljning",
-        aliases=("followup", "uppfoljning", "återkoppling"),
-        keywords_en=("follow", "followed", "afterwards", "callback"),
-        keywords_sv=(
-            "uppföljning",
-            "följde",
-            "följa",
-            "återkopplade",
-            "återkoppling",
-            "efteråt",
-        ),
-    ),
-    TagDef(
-        slug="phone",
-        name_en="Phone",
-        name_sv="Telefon",
-        aliases=("telephone", "call", "ringa", "samtal"),
-        keywords_en=(
-            "phone",
-            "telephone",
-            "call",
-            "called",
-            "rang",
-            "ring",
-            "hotline",
-            "voicemail",
-            "switchboard",
-        ),
-        keywords_sv=("telefon", "telefonen", "ringa", "ringde", "samtal", "luren", "telefonkö"),
-    ),
-    TagDef(
-        slug="in-person",
-        name_en="In person",
-        name_sv="På plats",
-        aliases=("face-to-face", "in-store", "irl", "personligen", "ansikte-mot-ansikte"),
-        keywords_en=(
-            "store",
-            "shop",
-            "counter",
-            "reception",
-            "visit",
-            "visited",
-            "branch",
-            "restaurant",
-            "waiter",
-            "cashier",
-        ),
-        keywords_sv=(
-            "butik",
-            "butiken",
-            "kassa",
-            "kassan",
-            "reception",
-            "besök",
-            "besökte",
-            "restaurang",
-            "servitör",
-            "servitris",
-            "personligen",
-        ),
-    ),
-    TagDef(
-        slug="digital",
-        name_en="Digital",
-        name_sv="Digitalt",
-        aliases=("online", "chat", "email", "e-mail", "app", "web", "chatt", "mejl", "webb"),
-        keywords_en=(
-            "digital",
-            "online",
-            "chat",
-            "email",
-            "mail",
-            "app",
-            "website",
-            "sms",
-            "message",
-            "chatbot",
-        ),
-        keywords_sv=(
-            "digitalt",
-            "chatt",
-            "chatten",
-            "mejl",
-            "mejlade",
-            "appen",
-            "webben",
-            "webbsida",
-            "hemsida",
-            "nätet",
-            "meddelande",
-            "kontaktformulär",
-        ),
-    ),
-)
+def load(path: Path | None = None) -> tuple[TagDef, ...]:
+    """The tags in `path` (the packaged file by default), in file order, checked."""
+    source: Traversable = path or resources.files("bot").joinpath(DATA_FILE)
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as failure:
+        raise TaxonomyError(f"{source.name}: cannot be read: {failure}") from failure
+    entries = data.get("tag")
+    if set(data) != {"tag"} or not isinstance(entries, list) or not entries:
+        raise TaxonomyError(f"{source.name}: expected one or more [[tag]] tables and nothing else")
+    found: list[TagDef] = []
+    for index, entry in enumerate(entries, start=1):
+        tag = _tag(entry, f"{source.name}: tag {index}")
+        if any(tag.slug == known.slug for known in found):
+            raise TaxonomyError(f"{source.name}: tag {index}: slug {tag.slug!r} is used twice")
+        found.append(tag)
+    return tuple(found)
+
+
+def _tag(entry: Any, where: str) -> TagDef:
+    if not isinstance(entry, dict):
+        raise TaxonomyError(f"{where}: expected a table")
+    if isinstance(entry.get("slug"), str):
+        where = f"{where} ({entry['slug']!r})"
+    missing = [key for key in (*_TEXTS, *_LISTS) if key not in entry]
+    unknown = sorted(set(entry) - {*_TEXTS, *_LISTS})
+    if missing or unknown:
+        raise TaxonomyError(f"{where}: missing {missing or 'nothing'}, unknown {unknown or 'none'}")
+    for key in _TEXTS:
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            raise TaxonomyError(f"{where}: {key} must be a non-empty string")
+    if not _SLUG.match(entry["slug"]):
+        raise TaxonomyError(f"{where}: slug must be lowercase letters, digits and single hyphens")
+    for key in _LISTS:
+        items = entry[key]
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            raise TaxonomyError(f"{where}: {key} must be a list of non-empty strings")
+    for key in ("keywords_en", "keywords_sv"):
+        if not entry[key]:
+            raise TaxonomyError(f"{where}: {key} needs at least one keyword")
+        for keyword in entry[key]:
+            # Suggestions match word by word: a phrase would silently never match.
+            if words(keyword) != [keyword.casefold()]:
+                raise TaxonomyError(f"{where}: {key}: {keyword!r} is not a single word")
+    return TagDef(
+        slug=entry["slug"],
+        name_en=entry["name_en"],
+        name_sv=entry["name_sv"],
+        aliases=tuple(entry["aliases"]),
+        keywords_en=tuple(entry["keywords_en"]),
+        keywords_sv=tuple(entry["keywords_sv"]),
+    )
+
+
+TAXONOMY: tuple[TagDef, ...] = load()

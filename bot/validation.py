@@ -83,7 +83,9 @@ def clean_story(
         slugs = tuple(tags.suggest(text.text))
         suggested = bool(slugs)
 
-    credited = tuple(dict.fromkeys(c for c in given.credited if c))
+    # "@bo" is how people type a mention; the "@" is not part of who is credited.
+    typed = (c.strip().lstrip("@").strip() for c in given.credited)
+    credited = tuple(dict.fromkeys(c for c in typed if c))
     if len(credited) > CREDITED_MAX:
         raise ValidationError(
             N_("Credit at most {max} colleagues."), field="credited", max=CREDITED_MAX

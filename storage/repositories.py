@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import Conflict, StatementTimedOut, StorageUnavailable
+from bot.errors import Conflict, QueryTooBroad, StorageUnavailable
 from storage.models import StoryRow
 
 P = ParamSpec("P")
@@ -90,7 +90,8 @@ def storage_errors() -> Iterator[None]:
         raise
     except Exception as exc:
         if _code(exc) == PG_QUERY_CANCELED:
-            raise StatementTimedOut(f"{type(exc).__name__}: {exc}") from exc
+            # The core's idea, not the database's: it knows which queries could be narrowed.
+            raise QueryTooBroad(f"{type(exc).__name__}: {exc}") from exc
         if is_unavailable(exc):
             raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
         raise

@@ -78,7 +78,7 @@ class ConsoleSession:
 
     async def show(self, reply: Reply) -> None:
         if reply.form is not None:
-            await self.fill(reply.form)
+            await self.fill(reply.form, Translator(reply.language))
             return
         self.buttons = []
         self.say(render(reply, self.buttons))
@@ -88,47 +88,44 @@ class ConsoleSession:
         if reply.broadcast is not None:
             self.say(f"[#{CHANNEL}] " + render(reply.broadcast, self.buttons))
 
-    async def fill(self, form: Form) -> None:
-        """Ask each field in turn; on a refusal ask again only for the field at fault."""
+    async def fill(self, form: Form, t: Translator) -> None:
+        """Ask each field in turn; on a refusal ask again only for the field at fault, with
+        what was typed as the answer an empty line keeps, however many times it is refused."""
         self.say(
-            form.title
-            + " "
-            + self.t("(an empty answer keeps the value in brackets; /cancel stops)")
+            form.title + " " + t("(an empty answer keeps the value in brackets; /cancel stops)")
         )
         values: dict[str, Any] = {}
         for field in form.fields:
-            answer = await self.ask(field)
+            answer = await self.ask(field, field.initial, t)
             if answer is _CANCEL:
-                self.say(self.t("Cancelled."))
+                self.say(t("Cancelled."))
                 return
             values[field.id] = answer
-        key = self.client_key()
-        for _ in range(3):
-            reply = await self.core.handle_form(form.action, values, self.actor, key)
+        while True:
+            # Each try is a new submission: a refused one stored nothing.
+            reply = await self.core.handle_form(form.action, values, self.actor, self.client_key())
             wrong = [f for f in form.fields if f.id in reply.field_errors]
             if not (reply.error and wrong):
                 break
             self.say("⚠ " + reply.field_errors[wrong[0].id])
-            answer = await self.ask(wrong[0])
+            answer = await self.ask(wrong[0], values[wrong[0].id], t)
             if answer is _CANCEL:
-                self.say(self.t("Cancelled."))
+                self.say(t("Cancelled."))
                 return
             values[wrong[0].id] = answer
-            key = self.client_key()  # a corrected form is a new submission
         await self.show(reply)
 
-    async def ask(self, field: FormField) -> Any:
-        current = field.initial
+    async def ask(self, field: FormField, current: Any, t: Translator) -> Any:
         shown = ""
-        if isinstance(current, tuple):
+        if isinstance(current, tuple | list):
             shown = ", ".join(current)
         elif isinstance(current, bool):
             shown = "y" if current else "n"
         elif current:
             shown = current.replace("\n", " ")[:60]
         if field.kind is FieldKind.TAGS and field.options:
-            self.say("  tags: " + ", ".join(o.value for o in field.options))
-        suffix = " " + self.t("(y/n)") if field.kind is FieldKind.CHECKBOX else ""
+            self.say("  " + t("Tags") + ": " + ", ".join(o.label for o in field.options))
+        suffix = " " + t("(y/n)") if field.kind is FieldKind.CHECKBOX else ""
         prompt = f"{field.label}{suffix}" + (f" [{shown}]" if shown else "") + ": "
         line = await self.read(prompt, always=True)
         if line is None or line.strip() == "/cancel":

@@ -14,7 +14,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SLACK_ERRORS, error_code
 from bot.commands import Actor
-from bot.core import Core
 from bot.domain import Language, Platform, SpaceRef
 from bot.i18n import Translator, language_for
 
@@ -135,10 +134,7 @@ async def actor_for(
     )
 
 
-async def translator_for(actor: Actor, core: Core) -> Translator:
-    """The reader's language, decided by the core."""
-    return await core.translator_for(actor)
-
-
 def translator_named(language: str | None) -> Translator:
+    """The language a form was opened in (carried in its metadata), for a view shown before
+    the core has answered its submission."""
     return Translator(language_for(language, Language.EN))

@@ -49,7 +49,6 @@ class NotDelivered(Exception):
 class Delivery:
     client: AsyncWebClient
     actor: Actor
-    t: Translator
     profiles: ProfileCache
     origin: Origin
     respond: AsyncRespond | None = None
@@ -59,8 +58,9 @@ class Delivery:
     placeholder: str | None = None  # the view id of a placeholder modal opened at once
 
     async def deliver(self, reply: Reply) -> None:
+        t = Translator(reply.language)  # this adapter's own words, in the reply's language
         if reply.form is not None:
-            await self.open_form(reply.form)
+            await self.open_form(reply.form, t)
             return
         if self.placeholder is not None and await self._replace_placeholder(
             render.info_modal(reply, await self._names(reply))
@@ -68,21 +68,21 @@ class Delivery:
             return
         files = [b for b in reply.blocks if isinstance(b, Attachment)]
         if files:
-            reply = await self._upload(reply, files)
+            reply = await self._upload(reply, files, t)
         if reply.broadcast is not None and not await self.broadcast(reply.broadcast):
             reply = self._failure(
-                self.t(
+                t(
                     "I can't post in this conversation. "
                     "Invite me to the channel, or try from another one."
                 )
             )
         await self.answer(reply)
 
-    async def open_form(self, form: Form) -> None:
+    async def open_form(self, form: Form, t: Translator) -> None:
         metadata = views.FormMetadata(
-            form.action, self.actor.channel_id, self.source_url, self.t.language.value
+            form.action, self.actor.channel_id, self.source_url, t.language.value
         )
-        view = views.form_view(form, self.t, metadata)
+        view = views.form_view(form, t, metadata)
         if self.placeholder is not None and await self._replace_placeholder(view):
             return
         try:
@@ -92,7 +92,7 @@ class Delivery:
                 await self.client.views_open(trigger_id=self.trigger_id, view=view)
         except SLACK_ERRORS as failure:
             log.warning("could not open a form", extra={"error": error_code(failure)})
-            await self.answer(self._failure(self.t(TRY_AGAIN)))
+            await self.answer(self._failure(t(TRY_AGAIN)))
 
     async def _replace_placeholder(self, view: dict[str, Any]) -> bool:
         try:
@@ -211,7 +211,7 @@ class Delivery:
         opened = await self.client.conversations_open(users=self.actor.user_id)
         return str(opened["channel"]["id"])
 
-    async def _upload(self, reply: Reply, files: list[Attachment]) -> Reply:
+    async def _upload(self, reply: Reply, files: list[Attachment], t: Translator) -> Reply:
         """Files go to the user in a direct message, never to the channel: exports hold
         what only moderators may see."""
         notes: list[Text] = []
@@ -223,10 +223,10 @@ class Delivery:
                     filename=attachment.filename,
                     title=attachment.filename,
                 )
-                note = self.t("I sent you {file} in a direct message.", file=attachment.filename)
+                note = t("I sent you {file} in a direct message.", file=attachment.filename)
             except SLACK_ERRORS as failure:
                 log.warning("file upload failed", extra={"error": error_code(failure)})
-                note = self.t(TRY_AGAIN)
+                note = t(TRY_AGAIN)
             notes.append(Text(note))
         kept = tuple(b for b in reply.blocks if not isinstance(b, Attachment))
         return dataclasses.replace(reply, blocks=(*kept, *notes))

@@ -13,7 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import views
-from adapters.slack.actors import ProfileCache, actor_for, payload_user_name, translator_for
+from adapters.slack.actors import ProfileCache, actor_for, payload_user_name
 from adapters.slack.client import SLACK_ERRORS, error_code
 from adapters.slack.delivery import Delivery, Origin
 from bot.commands import Actor
@@ -81,7 +81,6 @@ class Services:
         return Delivery(
             client=client,
             actor=actor,
-            t=await translator_for(actor, self.core),
             profiles=self.profiles,
             origin=origin,
             # Bolt hands out a respond() even where the payload has no response_url.

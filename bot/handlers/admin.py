@@ -33,6 +33,19 @@ KEYS = (
     "moderator-role",
     "free-tags",
 )
+# Swedish names for the settings, accepted as typed like the commands' (bot.parser.ALIASES).
+# Replies name the English ones, which work on every platform (Discord's choices included).
+SWEDISH_KEYS = {
+    "channel": "kanal",
+    "language": "språk",
+    "timezone": "tidszon",
+    "weekday": "veckodag",
+    "time": "tid",
+    "moderators": "moderatorer",
+    "moderator-role": "moderatorroll",
+    "free-tags": "fria-taggar",
+}
+_FROM_SWEDISH = {swedish: key for key, swedish in SWEDISH_KEYS.items()}
 
 
 async def configure(cmd: c.Configure, ctx: Context) -> Reply:
@@ -40,12 +53,13 @@ async def configure(cmd: c.Configure, ctx: Context) -> Reply:
         return _show(ctx.community.settings, ctx)
     require_moderator(ctx.actor, ctx.community)
     settings = ctx.community.settings
-    message = _apply(cmd.key, cmd.values, settings, ctx)
+    key = _FROM_SWEDISH.get(cmd.key, cmd.key)
+    message = _apply(key, cmd.values, settings, ctx)
     async with ctx.uow() as uow:
         await uow.communities.save_settings(ctx.community)
         await uow.commit()
     # Answer in the language just chosen, if that is what changed.
-    t = Translator(settings.language) if cmd.key == "language" else ctx.t
+    t = Translator(settings.language) if key == "language" else ctx.t
     return Reply(blocks=(Text(t(message, **_params(settings, t))),))
 
 
@@ -126,7 +140,9 @@ def _apply(key: str, values: tuple[str, ...], settings: CommunitySettings, ctx: 
                 else N_("Free tags are now off: only the built-in tags can be used.")
             )
     raise ValidationError(
-        N_("Unknown setting: {key}. Settings: {keys}."), key=key[:40], keys=", ".join(KEYS)
+        N_("Unknown setting: {key}. Settings: {keys}."),
+        key=key[:40],
+        keys=", ".join(KEYS),
     )
 
 
@@ -156,16 +172,18 @@ HELP = (
     ("/story show <n>", N_("read one story in full")),
     ("/story tags", N_("list the tags in use")),
     ("/story appreciate <n>", N_("say you liked a story")),
+    ("/story share <n>", N_("post a story in this channel")),
     ("/story featured", N_("the story of the week, and earlier ones")),
     ("/story shortlist", N_("the most appreciated stories of the past 7 days")),
     ("/story edit <n>", N_("edit your own story")),
     ("/story delete <n>", N_("delete your own story")),
     ("/story config", N_("show the settings")),
     ("/story links", N_("list the Slack and Discord spaces that share these stories")),
+    ("/story help", N_("this list, in your language")),
 )
 MODERATOR_HELP = (
     ("/story feature <n> [note]", N_("make a story the story of the week")),
-    ("/story hide <n> · unhide <n>", N_("hide a story from readers, or show it again")),
+    ("/story hide <n> · /story unhide <n>", N_("hide a story from readers, or show it again")),
     ("/story delete <n>", N_("delete any story")),
     ("/story config <setting> <value>", N_("change a setting")),
     ("/story export", N_("download every story as JSON")),

@@ -13,7 +13,6 @@ from bot.domain import (
     LINK_FAILURES_MAX,
     CommunitySettings,
     LinkCode,
-    Platform,
     SpaceRef,
 )
 from bot.errors import Conflict, RateLimited, ValidationError
@@ -21,6 +20,7 @@ from bot.handlers.admin import _params
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.permissions import require_moderator
+from bot.platforms import platform_name
 from bot.replies import Fields, Reply, Text
 
 RUNS_SHOWN = 20  # renumbered blocks listed in the reply; the rest are counted
@@ -28,16 +28,6 @@ RUNS_SHOWN = 20  # renumbered blocks listed in the reply; the rest are counted
 # used or expired rather than unknown.
 CODES_KEPT = dt.timedelta(days=1)
 WINDOW = dt.timedelta(minutes=LINK_CODE_MINUTES)
-
-PLATFORM_NAMES = {
-    Platform.SLACK: "Slack",
-    Platform.DISCORD: "Discord",
-    Platform.CONSOLE: N_("console"),
-}
-
-
-def platform_name(platform: Platform, t: Translator) -> str:
-    return t(PLATFORM_NAMES[platform])
 
 
 def space_name(space: SpaceRef, t: Translator) -> str:

@@ -8,7 +8,7 @@ from bot import actions, cards, cursors, search_text, tags, weekly
 from bot import commands as c
 from bot.context import Context
 from bot.domain import PAGE_SIZE
-from bot.errors import NotFound, StatementTimedOut, ValidationError
+from bot.errors import NotFound, QueryTooBroad, ValidationError
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.permissions import require_visible
@@ -52,7 +52,7 @@ async def search(cmd: c.Search, ctx: Context) -> Reply:
         try:
             async with ctx.uow() as uow:
                 return await uow.stories.search(ctx.community_id, query, position, PAGE_SIZE)
-        except StatementTimedOut:
+        except QueryTooBroad:
             # Searches take no locks, so a timeout means too many matches to rank in time
             # (common words in a very large community; see docs/PERFORMANCE.md).
             raise ValidationError(
@@ -169,10 +169,11 @@ async def share(cmd: c.Share, ctx: Context) -> Reply:
     channel_t = Translator(ctx.community.settings.language)
     public = Reply(
         blocks=(
-            Text(channel_t("{name} shared a good-service story", name=ctx.actor.display_name)),
+            Text(channel_t(N_("{name} shared a good-service story"), name=ctx.actor.display_name)),
             cards.card(story, ctx, full=True, t=channel_t, public=True),
         ),
         ephemeral=False,
+        language=channel_t.language,
     )
     return Reply(
         blocks=(Text(ctx.t("Shared #{number} in this channel.", number=cmd.number)),),

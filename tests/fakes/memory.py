@@ -13,6 +13,10 @@ raises Conflict, like the primary key.
 
 Domain objects are copied in and out, so a handler mutating what it got changes nothing until
 it hands the object back (update, save_settings, put).
+
+The storage suite (tests/storage) runs its repository tests on this fake as well as on SQLite
+and PostgreSQL, so where it answers differently from the SQL repositories a test says so.
+Search ranking is the exception: the fake only sketches it.
 """
 
 from __future__ import annotations
@@ -69,6 +73,20 @@ _MISSING: Any = object()
 
 def _copy(value: T) -> T:
     return copy.deepcopy(value)
+
+
+def _stored_story(story: Story) -> Story:
+    """A copy as the database keeps it: times in UTC, whatever zone they were given in."""
+    stored = _copy(story)
+    stored.created_at = stored.created_at.astimezone(dt.UTC)
+    stored.updated_at = stored.updated_at.astimezone(dt.UTC)
+    return stored
+
+
+def _stored_feature(feature: Feature) -> Feature:
+    stored = _copy(feature)
+    stored.featured_at = stored.featured_at.astimezone(dt.UTC)
+    return stored
 
 
 @dataclass(slots=True)
@@ -334,7 +352,7 @@ class FakeStoryRepository:
             for row in self._uow._visible("stories")
         ):
             raise Conflict(f"client key {story.client_key!r} exists")
-        stored = _copy(story)
+        stored = _stored_story(story)
         stored.id = next(self._uow.db._story_ids)
         state.stories[key] = _Row(stored, doc)
         return _copy(stored)
@@ -356,7 +374,7 @@ class FakeStoryRepository:
         row = state.stories.get(key)
         if row is None:  # like an UPDATE that matches no row
             return
-        stored = _copy(story)
+        stored = _stored_story(story)
         stored.id = row.story.id
         stored.appreciations = row.story.appreciations
         state.stories[key] = _Row(stored, doc)
@@ -479,19 +497,26 @@ class FakeFeatureRepository:
         return _copy(self._uow._call().features.get((community_id, week)))
 
     async def put(self, feature: Feature) -> Feature | None:
-        features = self._uow._call().features
+        features = self._featurable(feature).features
         key = (feature.community_id, feature.week)
         previous = features.get(key)
-        features[key] = _copy(feature)
+        features[key] = _stored_feature(feature)
         return _copy(previous)
 
     async def add_if_absent(self, feature: Feature) -> bool:
-        features = self._uow._call().features
+        features = self._featurable(feature).features
         key = (feature.community_id, feature.week)
         if self._uow._taken("features", key):
             return False
-        features[key] = _copy(feature)
+        features[key] = _stored_feature(feature)
         return True
+
+    def _featurable(self, feature: Feature) -> _State:
+        """The staged state, if the featured story exists (a foreign key in SQL)."""
+        state = self._uow._call()
+        if (feature.community_id, feature.story_number) not in state.stories:
+            raise LookupError(f"no story {feature.community_id}/{feature.story_number}")
+        return state
 
     async def history(self, community_id: int, limit: int) -> list[Feature]:
         features = [
@@ -513,8 +538,12 @@ class FakeFeatureRepository:
         return weeks
 
     async def claim_announcement(self, feature: Feature, channel: ChannelRef) -> bool:
-        claims = self._uow._call().claims
+        """No story, no claim: like SQL, where the claim row references the story."""
+        state = self._uow._call()
+        claims = state.claims
         key = _claim_key(feature, channel)
+        if (feature.community_id, feature.story_number) not in state.stories:
+            return False
         if self._uow._taken("claims", key):
             return False
         claims[key] = True

@@ -1,8 +1,13 @@
-"""One storage suite, two backends.
+"""One storage suite, two databases, and the in-memory fake the unit tests use.
 
 SQLite runs always, on a file in tmp_path (copied from a database migrated once per session).
 PostgreSQL runs when TEST_DATABASE_URL is set: a fresh database is created and migrated once per
 session, emptied with TRUNCATE before each test, and dropped at the end.
+
+A test that only needs `uows` tests repository behaviour through the ports, so it runs on the
+in-memory fake (tests/fakes/memory.py) as well: fake and SQL cannot drift apart unnoticed. A
+test that reaches the database itself (engine, db_url, empty_url), or is marked `sql_only`,
+runs on the databases only.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from storage import SqlUnitOfWork, create_engine, normalise_url, uow_factory, upgrade
+from bot.ports import UnitOfWorkFactory
+from storage import create_engine, normalise_url, uow_factory, upgrade
+from tests.fakes.memory import FakeDatabase
 
 PG_ENV = "TEST_DATABASE_URL"
 TABLES = (
@@ -27,12 +34,37 @@ TABLES = (
     "slack_installations, slack_bots, slack_oauth_states"
 )
 
+MEMORY = pytest.param("memory", id="memory")
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
+# Fixtures that mean a real database: a test using any of them does not run on the fake.
+_SQL_FIXTURES = {"engine", "db_url", "empty_url", "sqlite_template", "pg_session_url"}
+# Search ranking is the SQL search's own (the fake only sketches it), so search tests, named
+# test_search…, stay on the databases; browse, counts and everything else run on the fake too.
+_SQL_ONLY_PREFIX = "test_search"
 
-UowFactory = Callable[[], SqlUnitOfWork]
+UowFactory = UnitOfWorkFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sql_only: a storage test that does not also run on the in-memory fake"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    sql_only = (
+        "uows" not in metafunc.fixturenames
+        or metafunc.definition.get_closest_marker("sql_only") is not None
+        or metafunc.function.__name__.startswith(_SQL_ONLY_PREFIX)
+        or bool(_SQL_FIXTURES & set(metafunc.fixturenames))
+    )
+    params = BACKENDS if sql_only else [MEMORY, *BACKENDS]
+    metafunc.parametrize("backend", params, indirect=True)
 
 
 async def _admin(base_url: str, statement: str) -> None:
@@ -58,7 +90,7 @@ def create_pg_database(prefix: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql" and not os.environ.get(PG_ENV):
         pytest.skip(f"{PG_ENV} is not set")
@@ -120,5 +152,8 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def uows(engine: AsyncEngine) -> UowFactory:
+def uows(backend: str, request: pytest.FixtureRequest) -> UowFactory:
+    if backend == "memory":
+        return FakeDatabase().factory()
+    engine: AsyncEngine = request.getfixturevalue("engine")
     return uow_factory(engine)

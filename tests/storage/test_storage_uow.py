@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.errors import Conflict, StatementTimedOut, StorageUnavailable
+from bot.errors import Conflict, QueryTooBroad, StorageUnavailable
 from storage import create_engine, uow_factory
 from storage.repositories import storage_errors
 from tests.storage.builders import UowFactory, make_doc, make_story, new_community, submit
@@ -198,7 +198,7 @@ async def test_a_statement_past_the_timeout_is_told_apart_on_postgresql(db_url: 
     engine = create_engine(db_url, statement_timeout_ms=100)
     try:
         async with engine.connect() as connection:
-            with pytest.raises(StatementTimedOut), storage_errors():
+            with pytest.raises(QueryTooBroad), storage_errors():
                 await connection.execute(text("SELECT pg_sleep(2)"))
     finally:
         await engine.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
@@ -27,11 +26,9 @@ from bot.ports import (
     SearchQuery,
     Slice,
     UnitOfWork,
-    UnitOfWorkFactory,
 )
 from bot.replies import text
 from tests.fakes.memory import FakeAnnouncer, FakeClock, FakeDatabase
-from tests.storage import test_storage_links as links_contract
 
 SPACE = SpaceRef(Platform.SLACK, "T1")
 CHANNEL = ChannelRef(SPACE, "C1")
@@ -281,19 +278,3 @@ async def test_clock_and_announcer() -> None:
     assert failed.value.reason == "channel_not_found"
     await announcer.announce(CHANNEL, text("hello"))
     assert announcer.posted == [(CHANNEL, text("hello"))]
-
-
-@pytest.mark.parametrize(
-    "scenario",
-    [
-        links_contract.test_codes_are_single_use_and_old_ones_pruned,
-        links_contract.test_merge_renumbers_and_carries_tags_appreciations_features_and_claims,
-        links_contract.test_split_sends_stories_home_with_their_numbers,
-    ],
-    ids=["codes", "merge", "split"],
-)
-async def test_fake_links_move_stories_exactly_like_sql_storage(
-    scenario: Callable[[UnitOfWorkFactory], Awaitable[None]],
-) -> None:
-    """The storage suite's link scenarios, run on the fake: the same answers, field by field."""
-    await scenario(FakeDatabase().factory())

@@ -84,3 +84,29 @@ def test_swedish_plural_and_dates() -> None:
     moment = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
     assert "nov." in t.date(moment, "Europe/Stockholm")
     assert Translator(Language.EN).date(moment, "Europe/Stockholm") == "Nov 23, 2026"
+
+
+STORY_COMMAND = re.compile(r"/story(?: (\w[\w-]*))?(?: (\w[\w-]*))?")
+
+
+def test_every_command_a_message_names_exists_on_every_platform() -> None:
+    """Discord's command names are English only: a Swedish text that says "/story länka"
+    sends Discord users to a command that is not there."""
+    from bot.handlers.admin import KEYS
+    from bot.parser import SUBCOMMANDS
+
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle, locale="sv")
+    texts = [str(m if isinstance(m, str) else m[0]) for m in source_messages()]
+    for entry in catalog:
+        texts.extend(
+            s for s in (entry.string if isinstance(entry.string, tuple) else [entry.string]) if s
+        )
+    wrong = []
+    for text in texts:
+        for command, argument in STORY_COMMAND.findall(text):
+            unknown_command = command and command not in SUBCOMMANDS
+            unknown_setting = command == "config" and argument and argument not in KEYS
+            if unknown_command or unknown_setting:
+                wrong.append(text)
+    assert wrong == []

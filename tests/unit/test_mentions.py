@@ -14,8 +14,8 @@ from tests.conftest import Bot
         ("thanks <@U0ANNA|anna>!", "thanks @anna!", ("U0ANNA",)),
         ("<@U0ANNA|anna> and <@U0BO|@bo>", "@anna and @bo", ("U0ANNA", "U0BO")),
         ("asked in <#C0SUP|support>", "asked in #support", ()),
-        ("<@U0ANNA> twice <@U0ANNA|anna>", "@someone twice @anna", ("U0ANNA",)),
-        ("Discord <@!123> and <#456>", "Discord @someone and #channel", ("123",)),
+        ("<@U0ANNA> twice <@U0ANNA|anna>", "<@U0ANNA> twice @anna", ("U0ANNA",)),
+        ("Discord <@!123> and <#456>", "Discord <@!123> and <#456>", ("123",)),
         ("no markup at all", "no markup at all", ()),
     ],
 )

@@ -258,8 +258,10 @@ def test_csv_export_cells_never_run_as_formulas() -> None:
 
 
 async def test_adapters_get_the_readers_language_from_the_core(bot: Bot) -> None:
+    """Every reply carries the language it was written in, for the adapter's own words."""
     await bot.say("/story config language sv", MOD)
-    assert (await bot.core.translator_for(actor())).language.value == "sv"
-    assert (await bot.core.translator_for(actor(locale="en-US"))).language.value == "en"
+    assert (await bot.say("/story help", actor())).language.value == "sv"
+    assert (await bot.say("/story help", actor(locale="en-US"))).language.value == "en"
     bot.db.unavailable = True
-    assert (await bot.core.translator_for(actor())).language.value == "en"  # the default
+    down = await bot.say("/story help", actor())
+    assert down.error and down.language.value == "en"  # the default

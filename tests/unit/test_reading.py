@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import Language
-from bot.errors import StatementTimedOut
+from bot.errors import QueryTooBroad
 from bot.replies import Fields, Pager, Reply, StoryCard
 from tests.conftest import OTHER_TEAM, Bot, actor
 from tests.fakes.memory import FakeStoryRepository
@@ -120,6 +120,17 @@ async def test_share_posts_a_public_card_without_moderator_details(bot: Bot) -> 
     assert "Hide" not in labels and "Feature" not in labels
 
 
+async def test_a_public_share_in_a_swedish_community_is_in_swedish(bot: Bot) -> None:
+    """The channel reads the community's language, whoever shared, and says which it is."""
+    await bot.say("/story config language sv", actor("U-MOD", moderator=True))
+    await bot.say("/story submit The nurse stayed late to explain everything calmly.")
+    reply = await bot.say("/story share 1", actor("U-ANNA", locale="en-US"))
+    assert reply.broadcast is not None
+    assert "Anna delade en berättelse om bra kundservice" in reply.broadcast.plain_text
+    assert reply.broadcast.language is Language.SV
+    assert "Shared #1" in reply.plain_text and reply.language is Language.EN
+
+
 async def test_anonymous_author_hidden_from_members_not_moderators(bot: Bot) -> None:
     opened = await bot.say("/story")
     await bot.core.handle_form(
@@ -197,7 +208,7 @@ async def test_a_search_past_the_statement_timeout_asks_for_rarer_words(
     await bot.submit("The courier called ahead about the delay #speed")
 
     async def too_slow(*args: object, **kwargs: object) -> None:
-        raise StatementTimedOut("canceling statement due to statement timeout")
+        raise QueryTooBroad("canceling statement due to statement timeout")
 
     monkeypatch.setattr(FakeStoryRepository, "search", too_slow)
     reply = await bot.say("/story search courier")

@@ -270,6 +270,16 @@ async def test_export_is_uploaded_to_the_moderator_in_a_direct_message(
     assert response.args["response_type"] == "ephemeral"
 
 
+async def test_the_adapters_own_words_follow_the_replys_language(slack: SlackHarness) -> None:
+    """The upload note is the adapter's: it is written in the language the core answered in."""
+    slack.fake.users[MODERATOR]["locale"] = "sv-SE"
+    await seed(slack, "A story that ends up in the export file")
+    await slack.command("export", user=MODERATOR)
+    await slack.fake.wait_for("files.completeUploadExternal")
+    [response] = await slack.fake.wait_for_responses()
+    assert "till dig i ett direktmeddelande" in dump(response.args)
+
+
 async def test_a_refusal_is_answered_with_the_reason(slack: SlackHarness) -> None:
     await slack.command("show 99")
     [response] = await slack.fake.wait_for_responses()
