@@ -142,6 +142,10 @@ class FeatureRepository(Protocol):
         """Insert unless the week already has a feature (safe across processes)."""
         ...
 
+    async def release(self, community_id: int, week: IsoWeek, story_number: int) -> bool:
+        """Remove the week's feature if it is that story (hidden since); False if it was not."""
+        ...
+
     async def history(self, community_id: int, limit: int) -> list[Feature]:
         """Newest week first."""
         ...

@@ -493,6 +493,14 @@ class FakeFeatureRepository:
         features[key] = _copy(feature)
         return True
 
+    async def release(self, community_id: int, week: IsoWeek, story_number: int) -> bool:
+        features = self._uow._call().features
+        found = features.get((community_id, week))
+        if found is None or found.story_number != story_number:
+            return False
+        del features[(community_id, week)]
+        return True
+
     async def history(self, community_id: int, limit: int) -> list[Feature]:
         features = [
             f for f in self._uow._call().features.values() if f.community_id == community_id

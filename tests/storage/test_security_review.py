@@ -1,0 +1,93 @@
+"""Issue 13's findings replayed on the real storage, SQLite and PostgreSQL: each test is the
+hostile scenario of docs/RELIABILITY.md and fails without its fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.commands import StoryInput, Submit
+from bot.core import Core
+from bot.domain import IsoWeek, Platform, Status
+from bot.indexing import search_doc
+from tests.conftest import OTHER_TEAM, actor
+from tests.fakes.memory import FakeAnnouncer, FakeClock
+
+MOD = actor("U-MOD", moderator=True, channel="C-HIGHLIGHT")
+MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # 10:00 in Stockholm, job due
+WEEK = IsoWeek(2026, 48)
+
+
+class SurprisingAnnouncer(FakeAnnouncer):
+    """Raises `surprise` once: not an AnnounceFailed, a plain bug."""
+
+    surprise: Exception | None = None
+
+    async def announce(self, channel, reply) -> None:  # type: ignore[no-untyped-def]
+        if self.surprise is not None:
+            surprise, self.surprise = self.surprise, None
+            raise surprise
+        await super().announce(channel, reply)
+
+
+def make_core(uows, clock: FakeClock | None = None) -> tuple[Core, SurprisingAnnouncer, FakeClock]:
+    announcer = SurprisingAnnouncer(Platform.SLACK)
+    clock = clock or FakeClock(MONDAY)
+    return Core(uows, clock, announcers=[announcer]), announcer, clock
+
+
+def submit(text: str, key: str) -> Submit:
+    return Submit(StoryInput(text=text), client_key=key)
+
+
+async def test_a_featured_story_hidden_after_a_failed_announcement_is_never_announced(
+    uows,
+) -> None:
+    core, announcer, _ = make_core(uows)
+    await core.handle_text("/story config channel", MOD, "c")
+    await core.handle(submit("The nurse stayed late to explain every medicine twice.", "s1"), MOD)
+    announcer.fail_with("not_in_channel")
+    await core.handle_text("/story feature 1", MOD, "f")
+    hidden = await core.handle_text("/story hide 1", MOD, "h")
+    assert not hidden.error, hidden.plain_text
+    async with uows() as uow:
+        assert await uow.features.get(1, WEEK) is None  # hiding released the week
+    outcomes = await core.run_weekly()
+    assert announcer.posted == []
+    assert [o.announced for o in outcomes] == [0]
+
+
+async def test_the_weekly_job_never_announces_a_hidden_feature_it_finds(uows) -> None:
+    """Even a feature row left over from before the fix (or a race) is not announced."""
+    core, announcer, _ = make_core(uows)
+    await core.handle_text("/story config channel", MOD, "c")
+    await core.handle(
+        submit("The baker kept the last loaf aside for the late customer.", "s1"), MOD
+    )
+    announcer.fail_with("not_in_channel")
+    await core.handle_text("/story feature 1", MOD, "f")
+    async with uows() as uow:
+        story = await uow.stories.get(1, 1)
+        assert story is not None
+        story.status = Status.HIDDEN
+        await uow.stories.update(story, search_doc(story))
+        await uow.commit()
+    await core.run_weekly()
+    assert announcer.posted == []
+    async with uows() as uow:
+        assert await uow.features.get(1, WEEK) is None
+
+
+async def test_one_failing_community_does_not_stop_the_weekly_round(uows, caplog) -> None:
+    core, announcer, clock = make_core(uows)
+    other = actor("U-MOD2", moderator=True, channel="C-OTHER", space=OTHER_TEAM)
+    clock.now = MONDAY - dt.timedelta(days=6)
+    for who, key in ((MOD, "a"), (other, "b")):
+        await core.handle_text("/story config channel", who, f"c{key}")
+        await core.handle(submit(f"A story worth a feature, told by {key}.", key), who)
+        await core.handle_text("/story appreciate 1", actor("U-FAN", space=who.space), f"v{key}")
+    clock.now = MONDAY
+    # The first community's announcement breaks in a way nobody foresaw.
+    announcer.surprise = RuntimeError("a bug nobody foresaw")
+    outcomes = await core.run_weekly()
+    assert [o.community_id for o in outcomes] == [2]
+    assert "weekly job failed for a community" in caplog.text
