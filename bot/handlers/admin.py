@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import commands as c
 from bot import export as exporting
+from bot import linking
 from bot.context import Context
 from bot.domain import ChannelRef, CommunitySettings, Language
 from bot.errors import ValidationError
@@ -104,17 +105,19 @@ def _apply(key: str, values: tuple[str, ...], settings: CommunitySettings, ctx: 
             return N_("The weekly pick now runs on {weekday} at {time}.")
         case "moderators":
             ids = [] if value.casefold() in _CLEAR else user_ids(values)
-            others = [
-                u for u in settings.moderator_users if not u.startswith(f"{actor.space.platform}:")
+            prefix = f"{actor.space.platform}:"
+            roles = [
+                r for r in settings.moderator_roles if linking.owned_by(settings, r, actor.space)
             ]
-            settings.moderator_users = [*others, *(f"{actor.space.platform}:{u}" for u in ids)]
+            linking.set_moderators(settings, actor.space, [prefix + u for u in ids], roles)
             return N_("The moderator list is updated.")
         case "moderator-role":
             roles = [] if value.casefold() in _CLEAR else [v.strip("<@&>") for v in values]
-            others = [
-                r for r in settings.moderator_roles if not r.startswith(f"{actor.space.platform}:")
+            prefix = f"{actor.space.platform}:"
+            users = [
+                u for u in settings.moderator_users if linking.owned_by(settings, u, actor.space)
             ]
-            settings.moderator_roles = [*others, *(f"{actor.space.platform}:{r}" for r in roles)]
+            linking.set_moderators(settings, actor.space, users, [prefix + r for r in roles])
             return N_("The moderator role is updated.")
         case "free-tags":
             if value.casefold() not in _ON | _OFF:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from bot import commands as c
@@ -108,9 +107,20 @@ async def _join(typed: str, ctx: Context) -> Reply:
                 raise ValidationError(N_("That link code is no longer valid. Ask for a new one."))
             if joining.id == target.id:
                 raise ValidationError(N_("This space is already in that community."))
+            if len(joining.spaces) > 1:
+                # Linking moves a whole community: the other spaces here would be pulled in
+                # without being asked. Refused; the code stays unused.
+                raise ValidationError(
+                    N_(
+                        "This space shares its stories with other spaces already. Run "
+                        "/story unlink here first, then use the code."
+                    )
+                )
             if not await uow.links.use_code(code.id or 0, now):
                 raise ValidationError(N_("That link code was already used. Ask for a new one."))
-            target.settings = linking.merged_settings(target.settings, joining.settings)
+            target.settings = linking.merged_settings(
+                target.settings, joining.settings, target.spaces, joining.spaces
+            )
             mapping = await uow.links.merge(joining.id, target.id)
             await uow.communities.save_settings(target)
             await uow.commit()
@@ -194,10 +204,40 @@ async def links(cmd: c.ListLinks, ctx: Context) -> Reply:
     return Reply(blocks=(Text(t("Linked spaces"), heading=True), Fields(items)))
 
 
+async def _tell_leaving_moderators(
+    here: SpaceRef, leaving: CommunitySettings, lost: list[str], others: str, ctx: Context
+) -> str | None:
+    """Moderators configured in the other spaces no longer moderate here: the leaving space's
+    own moderators hear who lost the rights (privately, in the community's language)."""
+    if not lost:
+        return None
+    t = Translator(leaving.language)
+    message = t(
+        "This space was unlinked from {spaces}. Moderators and moderator roles that were "
+        "added there no longer moderate here: {ids}.",
+        spaces=others,
+        ids=", ".join(lost),
+    )
+    announcer = ctx.announcers.get(here.platform)
+    if announcer is not None:
+        prefix = f"{here.platform}:"
+        moderators = [
+            u.removeprefix(prefix) for u in leaving.moderator_users if u.startswith(prefix)
+        ]
+        await announcer.notify_moderators(here, moderators, Reply(blocks=(Text(message),)))
+    return ctx.t(
+        "Moderators and moderator roles that were added in {spaces} no longer moderate here: "
+        "{ids}.",
+        spaces=others,
+        ids=", ".join(lost),
+    )
+
+
 async def unlink(cmd: c.Unlink, ctx: Context) -> Reply:
     """Stories go back to the community of the space they were told in, keeping their numbers;
     features and claims go with their stories; the leaving space takes a copy of the settings
-    with only its own highlight channels."""
+    with only its own highlight channels and its own moderators (each side keeps the entries
+    its spaces configured), and its moderators are told who lost the rights."""
     require_moderator(ctx.actor, ctx.community)
     t = ctx.t
     here = ctx.actor.space
@@ -206,16 +246,16 @@ async def unlink(cmd: c.Unlink, ctx: Context) -> Reply:
             community = await uow.communities.for_space(here)
             if community is None or len(community.spaces) < 2:
                 raise ValidationError(N_("This space is not linked to any other."))
-            staying = community.settings
-            leaving = dataclasses.replace(
-                staying,
-                highlight_channels=[ch for ch in staying.highlight_channels if ch.space == here],
-                moderator_users=list(staying.moderator_users),
-                moderator_roles=list(staying.moderator_roles),
-            )
+            staying_spaces = [s for s in community.spaces if s != here]
+            staying, leaving = linking.split_moderators(community.settings, here, staying_spaces)
+            leaving.highlight_channels = [
+                ch for ch in staying.highlight_channels if ch.space == here
+            ]
             staying.highlight_channels = [
                 ch for ch in staying.highlight_channels if ch.space != here
             ]
+            before = community.settings
+            community.settings = staying
             _, numbers = await uow.links.split(community.id, here, leaving)
             await uow.communities.save_settings(community)
             await uow.commit()
@@ -224,9 +264,17 @@ async def unlink(cmd: c.Unlink, ctx: Context) -> Reply:
             N_("The communities changed while unlinking, so nothing was changed. Please try again.")
         ) from None
     others = ", ".join(space_name(s, t) for s in community.spaces if s != here)
+    lost = [
+        e.split(":", 1)[1]
+        for e in (*before.moderator_users, *before.moderator_roles)
+        if e.startswith(f"{here.platform}:")
+        and e not in (*leaving.moderator_users, *leaving.moderator_roles)
+    ]
+    changed = await _tell_leaving_moderators(here, leaving, lost, others, ctx)
     return Reply(
         blocks=(
             Text(t("Unlinked"), heading=True),
+            *((Text(changed),) if changed else ()),
             Text(
                 t.plural(
                     "This space has its own community again. The {n} story told here came "

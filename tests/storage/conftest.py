@@ -23,7 +23,7 @@ from storage import SqlUnitOfWork, create_engine, normalise_url, uow_factory, up
 PG_ENV = "TEST_DATABASE_URL"
 TABLES = (
     "communities, spaces, stories, story_tags, tag_counts, appreciations, features, "
-    "announcements, notices, drafts, link_codes, link_failures"
+    "announcements, notices, drafts, link_codes, link_failures, submissions"
 )
 
 BACKENDS = [

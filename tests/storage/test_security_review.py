@@ -4,12 +4,14 @@ hostile scenario of docs/RELIABILITY.md and fails without its fix."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from bot.commands import StoryInput, Submit
 from bot.core import Core
-from bot.domain import IsoWeek, Platform, Status
+from bot.domain import IsoWeek, Platform, SpaceRef, Status
 from bot.indexing import search_doc
-from tests.conftest import OTHER_TEAM, actor
+from bot.replies import Reply
+from tests.conftest import OTHER_TEAM, TEAM, actor
 from tests.fakes.memory import FakeAnnouncer, FakeClock
 
 MOD = actor("U-MOD", moderator=True, channel="C-HIGHLIGHT")
@@ -91,3 +93,64 @@ async def test_one_failing_community_does_not_stop_the_weekly_round(uows, caplog
     outcomes = await core.run_weekly()
     assert [o.community_id for o in outcomes] == [2]
     assert "weekly job failed for a community" in caplog.text
+
+
+CODE = re.compile(r"[A-Z0-9]{5}-[A-Z0-9]{5}")
+MOD_B = actor("U-BOSS", moderator=True, channel="C-B", space=OTHER_TEAM)
+THIRD = SpaceRef(Platform.SLACK, "T-THIRD")
+MOD_C = actor("U-CHIEF", moderator=True, channel="C-C", space=THIRD)
+
+
+async def link(core: Core, owner, joiner) -> Reply:
+    made = await core.handle_text("/story link", owner, "code")
+    found = CODE.search(made.plain_text)
+    assert found, made.plain_text
+    return await core.handle_text(f"/story link {found.group(0)}", joiner, "use")
+
+
+async def test_a_moderator_added_in_one_space_loses_the_other_after_unlink(uows) -> None:
+    core, announcer, _ = make_core(uows)
+    await core.handle_text("/story config moderators <@U-BOSS2>", MOD_B, "m0")
+    assert not (await link(core, MOD, MOD_B)).error
+    # After linking, A's moderator makes Eve a moderator; Slack user ids are global.
+    await core.handle_text("/story config moderators <@U-EVE>", MOD, "m1")
+    await core.handle(submit("Told in B: the cashier ran after me with my scarf.", "b1"), MOD_B)
+    eve_in_b = actor("U-EVE", space=OTHER_TEAM)
+    assert not (await core.handle_text("/story export", eve_in_b, "e0")).error
+
+    unlinked = await core.handle_text("/story unlink", MOD_B, "u")
+    assert not unlinked.error, unlinked.plain_text
+    assert "U-EVE" in unlinked.plain_text  # the unlinking moderator is told
+    refused = await core.handle_text("/story export", eve_in_b, "e1")
+    assert refused.error and "Only moderators" in refused.plain_text
+    assert not (await core.handle_text("/story export", actor("U-EVE"), "e2")).error
+    assert not (
+        await core.handle_text("/story export", actor("U-BOSS2", space=OTHER_TEAM), "e3")
+    ).error
+    # B's own moderators hear privately who lost the rights there.
+    [(space, told, notice)] = announcer.notices
+    assert space == OTHER_TEAM and told == ["U-BOSS2"] and "U-EVE" in notice.plain_text
+    async with uows() as uow:
+        b = await uow.communities.for_space(OTHER_TEAM)
+        a = await uow.communities.for_space(TEAM)
+    assert b is not None and a is not None
+    assert b.settings.moderator_users == ["slack:U-BOSS2"]
+    assert a.settings.moderator_users == ["slack:U-EVE"]
+
+
+async def test_a_code_used_from_a_linked_community_is_refused_and_stays_unused(uows) -> None:
+    core, _, _ = make_core(uows)
+    await core.handle(submit("Told in the third space, which nobody asked.", "c1"), MOD_C)
+    assert not (await link(core, MOD_B, MOD_C)).error  # B and the third space share stories
+    made = await core.handle_text("/story link", MOD, "code-a")
+    code = CODE.search(made.plain_text).group(0)  # type: ignore[union-attr]
+    refused = await core.handle_text(f"/story link {code}", MOD_B, "use-a")
+    assert refused.error and "/story unlink" in refused.plain_text
+    async with uows() as uow:
+        a = await uow.communities.for_space(TEAM)
+        b = await uow.communities.for_space(OTHER_TEAM)
+    assert a is not None and a.spaces == [TEAM]
+    assert b is not None and set(b.spaces) == {OTHER_TEAM, THIRD}
+    # After unlinking, the same code still works: the refusal did not use it up.
+    await core.handle_text("/story unlink", MOD_B, "u")
+    assert not (await core.handle_text(f"/story link {code}", MOD_B, "use-b")).error
