@@ -88,6 +88,19 @@ class CommunityRepository(Protocol):
         """Reserve the next number; the reservation holds a lock until commit or rollback."""
         ...
 
+    async def record_submission(
+        self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
+    ) -> None:
+        """Log one submission for the rate limit; forgets this author's entries older than a
+        minute before `at` (the rate window)."""
+        ...
+
+    async def submissions_since(
+        self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
+    ) -> int:
+        """Submissions logged since `since`, whether their stories still exist or not."""
+        ...
+
 
 class StoryRepository(Protocol):
     async def add(self, story: Story, doc: SearchDoc) -> Story: ...

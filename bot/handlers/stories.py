@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 
-from bot import cards, forms
+from bot import cards, forms, ratelimit
 from bot import commands as c
 from bot.context import Context
-from bot.domain import SUBMISSIONS_PER_MINUTE, Author, Story
+from bot.domain import Author, Story
 from bot.errors import Conflict, PermissionDenied, RateLimited
 from bot.i18n_marker import N_
 from bot.indexing import search_doc
@@ -104,20 +103,29 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
         home = await uow.communities.for_space(ctx.actor.space)
         if home is None or home.id != community_id:
             raise LookupError(f"space {ctx.actor.space.key} left community {community_id}")
-        since = draft.created_at - dt.timedelta(minutes=1)
-        recent = await uow.stories.count_by_author_since(
-            community_id, draft.author.platform, draft.author.user_id, since
+        await _check_rate(uow, community_id, draft)
+        await uow.communities.record_submission(
+            community_id, draft.author.platform, draft.author.user_id, draft.created_at
         )
-        if recent >= SUBMISSIONS_PER_MINUTE:
-            raise RateLimited(
-                N_(
-                    "You have shared {max} stories in the last minute. Wait a moment and try again."
-                ),
-                max=SUBMISSIONS_PER_MINUTE,
-            )
         stored = await uow.stories.add(draft, search_doc(draft))
         await uow.commit()
     return stored
+
+
+async def _check_rate(uow: UnitOfWork, community_id: int, draft: Story) -> None:
+    """Counts submissions logged in the window, not surviving stories: sharing ten,
+    deleting them and sharing ten more within a minute is refused."""
+    recent = await uow.communities.submissions_since(
+        community_id,
+        draft.author.platform,
+        draft.author.user_id,
+        draft.created_at - ratelimit.WINDOW,
+    )
+    if recent >= ratelimit.LIMIT:
+        raise RateLimited(
+            N_("You have shared {max} stories in the last minute. Wait a moment and try again."),
+            max=ratelimit.LIMIT,
+        )
 
 
 def _confirmation(story: Story, clean: CleanStory, ctx: Context, *, verb: str) -> Reply:

@@ -54,6 +54,7 @@ from bot.ports import (
     StoryRepository,
     UnitOfWorkFactory,
 )
+from bot.ratelimit import WINDOW as RATE_WINDOW
 from bot.replies import Reply
 
 T = TypeVar("T")
@@ -91,6 +92,8 @@ class _State:
     drafts: dict[str, tuple[dict[str, Any], dt.datetime]] = field(default_factory=dict)
     link_codes: dict[int, LinkCode] = field(default_factory=dict)
     link_failures: dict[int, tuple[SpaceRef, dt.datetime]] = field(default_factory=dict)
+    # id -> (community id, platform, user id, at): the rate limit's submission log
+    submissions: dict[int, tuple[int, Platform, str, dt.datetime]] = field(default_factory=dict)
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)
@@ -315,6 +318,24 @@ class FakeCommunityRepository:
             raise LookupError(f"no community {community_id}")
         state.counters[community_id] = state.counters.get(community_id, 0) + 1
         return state.counters[community_id]
+
+    async def record_submission(
+        self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
+    ) -> None:
+        log = self._uow._call().submissions
+        for key, (cid, p, u, when) in list(log.items()):
+            if (cid, p, u) == (community_id, platform, user_id) and when < at - RATE_WINDOW:
+                del log[key]
+        log[next(self._uow.db._link_ids)] = (community_id, platform, user_id, at)
+
+    async def submissions_since(
+        self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
+    ) -> int:
+        return sum(
+            1
+            for cid, p, u, at in self._uow._call().submissions.values()
+            if (cid, p, u) == (community_id, platform, user_id) and at >= since
+        )
 
 
 class FakeStoryRepository:

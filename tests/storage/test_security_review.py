@@ -154,3 +154,22 @@ async def test_a_code_used_from_a_linked_community_is_refused_and_stays_unused(u
     # After unlinking, the same code still works: the refusal did not use it up.
     await core.handle_text("/story unlink", MOD_B, "u")
     assert not (await core.handle_text(f"/story link {code}", MOD_B, "use-b")).error
+
+
+async def test_deleting_stories_does_not_free_the_rate_limit(uows) -> None:
+    core, _, clock = make_core(uows)
+    anna = actor()
+    for i in range(10):
+        reply = await core.handle(
+            submit(f"Story {i} of a burst, then deleted again.", f"r{i}"), anna
+        )
+        assert not reply.error, reply.plain_text
+    for number in range(1, 11):
+        assert not (await core.handle_text(f"/story delete {number}", anna, f"d{number}")).error
+    refused = await core.handle(submit("One more after deleting all ten.", "r-more"), anna)
+    assert refused.error and "Wait a moment" in refused.plain_text
+    clock.advance(minutes=1, seconds=1)
+    assert not (await core.handle(submit("A minute later it is fine again.", "r-late"), anna)).error
+    async with uows() as uow:  # the log keeps no more than the window's worth
+        since = clock() - dt.timedelta(hours=1)
+        assert await uow.communities.submissions_since(1, Platform.SLACK, "U-ANNA", since) == 1
