@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import weekly
+from bot import actions, weekly
 from bot.domain import Community, CommunitySettings, Platform
-from tests.conftest import actor
-from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.conftest import Bot, actor
+from tests.fakes.memory import FakeAnnouncer, FakeClock, FakeDatabase
 
 MOD = actor("U-MOD", moderator=True)
 
@@ -15,3 +15,50 @@ def test_job_context_of_a_community_without_spaces_acts_on_a_placeholder() -> No
     ctx = weekly.job_context(community, FakeDatabase().factory(), FakeClock(), {})
     assert ctx.actor.space.platform is Platform.CONSOLE and ctx.community_id == 7
     assert not ctx.moderator
+
+
+class CountingAnnouncer(FakeAnnouncer):
+    """Counts display-name lookups: each id would be one users.info call on Slack."""
+
+    def __init__(self, platform: Platform) -> None:
+        super().__init__(platform)
+        self.looked_up: list[str] = []
+
+    async def display_names(self, space, user_ids):  # type: ignore[no-untyped-def]
+        self.looked_up.extend(user_ids)
+        return await super().display_names(space, user_ids)
+
+
+def counting_bot() -> tuple[Bot, CountingAnnouncer]:
+    bot = Bot()
+    counting = CountingAnnouncer(Platform.SLACK)
+    bot.core.add_announcer(counting)
+    return bot, counting
+
+
+CREDITS = " ".join(f"<@U0{i:08d}>" for i in range(10))
+
+
+async def test_refused_submissions_look_up_no_names() -> None:
+    bot, counting = counting_bot()
+    for i in range(15):
+        await bot.say(f"/story submit Story {i} crediting ten colleagues {CREDITS}")
+    assert len(counting.looked_up) == 100  # ten accepted stories, ten ids each; none for refusals
+
+
+async def test_editing_someone_elses_story_looks_up_no_names() -> None:
+    bot, counting = counting_bot()
+    await bot.submit("Anna's own story about a helpful colleague at the desk.")
+    counting.looked_up.clear()
+    form = {"text": f"Taken over {CREDITS}", "credited": [f"U0{i:08d}" for i in range(10)]}
+    refused = await bot.core.handle_form(actions.form_action(1), form, actor("U-BO"), "k")
+    assert refused.error and counting.looked_up == []
+
+
+async def test_only_ids_that_look_like_the_platforms_are_looked_up() -> None:
+    bot, counting = counting_bot()
+    typed = ["U0ABC123", "not an id", "<@here>", "x" * 300]
+    form = {"text": "Credits typed by hand, some not ids at all.", "credited": typed}
+    reply = await bot.core.handle_form(actions.form_action(), form, actor(), "k1")
+    assert not reply.error, reply.plain_text
+    assert counting.looked_up == ["U0ABC123"]
