@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import hmac
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from bot.domain import CommunitySettings, LinkCode, SpaceRef
+from bot.domain import CommunitySettings, SpaceRef
 
 # No 0/O, 1/I/L: codes are read aloud and typed on another platform.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -28,16 +27,6 @@ def normalise(code: str) -> str:
 def digest(code: str) -> str:
     """Codes are stored hashed; the code itself carries 50 bits, so a fast hash suffices."""
     return hashlib.sha256(normalise(code).encode()).hexdigest()
-
-
-def find(codes: Iterable[LinkCode], typed: str) -> LinkCode | None:
-    """The code whose digest matches, comparing every candidate in constant time."""
-    wanted = digest(typed)
-    found = None
-    for code in codes:
-        if hmac.compare_digest(code.digest, wanted):
-            found = code
-    return found
 
 
 def merged_settings(

@@ -207,6 +207,14 @@ class LinkRepository(Protocol):
         """Every code made at or after `since`, used or not, oldest first."""
         ...
 
+    async def code_by_digest(self, digest: str) -> LinkCode | None:
+        """The code with this digest (an indexed lookup), used or not."""
+        ...
+
+    async def codes_made_since(self, space: SpaceRef, since: dt.datetime) -> int:
+        """How many codes `space` made at or after `since`."""
+        ...
+
     async def use_code(self, code_id: int, at: dt.datetime) -> bool:
         """Mark a code used; False when it already was (exactly one user, across processes)."""
         ...

@@ -224,6 +224,8 @@ class DraftRow(Base):
 
 class LinkCodeRow(Base):
     __tablename__ = "link_codes"
+    # The per-space hourly cap counts a space's recent codes (migration "security").
+    __table_args__ = (Index("ix_link_codes_space_key", "space_key", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))

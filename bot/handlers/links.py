@@ -27,6 +27,8 @@ RUNS_SHOWN = 20  # renumbered blocks listed in the reply; the rest are counted
 # used or expired rather than unknown.
 CODES_KEPT = dt.timedelta(days=1)
 WINDOW = dt.timedelta(minutes=LINK_CODE_MINUTES)
+# Codes one space may make per hour: enough for retries, not for filling the table.
+CODES_PER_HOUR = 10
 
 PLATFORM_NAMES = {
     Platform.SLACK: "Slack",
@@ -56,6 +58,12 @@ async def _new_code(ctx: Context) -> Reply:
     now = ctx.clock()
     async with ctx.uow() as uow:
         await uow.links.prune(now - CODES_KEPT)  # old codes and attempts mean nothing any more
+        made = await uow.links.codes_made_since(ctx.actor.space, now - dt.timedelta(hours=1))
+        if made >= CODES_PER_HOUR:
+            raise RateLimited(
+                N_("This space made {max} link codes in the last hour. Use one of them, or wait."),
+                max=CODES_PER_HOUR,
+            )
         await uow.links.add_code(
             LinkCode(ctx.community_id, ctx.actor.space, linking.digest(code), now, now + WINDOW)
         )
@@ -86,7 +94,10 @@ async def _join(typed: str, ctx: Context) -> Reply:
                 N_("Too many wrong link codes were typed here. Wait {minutes} minutes."),
                 minutes=LINK_CODE_MINUTES,
             )
-        code = linking.find(await uow.links.codes_since(now - CODES_KEPT), typed)
+        # One indexed lookup by digest; codes older than CODES_KEPT were pruned or are ignored.
+        code = await uow.links.code_by_digest(linking.digest(typed))
+        if code is not None and code.created_at < now - CODES_KEPT:
+            code = None
         if code is None:
             await uow.links.record_failure(space, now)
             await uow.commit()

@@ -610,6 +610,14 @@ class FakeLinkRepository:
         codes.sort(key=lambda c: (c.created_at, c.id or 0))
         return [_copy(c) for c in codes]
 
+    async def code_by_digest(self, digest: str) -> LinkCode | None:
+        found = [c for c in self._uow._call().link_codes.values() if c.digest == digest]
+        return _copy(found[0]) if found else None
+
+    async def codes_made_since(self, space: SpaceRef, since: dt.datetime) -> int:
+        codes = self._uow._call().link_codes.values()
+        return sum(1 for c in codes if c.space == space and c.created_at >= since)
+
     async def use_code(self, code_id: int, at: dt.datetime) -> bool:
         code = self._uow._call().link_codes.get(code_id)
         live = self._uow.db._state.link_codes.get(code_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot import linking
 from bot.commands import StoryInput, Submit
 from bot.core import Core
 from bot.domain import IsoWeek, Platform, SpaceRef, Status
@@ -173,3 +174,26 @@ async def test_deleting_stories_does_not_free_the_rate_limit(uows) -> None:
     async with uows() as uow:  # the log keeps no more than the window's worth
         since = clock() - dt.timedelta(hours=1)
         assert await uow.communities.submissions_since(1, Platform.SLACK, "U-ANNA", since) == 1
+
+
+async def test_link_codes_are_capped_per_space_and_hour(uows) -> None:
+    core, _, clock = make_core(uows)
+    for i in range(10):
+        assert not (await core.handle_text("/story link", MOD, f"c{i}")).error
+    refused = await core.handle_text("/story link", MOD, "c-over")
+    assert refused.error and "in the last hour" in refused.plain_text
+    assert not (await core.handle_text("/story link", MOD_B, "c-b")).error  # per space
+    clock.advance(hours=1, seconds=1)
+    assert not (await core.handle_text("/story link", MOD, "c-later")).error
+
+
+async def test_a_code_is_found_by_its_digest_alone(uows) -> None:
+    """Using a code reads that one row, not every code of the day (port and both databases)."""
+    core, _, _ = make_core(uows)
+    made = await core.handle_text("/story link", MOD, "code")
+    code = CODE.search(made.plain_text).group(0)  # type: ignore[union-attr]
+    async with uows() as uow:
+        found = await uow.links.code_by_digest(linking.digest(code.lower()))
+        assert found is not None and found.space == TEAM and found.used_at is None
+        assert await uow.links.code_by_digest(linking.digest("ABCDE-FGHJK")) is None
+    assert not (await core.handle_text(f"/story link {code}", MOD_B, "use")).error

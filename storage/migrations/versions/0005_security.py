@@ -1,6 +1,6 @@
 """Security review (issue 13): moderator entries remember the space they were configured in
-(unlinking leaves each side its own), and submissions are logged so the rate limit counts
-submissions rather than the stories that survive.
+(unlinking leaves each side its own); submissions are logged so the rate limit counts
+submissions rather than the stories that survive; link codes are counted per space.
 
 Revision ID: security
 Revises: perf
@@ -44,6 +44,7 @@ def upgrade() -> None:
         "submissions",
         ["community_id", "author_platform", "author_id", "at"],
     )
+    op.create_index("ix_link_codes_space_key", "link_codes", ["space_key", "created_at"])
 
 
 def _backfill_origins() -> None:
@@ -85,6 +86,7 @@ def _backfill_origins() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_link_codes_space_key", table_name="link_codes")
     op.drop_index("ix_submissions_author", table_name="submissions")
     op.drop_table("submissions")
     with op.batch_alter_table("communities") as batch:
