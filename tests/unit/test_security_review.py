@@ -62,3 +62,28 @@ async def test_only_ids_that_look_like_the_platforms_are_looked_up() -> None:
     reply = await bot.core.handle_form(actions.form_action(), form, actor(), "k1")
     assert not reply.error, reply.plain_text
     assert counting.looked_up == ["U0ABC123"]
+
+
+def test_a_newline_in_a_logged_value_cannot_forge_a_log_line() -> None:
+    import io
+    import logging
+    import re
+
+    from bot import logs
+
+    for fmt in ("console", "json"):
+        stream = io.StringIO()
+        logs.configure(fmt=fmt, stream=stream)
+        try:
+            forged = "x\n2026-01-01T00:00:00Z [info     ] forged\r\nline"
+            logging.getLogger("hostile").warning("typed %s", forged, extra={"value": forged})
+            try:
+                raise ValueError(forged)
+            except ValueError:
+                logging.getLogger("hostile").exception("failed on %s", forged)
+        finally:
+            logs.configure(stream=io.StringIO())
+        lines = stream.getvalue().splitlines()
+        records = [line for line in lines if not line.startswith("  ")]
+        assert len(records) == 2, (fmt, lines)
+        assert all(re.match(r"\{|\d{4}-\d\d-\d\dT", line) for line in records), (fmt, lines)
