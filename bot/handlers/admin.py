@@ -10,7 +10,7 @@ from bot import export as exporting
 from bot import linking
 from bot.context import Context
 from bot.domain import ChannelRef, CommunitySettings, Language
-from bot.errors import ValidationError
+from bot.errors import RateLimited, ValidationError
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.parser import user_ids
@@ -189,16 +189,40 @@ async def help_(cmd: c.Help, ctx: Context) -> Reply:
     return Reply(blocks=tuple(blocks))
 
 
+# Communities with an export under way in this process: one at a time each.
+_EXPORTING: set[int] = set()
+
+
 async def export(cmd: c.Export, ctx: Context) -> Reply:
     require_moderator(ctx.actor, ctx.community)
-    async with ctx.uow() as uow:
-        records = await exporting.records(uow, ctx.community_id)
-    content = exporting.render(records, "json").encode()
+    community_id = ctx.community_id
+    if community_id in _EXPORTING:
+        raise RateLimited(
+            N_("An export of this community is already being made. Try again when it is done.")
+        )
+    _EXPORTING.add(community_id)
+    try:
+        async with ctx.uow() as uow:
+            stories = await uow.stories.export(community_id)
+            weeks = await uow.features.weeks_by_story(community_id)
+        limit = exporting.EXPORT_MAX_BYTES
+        try:
+            content = await exporting.json_export(stories, weeks, limit)
+        except exporting.ExportTooLarge:
+            raise ValidationError(
+                N_(
+                    "The export would be larger than {mb} MB, more than a chat message can "
+                    "carry. An administrator can export everything with storybot export."
+                ),
+                mb=limit // (1024 * 1024),
+            ) from None
+    finally:
+        _EXPORTING.discard(community_id)
     name = f"storybot-stories-{ctx.clock():%Y-%m-%d}.json"
     message = ctx.t.plural(
         "Here is the community's {n} story.",
         "Here are all {n} stories of this community.",
-        len(records),
+        len(stories),
     )
     return Reply(
         blocks=(

@@ -87,3 +87,63 @@ def test_a_newline_in_a_logged_value_cannot_forge_a_log_line() -> None:
         records = [line for line in lines if not line.startswith("  ")]
         assert len(records) == 2, (fmt, lines)
         assert all(re.match(r"\{|\d{4}-\d\d-\d\dT", line) for line in records), (fmt, lines)
+
+
+def test_the_streamed_json_export_is_the_rendered_one() -> None:
+    import io
+    import json
+
+    from bot import export
+
+    rows = [{"number": i, "text": "line\nbreak \u2028 ünïcode", "tags": ["a"]} for i in range(3)]
+    for given in (rows, []):
+        out = io.BytesIO()
+        export.write_json(given, out, 10_000)
+        assert out.getvalue().decode() == export.render(given, "json")
+        assert json.loads(out.getvalue()) == given
+
+
+async def test_an_export_past_the_size_cap_is_refused_with_a_clear_message(
+    bot: Bot, monkeypatch
+) -> None:
+    from bot import export
+    from bot.replies import Attachment
+
+    for i in range(5):
+        await bot.submit(f"Story {i}: the bus driver waited while I ran for the stop.")
+    monkeypatch.setattr(export, "EXPORT_MAX_BYTES", 2_000)
+    refused = await bot.say("/story export", MOD)
+    assert refused.error and "larger than" in refused.plain_text
+    assert not any(isinstance(b, Attachment) for b in refused.blocks)
+    swedish = await bot.say("/story export", actor("U-MOD", moderator=True, locale="sv-SE"))
+    assert "större än" in swedish.plain_text
+
+
+async def test_one_export_per_community_at_a_time(bot: Bot) -> None:
+    import asyncio
+
+    await bot.submit("The plumber came back on a Sunday to check the new pipe.")
+    gate, entered = asyncio.Event(), asyncio.Event()
+    factory = bot.core.uow
+
+    def gated():  # type: ignore[no-untyped-def]
+        uow = factory()
+        original = uow.stories.export
+
+        async def export(community_id):  # type: ignore[no-untyped-def]
+            if not entered.is_set():  # only the first export waits at the gate
+                entered.set()
+                await gate.wait()
+            return await original(community_id)
+
+        uow.stories.export = export
+        return uow
+
+    bot.core.uow = gated
+    first = asyncio.create_task(bot.say("/story export", MOD))
+    await entered.wait()
+    second = await bot.say("/story export", actor("U-MOD2", moderator=True))
+    assert second.error and "already being made" in second.plain_text
+    gate.set()
+    assert not (await first).error
+    assert not (await bot.say("/story export", MOD)).error  # free again afterwards
