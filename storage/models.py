@@ -75,10 +75,9 @@ class CommunityRow(Base):
     highlight_channels: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     moderator_users: Mapped[list[str]] = mapped_column(JSON)
     moderator_roles: Mapped[list[str]] = mapped_column(JSON)
-    # "platform:id" -> keys of the spaces that configured it (migration "security").
-    moderator_origins: Mapped[dict[str, list[str]]] = mapped_column(
-        JSON, default=dict, server_default="{}"
-    )
+    # "platform:id" -> keys of the spaces that configured it (migration "security");
+    # NULL means none recorded.
+    moderator_origins: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     last_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 

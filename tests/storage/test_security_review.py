@@ -3,6 +3,7 @@ hostile scenario of docs/RELIABILITY.md and fails without its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 
@@ -12,6 +13,7 @@ from bot.core import Core
 from bot.domain import IsoWeek, Platform, SpaceRef, Status
 from bot.indexing import search_doc
 from bot.replies import Reply
+from storage import create_engine, uow_factory
 from tests.conftest import OTHER_TEAM, TEAM, actor
 from tests.fakes.memory import FakeAnnouncer, FakeClock
 
@@ -197,3 +199,59 @@ async def test_a_code_is_found_by_its_digest_alone(uows) -> None:
         assert found is not None and found.space == TEAM and found.used_at is None
         assert await uow.links.code_by_digest(linking.digest("ABCDE-FGHJK")) is None
     assert not (await core.handle_text(f"/story link {code}", MOD_B, "use")).error
+
+
+async def test_deleting_a_featured_story_releases_the_week(uows) -> None:
+    core, announcer, _ = make_core(uows)
+    await core.handle_text("/story config channel", MOD, "c")
+    await core.handle(submit("The tailor fixed my sleeve while I waited for my bus.", "s1"), MOD)
+    announcer.fail_with("not_in_channel")
+    await core.handle_text("/story feature 1", MOD, "f")
+    assert not (await core.handle_text("/story delete 1", MOD, "d")).error
+    async with uows() as uow:
+        assert await uow.features.get(1, WEEK) is None
+    await core.run_weekly()
+    assert announcer.posted == []
+
+
+async def test_the_migration_gives_old_moderators_their_only_space(empty_url: str) -> None:
+    """Moderators configured before the `security` migration belong to the one space of their
+    community; in an already linked community they keep no origin (see bot.linking.owned_by)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.engine import create_migration_engine
+    from storage.migrate import alembic_config
+
+    await asyncio.to_thread(command.upgrade, alembic_config(empty_url), "perf")
+    engine = create_migration_engine(empty_url)
+    rows = (
+        "INSERT INTO communities (id, language, timezone, weekly_weekday, weekly_time, "
+        "free_tags, highlight_channels, moderator_users, moderator_roles, last_number, "
+        "created_at) VALUES (:id, 'en', 'UTC', 1, '09:00', true, '[]', :users, '[]', 0, "
+        "'2026-01-01 00:00:00')"
+    )
+    try:
+        async with engine.begin() as connection:
+            for cid, users in ((1, '["slack:U0A"]'), (2, '["slack:U0B"]')):
+                await connection.execute(text(rows), {"id": cid, "users": users})
+            for pid, cid, team in ((1, 1, "T1"), (2, 2, "T2"), (3, 2, "T3")):
+                await connection.execute(
+                    text(
+                        "INSERT INTO spaces (id, platform, external_id, community_id) "
+                        "VALUES (:id, 'slack', :team, :cid)"
+                    ),
+                    {"id": pid, "team": team, "cid": cid},
+                )
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(command.upgrade, alembic_config(empty_url), "head")
+    engine = create_engine(empty_url)
+    try:
+        async with uow_factory(engine)() as uow:
+            one = await uow.communities.get(1)
+            linked = await uow.communities.get(2)
+    finally:
+        await engine.dispose()
+    assert one is not None and one.settings.moderator_origins == {"slack:U0A": ["slack:T1"]}
+    assert linked is not None and linked.settings.moderator_origins == {}

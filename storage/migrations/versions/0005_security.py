@@ -23,7 +23,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column(
         "communities",
-        sa.Column("moderator_origins", sa.JSON(), nullable=False, server_default="{}"),
+        sa.Column("moderator_origins", sa.JSON(), nullable=True),
     )
     _backfill_origins()
     op.create_table(
