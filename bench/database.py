@@ -162,6 +162,7 @@ def _community_row(community_id: int, last_number: int, now: dt.datetime) -> dic
         "highlight_channels": [],
         "moderator_users": [],
         "moderator_roles": [],
+        "moderator_origins": {},
         "last_number": last_number,
         "created_at": now - dt.timedelta(days=800),
     }

@@ -76,6 +76,10 @@ class CommunitySettings:
     highlight_channels: list[ChannelRef] = field(default_factory=list)
     moderator_users: list[str] = field(default_factory=list)
     moderator_roles: list[str] = field(default_factory=list)
+    # Where each moderator entry (user or role, "platform:id") was configured: the keys of the
+    # spaces it came from. Platform ids are global, so unlinking must not let a moderator of
+    # one space keep rights over another (see bot.linking.split_moderators).
+    moderator_origins: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

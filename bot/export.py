@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
-from typing import Any
+import tempfile
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
 
 from bot.domain import Story
 from bot.ports import UnitOfWork
+
+# What a chat export may weigh: Discord takes attachments of up to 10 MiB from a bot, Slack
+# far more. Past it the moderator is told to ask an administrator for `storybot export`.
+EXPORT_MAX_BYTES = 8 * 1024 * 1024
+
+
+class ExportTooLarge(Exception):
+    """The export grew past its byte limit; nothing is sent."""
+
 
 FORMATS = ("json", "csv", "md")
 COLUMNS = (
@@ -58,6 +70,43 @@ def record(story: Story, featured_weeks: list[str]) -> dict[str, Any]:
         "featured_weeks": featured_weeks,
         "source_url": story.source_url,
     }
+
+
+def write_json(rows: Iterable[dict[str, Any]], out: IO[bytes], limit: int) -> int:
+    """The same JSON as render(rows, "json"), written one record at a time; stops with
+    ExportTooLarge as soon as it would pass `limit` bytes. Returns the bytes written."""
+    written = 0
+
+    def put(text: str) -> None:
+        nonlocal written
+        data = text.encode()
+        written += len(data)
+        if written > limit:
+            raise ExportTooLarge(limit)
+        out.write(data)
+
+    put("[")
+    for i, row in enumerate(rows):
+        item = json.dumps(row, ensure_ascii=False, indent=2)  # no raw "\n" inside strings
+        put(("," if i else "") + "\n" + "\n".join("  " + line for line in item.split("\n")))
+    put("\n]\n" if written > 1 else "]\n")
+    return written
+
+
+async def json_export(
+    stories: list[Story], weeks: Mapping[tuple[int, int], list[str]], limit: int
+) -> bytes:
+    """Records built and serialised in a worker thread, into a temporary file, so a large
+    community neither blocks the event loop nor holds its JSON twice in memory."""
+
+    def work() -> bytes:
+        rows = (record(s, weeks.get((s.community_id, s.number), [])) for s in stories)
+        with tempfile.TemporaryFile() as spool:
+            write_json(rows, spool, limit)
+            spool.seek(0)
+            return spool.read()
+
+    return await asyncio.to_thread(work)
 
 
 def render(rows: list[dict[str, Any]], fmt: str) -> str:

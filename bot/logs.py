@@ -37,6 +37,19 @@ def _scrub_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMap
     return event
 
 
+def _one_line(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Console lines: the message has its line breaks escaped (other values are written with
+    repr, which escapes them already), and a traceback is indented, so every line that starts
+    at column 0 is a real record: a newline in a logged value cannot forge one."""
+    message = event.get("event")
+    if isinstance(message, str):
+        event["event"] = message.replace("\r", "\\r").replace("\n", "\\n")
+    for key in ("exception", "stack"):
+        if isinstance(event.get(key), str):
+            event[key] = "  " + event[key].replace("\n", "\n  ")
+    return event
+
+
 def _scrub_rendered(_: Any, __: str, rendered: str) -> str:
     """The finished line once more: values that are not strings (an exception, a dict, a
     list passed in `extra`) only become text when the renderer writes them."""
@@ -55,6 +68,8 @@ def configure(
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    # JSON escapes line breaks itself; the console format needs them escaped here.
+    one_line = [] if fmt == "json" else [_one_line]
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[
             structlog.stdlib.add_log_level,
@@ -65,6 +80,7 @@ def configure(
         processors=[
             structlog.processors.format_exc_info,
             _scrub_event,
+            *one_line,
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             renderer,
             _scrub_rendered,

@@ -88,6 +88,19 @@ class CommunityRepository(Protocol):
         """Reserve the next number; the reservation holds a lock until commit or rollback."""
         ...
 
+    async def record_submission(
+        self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
+    ) -> None:
+        """Log one submission for the rate limit; forgets this author's entries older than a
+        minute before `at` (the rate window)."""
+        ...
+
+    async def submissions_since(
+        self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
+    ) -> int:
+        """Submissions logged since `since`, whether their stories still exist or not."""
+        ...
+
 
 class StoryRepository(Protocol):
     async def add(self, story: Story, doc: SearchDoc) -> Story: ...
@@ -142,6 +155,10 @@ class FeatureRepository(Protocol):
         """Insert unless the week already has a feature (safe across processes)."""
         ...
 
+    async def release(self, community_id: int, week: IsoWeek, story_number: int) -> bool:
+        """Remove the week's feature if it is that story (hidden since); False if it was not."""
+        ...
+
     async def history(self, community_id: int, limit: int) -> list[Feature]:
         """Newest week first."""
         ...
@@ -188,6 +205,14 @@ class LinkRepository(Protocol):
 
     async def codes_since(self, since: dt.datetime) -> list[LinkCode]:
         """Every code made at or after `since`, used or not, oldest first."""
+        ...
+
+    async def code_by_digest(self, digest: str) -> LinkCode | None:
+        """The code with this digest (an indexed lookup), used or not."""
+        ...
+
+    async def codes_made_since(self, space: SpaceRef, since: dt.datetime) -> int:
+        """How many codes `space` made at or after `since`."""
         ...
 
     async def use_code(self, code_id: int, at: dt.datetime) -> bool:

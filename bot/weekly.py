@@ -19,6 +19,7 @@ from bot.domain import (
     Feature,
     IsoWeek,
     Platform,
+    SpaceRef,
     Story,
 )
 from bot.i18n import Translator
@@ -112,6 +113,8 @@ async def announce(
     """
     posted = 0
     failures: list[tuple[ChannelRef, str]] = []
+    if not story.published:
+        return Announced(0, ())  # a hidden story is never posted publicly
     for channel in community.settings.highlight_channels:
         announcer = ctx.announcers.get(channel.space.platform)
         if announcer is None:
@@ -163,15 +166,20 @@ async def run_weekly(
         ids = await work.communities.all_ids()
     outcomes = []
     for community_id in ids:
-        outcome = await _run_for(
-            community_id,
-            uow,
-            clock,
-            announcers,
-            now,
-            dry_run,
-            force,
-        )
+        try:
+            outcome = await _run_for(
+                community_id,
+                uow,
+                clock,
+                announcers,
+                now,
+                dry_run,
+                force,
+            )
+        except Exception:
+            # One community's broken data or platform must not cost the others their week.
+            log.exception("weekly job failed for a community", extra={"community": community_id})
+            continue
         if outcome is not None:
             outcomes.append(outcome)
     return outcomes
@@ -196,6 +204,13 @@ async def _run_for(
         week = current_week(settings, now)
         feature = await work.features.get(community_id, week)
         picked = False
+        if feature is not None and not dry_run:
+            story = await work.stories.get(community_id, feature.story_number)
+            if story is None or not story.published:
+                # Hidden since it was featured: the week is free again, pick anew.
+                await work.features.release(community_id, week, feature.story_number)
+                await work.commit()
+                feature = None
         if feature is None:
             last = week.previous()
             best = await work.stories.most_appreciated(
@@ -214,7 +229,7 @@ async def _run_for(
         # Another process may have won the insert: announce whatever the week holds now.
         feature = await work.features.get(community_id, week)
         story = await work.stories.get(community_id, feature.story_number) if feature else None
-    if feature is None or story is None:
+    if feature is None or story is None or not story.published:
         return WeeklyOutcome(community_id, week, None, False, 0)
     ctx = job_context(community, uow, clock, announcers)
     result = await announce(feature, community, story, ctx)
@@ -265,8 +280,9 @@ def job_context(
     clock: Clock,
     announcers: Mapping[Platform, Announcer],
 ) -> Context:
-    """The weekly job acts as nobody in particular, in the community's language."""
-    space = community.spaces[0]
+    """The weekly job acts as nobody in particular, in the community's language. A community
+    whose spaces were all removed still gets a context (on a placeholder space)."""
+    space = community.spaces[0] if community.spaces else SpaceRef(Platform.CONSOLE, "storybot")
     actor = Actor(space=space, user_id="storybot", display_name="Storybot")
     return Context(
         actor=actor,

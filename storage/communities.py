@@ -6,11 +6,12 @@ import copy
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
-from storage.models import CommunityRow, SpaceRow
+from bot.ratelimit import WINDOW
+from storage.models import CommunityRow, SpaceRow, SubmissionRow
 from storage.repositories import Repository, guarded
 
 
@@ -31,6 +32,7 @@ def _settings_columns(settings: CommunitySettings) -> dict[str, Any]:
         ],
         "moderator_users": list(settings.moderator_users),
         "moderator_roles": list(settings.moderator_roles),
+        "moderator_origins": {k: list(v) for k, v in settings.moderator_origins.items()},
     }
 
 
@@ -59,6 +61,7 @@ def _to_settings(row: CommunityRow) -> CommunitySettings:
         ],
         moderator_users=list(row.moderator_users),
         moderator_roles=list(row.moderator_roles),
+        moderator_origins={k: list(v) for k, v in (row.moderator_origins or {}).items()},
     )
 
 
@@ -154,3 +157,35 @@ class SqlCommunityRepository(Repository):
         if number is None:
             raise LookupError(f"no community {community_id}")
         return number
+
+    @guarded
+    async def record_submission(
+        self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
+    ) -> None:
+        mine = (
+            SubmissionRow.community_id == community_id,
+            SubmissionRow.author_platform == str(platform),
+            SubmissionRow.author_id == user_id,
+        )
+        await self._session.execute(
+            delete(SubmissionRow)
+            .where(*mine, SubmissionRow.at < at - WINDOW)
+            .execution_options(synchronize_session=False)
+        )
+        await self._session.execute(
+            SubmissionRow.__table__.insert().values(
+                community_id=community_id, author_platform=str(platform), author_id=user_id, at=at
+            )
+        )
+
+    @guarded
+    async def submissions_since(
+        self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
+    ) -> int:
+        stmt = select(func.count()).where(
+            SubmissionRow.community_id == community_id,
+            SubmissionRow.author_platform == str(platform),
+            SubmissionRow.author_id == user_id,
+            SubmissionRow.at >= since,
+        )
+        return int((await self._session.execute(stmt)).scalar_one())

@@ -90,6 +90,23 @@ class SqlFeatureRepository(Repository):
         return (await self._session.execute(stmt)).first() is not None
 
     @guarded
+    async def release(self, community_id: int, week: IsoWeek, story_number: int) -> bool:
+        story_id = await self._story_id(community_id, story_number)
+        if story_id is None:
+            return False
+        stmt = (
+            delete(FeatureRow)
+            .where(
+                FeatureRow.community_id == community_id,
+                FeatureRow.week == str(week),
+                FeatureRow.story_id == story_id,
+            )
+            .returning(FeatureRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self._session.execute(stmt)).first() is not None
+
+    @guarded
     async def history(self, community_id: int, limit: int) -> list[Feature]:
         stmt = (
             self._features()

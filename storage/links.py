@@ -68,6 +68,23 @@ class SqlLinkRepository(Repository):
         return [_to_code(row) for row in (await self._session.execute(stmt)).scalars()]
 
     @guarded
+    async def code_by_digest(self, digest: str) -> LinkCode | None:
+        stmt = (
+            select(LinkCodeRow)
+            .where(LinkCodeRow.digest == digest)
+            .execution_options(populate_existing=True)
+        )
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _to_code(row) if row is not None else None
+
+    @guarded
+    async def codes_made_since(self, space: SpaceRef, since: dt.datetime) -> int:
+        stmt = select(func.count()).where(
+            LinkCodeRow.space_key == space.key, LinkCodeRow.created_at >= since
+        )
+        return int((await self._session.execute(stmt)).scalar_one())
+
+    @guarded
     async def use_code(self, code_id: int, at: dt.datetime) -> bool:
         """The row lock of the UPDATE queues a concurrent user, who then finds it used."""
         stmt = (

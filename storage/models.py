@@ -75,6 +75,9 @@ class CommunityRow(Base):
     highlight_channels: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     moderator_users: Mapped[list[str]] = mapped_column(JSON)
     moderator_roles: Mapped[list[str]] = mapped_column(JSON)
+    # "platform:id" -> keys of the spaces that configured it (migration "security");
+    # NULL means none recorded.
+    moderator_origins: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     last_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
@@ -220,6 +223,8 @@ class DraftRow(Base):
 
 class LinkCodeRow(Base):
     __tablename__ = "link_codes"
+    # The per-space hourly cap counts a space's recent codes (migration "security").
+    __table_args__ = (Index("ix_link_codes_space_key", "space_key", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -228,6 +233,22 @@ class LinkCodeRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class SubmissionRow(Base):
+    """One story submitted: the rate limit counts these, so deleting stories frees no quota.
+    Rows older than the rate window are pruned by the author's next submission."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_author", "community_id", "author_platform", "author_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    author_platform: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(String(255))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class LinkFailureRow(Base):

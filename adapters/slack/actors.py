@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 class Profile:
     name: str | None
     locale: str | None  # e.g. "sv-SE"
-    is_admin: bool  # workspace admin or owner
+    is_admin: bool  # admin or owner of the team(s) below
+    # The user's own organisation: in a Slack Connect channel, people of other organisations
+    # act here too, and their admin flags speak for their organisation, not ours.
+    teams: frozenset[str] = frozenset()
 
 
 class ProfileCache:
@@ -100,6 +103,11 @@ def profile_from(user: Mapping[str, Any]) -> Profile:
         name=name or user.get("name") or None,
         locale=user.get("locale") or None,
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        teams=frozenset(
+            t
+            for t in (user.get("team_id"), (user.get("enterprise_user") or {}).get("enterprise_id"))
+            if isinstance(t, str) and t
+        ),
     )
 
 
@@ -130,7 +138,8 @@ async def actor_for(
         or user_id,
         channel_id=channel_id,
         locale=profile.locale if profile else None,
-        is_admin=profile.is_admin if profile else False,
+        # Admin rights count only where the user's own team is the one acting here.
+        is_admin=bool(profile and profile.is_admin and team_id in profile.teams),
     )
 
 

@@ -7,7 +7,6 @@ import asyncio
 import logging
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
@@ -15,6 +14,7 @@ from adapters.slack.actors import ProfileCache
 from adapters.slack.announcer import SlackAnnouncer
 from adapters.slack.app import build_app, register
 from adapters.slack.client import SLACK_ERRORS, error_code, web_client
+from adapters.slack.events import SignedRequests
 from adapters.slack.services import FORM_BUDGET_SECONDS
 from bot.config import Settings
 from bot.core import Core
@@ -53,6 +53,7 @@ class SlackRuntime:
             socket_mode=self.socket_mode,
         )
         self.services = register(self.app, core, profiles=self.profiles, form_budget=form_budget)
+        self._signed = SignedRequests(secret.get_secret_value()) if secret else None
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._closed = asyncio.Event()
@@ -109,8 +110,8 @@ class SlackRuntime:
             self._closed.set()
 
     async def _events(self, request: web.Request) -> web.Response:
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        assert self._signed is not None  # start() refuses HTTP mode without a signing secret
+        return await self._signed.dispatch(request, self.app)
 
     async def _check_token(self) -> None:
         """Refuse to start on a token Slack rejects; carry on if Slack is only unreachable."""

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import commands as c
 from bot import export as exporting
+from bot import linking
 from bot.context import Context
 from bot.domain import ChannelRef, CommunitySettings, Language
-from bot.errors import ValidationError
+from bot.errors import RateLimited, ValidationError
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.parser import user_ids
@@ -118,17 +119,19 @@ def _apply(key: str, values: tuple[str, ...], settings: CommunitySettings, ctx: 
             return N_("The weekly pick now runs on {weekday} at {time}.")
         case "moderators":
             ids = [] if value.casefold() in _CLEAR else user_ids(values)
-            others = [
-                u for u in settings.moderator_users if not u.startswith(f"{actor.space.platform}:")
+            prefix = f"{actor.space.platform}:"
+            roles = [
+                r for r in settings.moderator_roles if linking.owned_by(settings, r, actor.space)
             ]
-            settings.moderator_users = [*others, *(f"{actor.space.platform}:{u}" for u in ids)]
+            linking.set_moderators(settings, actor.space, [prefix + u for u in ids], roles)
             return N_("The moderator list is updated.")
         case "moderator-role":
             roles = [] if value.casefold() in _CLEAR else [v.strip("<@&>") for v in values]
-            others = [
-                r for r in settings.moderator_roles if not r.startswith(f"{actor.space.platform}:")
+            prefix = f"{actor.space.platform}:"
+            users = [
+                u for u in settings.moderator_users if linking.owned_by(settings, u, actor.space)
             ]
-            settings.moderator_roles = [*others, *(f"{actor.space.platform}:{r}" for r in roles)]
+            linking.set_moderators(settings, actor.space, users, [prefix + r for r in roles])
             return N_("The moderator role is updated.")
         case "free-tags":
             if value.casefold() not in _ON | _OFF:
@@ -204,16 +207,40 @@ async def help_(cmd: c.Help, ctx: Context) -> Reply:
     return Reply(blocks=tuple(blocks))
 
 
+# Communities with an export under way in this process: one at a time each.
+_EXPORTING: set[int] = set()
+
+
 async def export(cmd: c.Export, ctx: Context) -> Reply:
     require_moderator(ctx.actor, ctx.community)
-    async with ctx.uow() as uow:
-        records = await exporting.records(uow, ctx.community_id)
-    content = exporting.render(records, "json").encode()
+    community_id = ctx.community_id
+    if community_id in _EXPORTING:
+        raise RateLimited(
+            N_("An export of this community is already being made. Try again when it is done.")
+        )
+    _EXPORTING.add(community_id)
+    try:
+        async with ctx.uow() as uow:
+            stories = await uow.stories.export(community_id)
+            weeks = await uow.features.weeks_by_story(community_id)
+        limit = exporting.EXPORT_MAX_BYTES
+        try:
+            content = await exporting.json_export(stories, weeks, limit)
+        except exporting.ExportTooLarge:
+            raise ValidationError(
+                N_(
+                    "The export would be larger than {mb} MB, more than a chat message can "
+                    "carry. An administrator can export everything with storybot export."
+                ),
+                mb=limit // (1024 * 1024),
+            ) from None
+    finally:
+        _EXPORTING.discard(community_id)
     name = f"storybot-stories-{ctx.clock():%Y-%m-%d}.json"
     message = ctx.t.plural(
         "Here is the community's {n} story.",
         "Here are all {n} stories of this community.",
-        len(records),
+        len(stories),
     )
     return Reply(
         blocks=(

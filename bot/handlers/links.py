@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from bot import commands as c
@@ -28,6 +27,8 @@ RUNS_SHOWN = 20  # renumbered blocks listed in the reply; the rest are counted
 # used or expired rather than unknown.
 CODES_KEPT = dt.timedelta(days=1)
 WINDOW = dt.timedelta(minutes=LINK_CODE_MINUTES)
+# Codes one space may make per hour: enough for retries, not for filling the table.
+CODES_PER_HOUR = 10
 
 
 def space_name(space: SpaceRef, t: Translator) -> str:
@@ -47,6 +48,12 @@ async def _new_code(ctx: Context) -> Reply:
     now = ctx.clock()
     async with ctx.uow() as uow:
         await uow.links.prune(now - CODES_KEPT)  # old codes and attempts mean nothing any more
+        made = await uow.links.codes_made_since(ctx.actor.space, now - dt.timedelta(hours=1))
+        if made >= CODES_PER_HOUR:
+            raise RateLimited(
+                N_("This space made {max} link codes in the last hour. Use one of them, or wait."),
+                max=CODES_PER_HOUR,
+            )
         await uow.links.add_code(
             LinkCode(ctx.community_id, ctx.actor.space, linking.digest(code), now, now + WINDOW)
         )
@@ -77,7 +84,10 @@ async def _join(typed: str, ctx: Context) -> Reply:
                 N_("Too many wrong link codes were typed here. Wait {minutes} minutes."),
                 minutes=LINK_CODE_MINUTES,
             )
-        code = linking.find(await uow.links.codes_since(now - CODES_KEPT), typed)
+        # One indexed lookup by digest; codes older than CODES_KEPT were pruned or are ignored.
+        code = await uow.links.code_by_digest(linking.digest(typed))
+        if code is not None and code.created_at < now - CODES_KEPT:
+            code = None
         if code is None:
             await uow.links.record_failure(space, now)
             await uow.commit()
@@ -98,9 +108,20 @@ async def _join(typed: str, ctx: Context) -> Reply:
                 raise ValidationError(N_("That link code is no longer valid. Ask for a new one."))
             if joining.id == target.id:
                 raise ValidationError(N_("This space is already in that community."))
+            if len(joining.spaces) > 1:
+                # Linking moves a whole community: the other spaces here would be pulled in
+                # without being asked. Refused; the code stays unused.
+                raise ValidationError(
+                    N_(
+                        "This space shares its stories with other spaces already. Run "
+                        "/story unlink here first, then use the code."
+                    )
+                )
             if not await uow.links.use_code(code.id or 0, now):
                 raise ValidationError(N_("That link code was already used. Ask for a new one."))
-            target.settings = linking.merged_settings(target.settings, joining.settings)
+            target.settings = linking.merged_settings(
+                target.settings, joining.settings, target.spaces, joining.spaces
+            )
             mapping = await uow.links.merge(joining.id, target.id)
             await uow.communities.save_settings(target)
             await uow.commit()
@@ -184,10 +205,40 @@ async def links(cmd: c.ListLinks, ctx: Context) -> Reply:
     return Reply(blocks=(Text(t("Linked spaces"), heading=True), Fields(items)))
 
 
+async def _tell_leaving_moderators(
+    here: SpaceRef, leaving: CommunitySettings, lost: list[str], others: str, ctx: Context
+) -> str | None:
+    """Moderators configured in the other spaces no longer moderate here: the leaving space's
+    own moderators hear who lost the rights (privately, in the community's language)."""
+    if not lost:
+        return None
+    t = Translator(leaving.language)
+    message = t(
+        "This space was unlinked from {spaces}. Moderators and moderator roles that were "
+        "added there no longer moderate here: {ids}.",
+        spaces=others,
+        ids=", ".join(lost),
+    )
+    announcer = ctx.announcers.get(here.platform)
+    if announcer is not None:
+        prefix = f"{here.platform}:"
+        moderators = [
+            u.removeprefix(prefix) for u in leaving.moderator_users if u.startswith(prefix)
+        ]
+        await announcer.notify_moderators(here, moderators, Reply(blocks=(Text(message),)))
+    return ctx.t(
+        "Moderators and moderator roles that were added in {spaces} no longer moderate here: "
+        "{ids}.",
+        spaces=others,
+        ids=", ".join(lost),
+    )
+
+
 async def unlink(cmd: c.Unlink, ctx: Context) -> Reply:
     """Stories go back to the community of the space they were told in, keeping their numbers;
     features and claims go with their stories; the leaving space takes a copy of the settings
-    with only its own highlight channels."""
+    with only its own highlight channels and its own moderators (each side keeps the entries
+    its spaces configured), and its moderators are told who lost the rights."""
     require_moderator(ctx.actor, ctx.community)
     t = ctx.t
     here = ctx.actor.space
@@ -196,16 +247,16 @@ async def unlink(cmd: c.Unlink, ctx: Context) -> Reply:
             community = await uow.communities.for_space(here)
             if community is None or len(community.spaces) < 2:
                 raise ValidationError(N_("This space is not linked to any other."))
-            staying = community.settings
-            leaving = dataclasses.replace(
-                staying,
-                highlight_channels=[ch for ch in staying.highlight_channels if ch.space == here],
-                moderator_users=list(staying.moderator_users),
-                moderator_roles=list(staying.moderator_roles),
-            )
+            staying_spaces = [s for s in community.spaces if s != here]
+            staying, leaving = linking.split_moderators(community.settings, here, staying_spaces)
+            leaving.highlight_channels = [
+                ch for ch in staying.highlight_channels if ch.space == here
+            ]
             staying.highlight_channels = [
                 ch for ch in staying.highlight_channels if ch.space != here
             ]
+            before = community.settings
+            community.settings = staying
             _, numbers = await uow.links.split(community.id, here, leaving)
             await uow.communities.save_settings(community)
             await uow.commit()
@@ -214,9 +265,17 @@ async def unlink(cmd: c.Unlink, ctx: Context) -> Reply:
             N_("The communities changed while unlinking, so nothing was changed. Please try again.")
         ) from None
     others = ", ".join(space_name(s, t) for s in community.spaces if s != here)
+    lost = [
+        e.split(":", 1)[1]
+        for e in (*before.moderator_users, *before.moderator_roles)
+        if e.startswith(f"{here.platform}:")
+        and e not in (*leaving.moderator_users, *leaving.moderator_roles)
+    ]
+    changed = await _tell_leaving_moderators(here, leaving, lost, others, ctx)
     return Reply(
         blocks=(
             Text(t("Unlinked"), heading=True),
+            *((Text(changed),) if changed else ()),
             Text(
                 t.plural(
                     "This space has its own community again. The {n} story told here came "

@@ -106,6 +106,11 @@ async def _set_status(number: int, status: Status, ctx: Context) -> Reply:
         story.status = status
         story.updated_at = ctx.clock()
         await uow.stories.update(story, search_doc(story))
+        if status is Status.HIDDEN:
+            # A hidden story is no longer this week's feature: nobody announces it, and the
+            # weekly job may pick another. (Deleting releases it too: the row cascades.)
+            week = weekly.current_week(ctx.community.settings, ctx.clock())
+            await uow.features.release(ctx.community_id, week, number)
         await uow.commit()
     if status is Status.HIDDEN:
         message = ctx.t(

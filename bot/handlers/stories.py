@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 
-from bot import cards, forms, mentions
+from bot import cards, forms, mentions, ratelimit
 from bot import commands as c
 from bot.context import Context
-from bot.domain import SUBMISSIONS_PER_MINUTE, Author, Story
+from bot.domain import Author, Platform, Story
 from bot.errors import Conflict, PermissionDenied, RateLimited
 from bot.i18n_marker import N_
 from bot.indexing import search_doc
@@ -23,10 +24,26 @@ log = logging.getLogger(__name__)
 NAMES_TIMEOUT = 2.0  # seconds; a slow platform costs the names, never the story
 
 
+# What a user id looks like on each platform. Only such ids are looked up (one platform call
+# each): free text in the credited field costs nothing.
+USER_ID = {
+    Platform.SLACK: re.compile(r"[UW][A-Z0-9]{2,20}"),
+    Platform.DISCORD: re.compile(r"[0-9]{15,21}"),
+    Platform.CONSOLE: re.compile(r"[\w.-]{1,64}"),
+}
+
+
+def looks_like_user_id(platform: Platform, user_id: str) -> bool:
+    return USER_ID[platform].fullmatch(user_id) is not None
+
+
 async def credited_names(ctx: Context, user_ids: tuple[str, ...]) -> dict[str, str]:
     """Names of the credited colleagues as the platform shows them now, stored with the story
-    so linked spaces on another platform can show them (an id means nothing there)."""
-    announcer = ctx.announcers.get(ctx.actor.space.platform)
+    so linked spaces on another platform can show them (an id means nothing there). Call it
+    only after the refusals (rate limit, ownership): each id costs a platform call."""
+    platform = ctx.actor.space.platform
+    user_ids = tuple(u for u in user_ids if looks_like_user_id(platform, u))
+    announcer = ctx.announcers.get(platform)
     if not user_ids or announcer is None or not hasattr(announcer, "display_names"):
         return {}
     try:
@@ -55,12 +72,16 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
     clean = clean_story(cmd.story, ctx.community.settings)
     now = ctx.clock()
     actor = ctx.actor
+    author = Author(actor.space.platform, actor.user_id, actor.display_name)
+    # Refuse over the limit before looking names up; storing checks again under the lock.
+    async with ctx.uow() as uow:
+        await _check_rate(uow, ctx.community_id, author, now)
     draft = Story(
         community_id=ctx.community_id,
         number=0,
         text=clean.text,
         title=clean.title,
-        author=Author(actor.space.platform, actor.user_id, actor.display_name),
+        author=author,
         created_at=now,
         updated_at=now,
         customer=clean.customer,
@@ -113,20 +134,29 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
         home = await uow.communities.for_space(ctx.actor.space)
         if home is None or home.id != community_id:
             raise LookupError(f"space {ctx.actor.space.key} left community {community_id}")
-        since = draft.created_at - dt.timedelta(minutes=1)
-        recent = await uow.stories.count_by_author_since(
-            community_id, draft.author.platform, draft.author.user_id, since
+        await _check_rate(uow, community_id, draft.author, draft.created_at)
+        await uow.communities.record_submission(
+            community_id, draft.author.platform, draft.author.user_id, draft.created_at
         )
-        if recent >= SUBMISSIONS_PER_MINUTE:
-            raise RateLimited(
-                N_(
-                    "You have shared {max} stories in the last minute. Wait a moment and try again."
-                ),
-                max=SUBMISSIONS_PER_MINUTE,
-            )
         stored = await uow.stories.add(draft, search_doc(draft))
         await uow.commit()
     return stored
+
+
+async def _check_rate(uow: UnitOfWork, community_id: int, author: Author, now: dt.datetime) -> None:
+    """Counts submissions logged in the window, not surviving stories: sharing ten,
+    deleting them and sharing ten more within a minute is refused."""
+    recent = await uow.communities.submissions_since(
+        community_id,
+        author.platform,
+        author.user_id,
+        now - ratelimit.WINDOW,
+    )
+    if recent >= ratelimit.LIMIT:
+        raise RateLimited(
+            N_("You have shared {max} stories in the last minute. Wait a moment and try again."),
+            max=ratelimit.LIMIT,
+        )
 
 
 def _confirmation(story: Story, clean: CleanStory, ctx: Context, *, verb: str) -> Reply:
@@ -161,6 +191,8 @@ async def open_edit_form(cmd: c.OpenEditForm, ctx: Context) -> Reply:
 
 async def edit(cmd: c.Edit, ctx: Context) -> Reply:
     clean = clean_story(cmd.story, ctx.community.settings, suggest=False)
+    async with ctx.uow() as uow:  # refuse someone else's story before any name lookup
+        await _own_story(uow, cmd.number, ctx)
     names = await credited_names(ctx, clean.credited)
     async with ctx.uow() as uow:
         story = await _own_story(uow, cmd.number, ctx)

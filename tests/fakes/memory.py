@@ -58,6 +58,7 @@ from bot.ports import (
     StoryRepository,
     UnitOfWorkFactory,
 )
+from bot.ratelimit import WINDOW as RATE_WINDOW
 from bot.replies import Reply
 
 T = TypeVar("T")
@@ -109,6 +110,8 @@ class _State:
     drafts: dict[str, tuple[dict[str, Any], dt.datetime]] = field(default_factory=dict)
     link_codes: dict[int, LinkCode] = field(default_factory=dict)
     link_failures: dict[int, tuple[SpaceRef, dt.datetime]] = field(default_factory=dict)
+    # id -> (community id, platform, user id, at): the rate limit's submission log
+    submissions: dict[int, tuple[int, Platform, str, dt.datetime]] = field(default_factory=dict)
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)
@@ -334,6 +337,24 @@ class FakeCommunityRepository:
         state.counters[community_id] = state.counters.get(community_id, 0) + 1
         return state.counters[community_id]
 
+    async def record_submission(
+        self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
+    ) -> None:
+        log = self._uow._call().submissions
+        for key, (cid, p, u, when) in list(log.items()):
+            if (cid, p, u) == (community_id, platform, user_id) and when < at - RATE_WINDOW:
+                del log[key]
+        log[next(self._uow.db._link_ids)] = (community_id, platform, user_id, at)
+
+    async def submissions_since(
+        self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
+    ) -> int:
+        return sum(
+            1
+            for cid, p, u, at in self._uow._call().submissions.values()
+            if (cid, p, u) == (community_id, platform, user_id) and at >= since
+        )
+
 
 class FakeStoryRepository:
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -518,6 +539,14 @@ class FakeFeatureRepository:
             raise LookupError(f"no story {feature.community_id}/{feature.story_number}")
         return state
 
+    async def release(self, community_id: int, week: IsoWeek, story_number: int) -> bool:
+        features = self._uow._call().features
+        found = features.get((community_id, week))
+        if found is None or found.story_number != story_number:
+            return False
+        del features[(community_id, week)]
+        return True
+
     async def history(self, community_id: int, limit: int) -> list[Feature]:
         features = [
             f for f in self._uow._call().features.values() if f.community_id == community_id
@@ -609,6 +638,14 @@ class FakeLinkRepository:
         codes = [c for c in self._uow._call().link_codes.values() if c.created_at >= since]
         codes.sort(key=lambda c: (c.created_at, c.id or 0))
         return [_copy(c) for c in codes]
+
+    async def code_by_digest(self, digest: str) -> LinkCode | None:
+        found = [c for c in self._uow._call().link_codes.values() if c.digest == digest]
+        return _copy(found[0]) if found else None
+
+    async def codes_made_since(self, space: SpaceRef, since: dt.datetime) -> int:
+        codes = self._uow._call().link_codes.values()
+        return sum(1 for c in codes if c.space == space and c.created_at >= since)
 
     async def use_code(self, code_id: int, at: dt.datetime) -> bool:
         code = self._uow._call().link_codes.get(code_id)

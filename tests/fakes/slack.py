@@ -139,10 +139,11 @@ class FakeSlack:
         locale: str = "en-US",
         admin: bool = False,
         owner: bool = False,
+        team: str = TEAM,  # another team: a Slack Connect user from another organisation
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM,
+            "team_id": team,
             "name": name.casefold(),
             "real_name": name,
             "locale": locale,

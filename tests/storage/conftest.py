@@ -30,7 +30,7 @@ from tests.fakes.memory import FakeDatabase
 PG_ENV = "TEST_DATABASE_URL"
 TABLES = (
     "communities, spaces, stories, story_tags, tag_counts, appreciations, features, "
-    "announcements, notices, drafts, link_codes, link_failures, "
+    "announcements, notices, drafts, link_codes, link_failures, submissions, "
     "slack_installations, slack_bots, slack_oauth_states"
 )
 

@@ -34,6 +34,7 @@ APP_TABLES = {
     "drafts",
     "link_codes",
     "link_failures",
+    "submissions",
 }
 
 

@@ -191,11 +191,11 @@ async def test_settings_merge_and_moderators_of_either_side_moderate(bot: Bot) -
 
 
 async def test_credited_colleagues_are_names_on_the_other_platform(bot: Bot) -> None:
-    bot.slack.names["U-KIM"] = "Kim <@here>"
-    await bot.submit("Kim <@U-KIM> stayed late to fix the customer's export #billing")
+    bot.slack.names["U0KIM"] = "Kim <@here>"
+    await bot.submit("Kim <@U0KIM> stayed late to fix the customer's export #billing")
     await linked(bot)
     [on_slack] = [b for b in (await bot.say("/story show 1")).blocks if isinstance(b, StoryCard)]
-    assert on_slack.credited == ("U-KIM",)  # the renderer shows an id on its own platform
+    assert on_slack.credited == ("U0KIM",)  # the renderer shows an id on its own platform
     shown = await bot.say("/story show 1", DISCORD_MEMBER)
     [on_discord] = [b for b in shown.blocks if isinstance(b, StoryCard)]
     assert on_discord.credited == ()  # no id a Discord renderer could turn into a mention
@@ -251,8 +251,8 @@ async def test_weekly_job_announces_on_both_platforms_with_votes_from_both(bot: 
     await bot.say("/story config channel", DISCORD_MOD)
     await linked(bot)
     bot.clock.now = dt.datetime(2026, 11, 17, 9, 0, tzinfo=dt.UTC)  # last week
-    bot.slack.names["U-KIM"] = "Kim"
-    await bot.submit("Slack story: Kim <@U-KIM> rebooked the whole family after the storm")
+    bot.slack.names["U0KIM"] = "Kim"
+    await bot.submit("Slack story: Kim <@U0KIM> rebooked the whole family after the storm")
     await bot.submit("Discord story: the helper found the lost parcel at the depot", DISCORD_MEMBER)
     # One Slack and one Discord vote for the Discord story beat one Slack vote.
     await bot.say("/story appreciate 2", actor("U-BO"))
@@ -271,14 +271,14 @@ async def test_public_cards_on_the_other_platform_carry_names_not_ids(bot: Bot) 
     await bot.say("/story config channel", SLACK_MOD)
     await bot.say("/story config channel", DISCORD_MOD)
     await linked(bot)
-    bot.slack.names["U-KIM"] = "Kim"
-    await bot.submit("Kim <@U-KIM> and <@U-GONE> rebooked the whole family after the storm")
+    bot.slack.names["U0KIM"] = "Kim"
+    await bot.submit("Kim <@U0KIM> and <@U-GONE> rebooked the whole family after the storm")
     await bot.say("/story feature 1", SLACK_MOD)
     [(_, on_slack)] = bot.slack.posted
     [(_, on_discord)] = bot.discord.posted
     [slack_card] = [b for b in on_slack.blocks if isinstance(b, StoryCard)]
     [discord_card] = [b for b in on_discord.blocks if isinstance(b, StoryCard)]
-    assert slack_card.credited == ("U-KIM", "U-GONE")
+    assert slack_card.credited == ("U0KIM", "U-GONE")
     assert discord_card.credited == ()
     assert dict(discord_card.meta)["Credited"] == "Kim, 1 colleague"
 

@@ -61,3 +61,13 @@ async def test_the_cache_is_bounded(fake: FakeSlack) -> None:
     for user in (ANNA, BO, MODERATOR):
         await profiles.get(user)
     assert profiles.peek(ANNA) is None and profiles.peek(MODERATOR) is not None
+
+
+async def test_an_admin_of_another_organisation_in_a_shared_channel_is_no_admin_here(
+    fake: FakeSlack,
+) -> None:
+    """Slack Connect: users.info reports the guest's admin flag for their own organisation."""
+    fake.add_user("U0GUEST", "Gita", admin=True, team="T-ELSEWHERE")
+    profiles = ProfileCache(web_client(TOKEN, fake.api_url))
+    guest = await actor_for(profiles, team_id=TEAM, user_id="U0GUEST")
+    assert guest.is_admin is False and guest.display_name == "Gita"

@@ -1,0 +1,69 @@
+"""Signed-request handling over real HTTP (issue 13, finding 3): the signature is checked on
+the raw bytes before anything parses or logs the body."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.adapters.slack.conftest import ANNA, SlackHarness
+from tests.fakes import slack_payloads as payloads
+
+DEEP = "[" * 100_000 + "]" * 100_000
+JSON = {"Content-Type": "application/json"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+MALFORMED = [
+    pytest.param("{", JSON, id="open-brace"),
+    pytest.param("[1,2]", JSON, id="json-list"),
+    pytest.param(DEEP, JSON, id="100000-deep"),
+    pytest.param('{"a": ' * 50_000 + "1" + "}" * 50_000, JSON, id="deep-object"),
+    pytest.param("payload=%5B1%2C2%5D", FORM, id="form-payload-list"),
+    pytest.param("payload=%7B", FORM, id="form-payload-broken"),
+]
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+async def test_a_large_unsigned_body_is_refused_without_reaching_the_logs(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    body = "token=x&text=" + "A" * 900_000 + "\nINFO forged line"
+    answer = await slack.post(body, signed=False)
+    assert answer.status == 401
+    assert "AAAAAAAAAA" not in caplog.text and "forged line" not in caplog.text
+    assert len(caplog.text) < 2_000
+    assert slack.fake.calls == [] and slack.stories() == []
+
+
+@pytest.mark.parametrize(("body", "headers"), MALFORMED)
+async def test_malformed_unsigned_bodies_get_401_without_a_traceback(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture, body: str, headers: dict[str, str]
+) -> None:
+    answer = await slack.post(body, signed=False, headers=headers)
+    assert answer.status == 401
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(("body", "headers"), MALFORMED)
+async def test_malformed_signed_bodies_get_400_without_a_traceback(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture, body: str, headers: dict[str, str]
+) -> None:
+    answer = await slack.post(body, signed=True, headers=headers)
+    assert answer.status == 400, answer.text
+    assert tracebacks(caplog) == []
+    assert slack.fake.calls == []
+
+
+async def test_a_timestamp_that_is_not_a_number_is_refused(slack: SlackHarness) -> None:
+    body = payloads.command("help", user=ANNA, response_url=slack.fake.response_url("x"))
+    headers = {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}
+    assert (await slack.post(body, signed=False, headers=headers)).status == 401
+
+
+async def test_a_signed_command_still_works(slack: SlackHarness) -> None:
+    body = payloads.command("help", user=ANNA, response_url=slack.fake.response_url("x"))
+    assert (await slack.post(body)).status == 200
