@@ -31,6 +31,8 @@ def _settings_columns(settings: CommunitySettings) -> dict[str, Any]:
         ],
         "moderator_users": list(settings.moderator_users),
         "moderator_roles": list(settings.moderator_roles),
+        "wall_enabled": settings.wall_enabled,
+        "wall_token": settings.wall_token,
     }
 
 
@@ -59,6 +61,8 @@ def _to_settings(row: CommunityRow) -> CommunitySettings:
         ],
         moderator_users=list(row.moderator_users),
         moderator_roles=list(row.moderator_roles),
+        wall_enabled=row.wall_enabled,
+        wall_token=row.wall_token,
     )
 
 
