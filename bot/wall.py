@@ -130,12 +130,12 @@ class WallReader:
             community = await uow.published.wall(token)
             if community is None:
                 return None
-            featured = None
-            if before is None and tag is None:
-                featured = await self._featured(uow, community)
+            # The story of the week tops the untagged wall's first page, and is left out of
+            # the list on every page so that nobody reads it twice.
+            featured = await self._featured(uow, community) if tag is None else None
             found = await uow.published.page(community.id, tag, before, size)
             stories = [s for s in found.stories if featured is None or s.number != featured.number]
-            return WallPage(community, featured, stories, found.older)
+            return WallPage(community, featured if before is None else None, stories, found.older)
 
     async def story(self, token: str, number: int) -> tuple[Community, Story, bool] | None:
         async with self._uow() as uow:

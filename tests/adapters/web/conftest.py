@@ -56,6 +56,7 @@ class Wall:
             f"form-{self._forms}",
         )
         assert not reply.error, reply.plain_text
+        self.bot.clock.advance(seconds=7)  # stay under the submission rate limit
         return max(n for (_, n) in self.bot.db._state.stories)
 
     async def get(self, path: str, **kwargs: Any) -> Any:
