@@ -22,6 +22,7 @@ STATIC = {
     "wall.css": "text/css",
     "embed.js": "text/javascript",
     "frame.js": "text/javascript",
+    "icon.svg": "image/svg+xml",
 }
 
 
