@@ -118,3 +118,10 @@ def test_publishable_needs_consent_choice_and_published() -> None:
     assert not _story(consent=False, on_wall=True).publishable
     assert not _story(consent=True, on_wall=False).publishable
     assert not _story(consent=True, on_wall=True, status=Status.HIDDEN).publishable
+
+
+async def test_the_address_is_absolute_when_the_base_is_known(bot: Bot) -> None:
+    bot.core.web_base_url = "https://stories.example.test/"
+    reply = await bot.say("/story config wall on", actor(moderator=True))
+    token = await _wall_token(bot)
+    assert f"https://stories.example.test/wall/{token}" in reply.plain_text
