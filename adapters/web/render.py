@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 
@@ -48,7 +48,9 @@ class Urls:
         return url if canonical else self._with(url, list(self.keep))
 
     def feed(self, kind: str, tag: str | None = None) -> str:
-        return f"{self.wall}/tags/{tag}/feed.{kind}" if tag else f"{self.wall}/feed.{kind}"
+        if tag is None:
+            return f"{self.wall}/feed.{kind}"
+        return f"{self.wall}/tags/{quote(tag, safe='')}/feed.{kind}"
 
     def embed(self, tag: str | None = None, theme: str | None = None) -> str:
         query = [*((("tag", tag),) if tag else ()), *((("theme", theme),) if theme else ())]

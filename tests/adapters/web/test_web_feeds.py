@@ -74,3 +74,12 @@ async def test_feed_is_withdrawn_on_the_next_request(wall: Wall) -> None:
     await wall.bot.say("/story delete 2", MOD)
     parsed = feedparser.parse(await (await wall.get(f"{wall.path}/feed.atom")).read())
     assert [e.title for e in parsed.entries] == ["Three", "One"]
+
+
+async def test_a_tag_with_odd_characters_links_a_feed_that_answers(wall: Wall) -> None:
+    await wall.share("A story tagged with a free tag full of spaces.", tags=["late night"])
+    html = await (await wall.get(wall.path + "?tag=a%2Fb%3Fc")).text()
+    assert f"{wall.path}/tags/a%2Fb%3Fc/feed.rss" in html
+    response = await wall.get(f"{wall.path}/tags/a%2Fb%3Fc/feed.json")
+    assert response.status == 200
+    assert (await response.json(content_type=None))["items"] == []

@@ -70,6 +70,17 @@ async def test_withdrawal_takes_effect_on_the_next_request(wall: Wall) -> None:
     feed = await (await wall.get(wall.path + "/feed.rss")).text()
     assert "Soon withdrawn" not in feed
 
+    # Back on the wall, then the customer's consent is unticked.
+    choices = ({"consent": True, "on_wall": True}, {"consent": False, "on_wall": True})
+    for round_, number_values in enumerate(choices):
+        opened = await wall.bot.say(f"/story edit {number}")
+        assert opened.form is not None
+        await wall.bot.core.handle_form(
+            opened.form.action, {"text": TEXT, **number_values}, actor(), f"edit-{round_ + 2}"
+        )
+        shown = (await wall.get(story)).status
+        assert shown == (200 if number_values["consent"] else 404)
+
 
 async def test_turning_the_wall_off_takes_everything_down(wall: Wall) -> None:
     number = await wall.share()
