@@ -148,6 +148,10 @@ class WallReader:
             featured = await self._featured(uow, community)
             return community, story, featured is not None and featured.number == number
 
+    async def community(self, token: str) -> Community | None:
+        async with self._uow() as uow:
+            return await uow.published.wall(token)
+
     async def tags(self, token: str) -> list[tuple[str, int]] | None:
         async with self._uow() as uow:
             community = await uow.published.wall(token)

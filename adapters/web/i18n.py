@@ -78,4 +78,11 @@ _LABELS = {
     "skip": N_("Skip to the stories"),
     "embed_open": N_("Open the wall"),
     "powered_by": N_("Collected with Storybot"),
+    "embed_title": N_("Embed the wall on your site"),
+    "embed_help": N_(
+        "Paste this where the stories should appear. Without JavaScript it is a link to the wall."
+    ),
+    "embed_theme": N_("Theme"),
+    "embed_theme_auto": N_("Follow the reader's setting"),
+    "embed_show": N_("Show the code"),
 }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
+from markupsafe import escape
 
 from bot.cards import excerpt
 from bot.domain import Language
@@ -56,6 +57,9 @@ class Urls:
         query = [*((("tag", tag),) if tag else ()), *((("theme", theme),) if theme else ())]
         return self._with(f"{self.wall}/embed", query)
 
+    def embed_code(self) -> str:
+        return self._with(f"{self.wall}/embed-code", list(self.keep))
+
     def insights(self) -> str:
         return self._with(f"{self.wall}/insights", list(self.keep))
 
@@ -77,3 +81,15 @@ def tag_authority(base: str) -> str:
 
 def date_text(moment: dt.datetime, t: Translator, timezone: str) -> str:
     return t.date(moment, timezone)
+
+
+def embed_snippet(urls: Urls, t: Translator, tag: str | None, theme: str | None) -> str:
+    """The HTML a site pastes: a link that works without JavaScript, and the async script
+    that swaps it for a self-sizing iframe (adapters/web/static/embed.js)."""
+    plain = Urls(urls.base, urls.token)  # the reader's own ?lang= or ?theme= is not the site's
+    return (
+        f'<a href="{escape(plain.page(tag))}"\n'
+        f'   data-storybot-embed="{escape(plain.embed(tag, theme))}">'
+        f"{escape(t('Stories of good service'))}</a>\n"
+        f'<script async src="{escape(plain.static("embed.js"))}"></script>'
+    )

@@ -9,8 +9,8 @@ from importlib import resources
 from aiohttp import web
 
 from adapters.web import charts, feeds, http
-from adapters.web.i18n import labels, language, theme
-from adapters.web.render import Urls, render
+from adapters.web.i18n import THEMES, labels, language, theme
+from adapters.web.render import Urls, embed_snippet, render
 from bot.domain import Community, Story
 from bot.i18n import Translator
 from bot.wall import WallReader, public_story
@@ -142,6 +142,29 @@ class Site:
             request, body, "text/html", self._last_modified(stories), csp=http.EMBED_CSP
         )
 
+    async def embed_code(self, request: web.Request) -> web.StreamResponse:
+        """The snippet to paste, for the chosen tag and theme (a plain GET form, no script)."""
+        token = request.match_info["token"]
+        tags = await self.reader.tags(token)
+        community = await self.reader.community(token) if tags is not None else None
+        if tags is None or community is None:
+            return self.not_found(request)
+        values = self._page_values(request, community)
+        t: Translator = values["t"]  # type: ignore[assignment]
+        urls: Urls = values["urls"]  # type: ignore[assignment]
+        tag = self._tag(request)
+        chosen = request.query.get("embed_theme")
+        chosen = chosen if chosen in THEMES else None
+        body = render(
+            "embed_code.html",
+            **values,
+            tags=[(slug, _tag_name(slug, t)) for slug, _ in tags],
+            current_tag=tag,
+            embed_theme=chosen,
+            snippet=embed_snippet(urls, t, tag, chosen),
+        )
+        return http.cached(request, body, "text/html", None)
+
     async def feed(self, request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
         tag = self._tag(request)
@@ -220,6 +243,7 @@ def web_routes(source: object, settings: object) -> list[web.RouteDef]:
         web.get(token + "/feed.{kind:rss|atom|json}", site.feed),
         web.get(token + "/tags/{tag:[^/]{1,64}}/feed.{kind:rss|atom|json}", site.feed),
         web.get(token + "/embed", site.embed),
+        web.get(token + "/embed-code", site.embed_code),
         web.get(token + "/insights", site.insights),
         web.get(token + "/insights/{chart:tags|appreciated}.svg", site.chart),
         web.get("/web/static/{name}", site.static),

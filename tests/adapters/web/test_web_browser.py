@@ -232,7 +232,9 @@ async def test_embed_sizes_itself_in_a_host_page(served: Served, browser: object
     assert abs(height - content) <= 2
 
 
-@pytest.mark.parametrize("path", ["", "/stories/1", "/insights", "/embed", "?theme=dark"])
+@pytest.mark.parametrize(
+    "path", ["", "/stories/1", "/insights", "/embed", "/embed-code", "?theme=dark"]
+)
 async def test_axe_finds_no_violations(served: Served, browser: object, path: str) -> None:
     from axe_playwright_python.async_playwright import Axe
 

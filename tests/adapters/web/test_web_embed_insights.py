@@ -66,3 +66,19 @@ async def test_insights_show_only_public_stories(wall: Wall) -> None:
     await wall.bot.say("/story config wall off", MOD)
     assert (await wall.get(f"{wall.path}/insights")).status == 404
     assert (await wall.get(f"{wall.path}/insights/tags.svg")).status == 404
+
+
+async def test_embed_code_page_gives_the_snippet_for_a_tag_and_theme(wall: Wall) -> None:
+    await wall.share("A quick one about speed and the courier.", tags=["speed"])
+    response = await wall.get(f"{wall.path}/embed-code?tag=speed&embed_theme=dark&lang=sv")
+    assert response.status == 200
+    html = await response.text()
+    snippet = html.split("<code>", 1)[1].split("</code>", 1)[0]
+    assert f"data-storybot-embed=&#34;{BASE}{wall.path}/embed?tag=speed&amp;amp;theme=dark" in (
+        snippet
+    )
+    assert f"src=&#34;{BASE}/web/static/embed.js&#34;&gt;&lt;/script&gt;" in snippet
+    assert "Berättelser om god service" in snippet
+    assert '<option value="speed" selected>' in html
+    await wall.bot.say("/story config wall off", MOD)
+    assert (await wall.get(f"{wall.path}/embed-code")).status == 404
