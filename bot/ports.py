@@ -159,8 +159,9 @@ class PublishedRepository(Protocol):
 
     async def story(self, community_id: int, number: int) -> Story | None: ...
 
-    async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
-        """Tags of public stories with their counts, most used first, then by slug."""
+    async def tag_counts(self, community_id: int, recent: int) -> list[tuple[str, int]]:
+        """Tags of the newest `recent` public stories with their counts, most used first,
+        then by slug."""
         ...
 
     async def created_since(self, community_id: int, since: dt.datetime) -> list[Story]:

@@ -20,6 +20,7 @@ from bot.weekly import current_week
 
 TOKEN_BYTES = 18  # 144 random bits: unguessable, and 24 URL-safe characters
 WALL_PAGE_SIZE = 20
+TAG_FILTER_STORIES = 1000  # the wall's tag filter counts the newest this many public stories
 
 
 def new_wall_token() -> str:
@@ -157,7 +158,7 @@ class WallReader:
             community = await uow.published.wall(token)
             if community is None:
                 return None
-            return await uow.published.tag_counts(community.id)
+            return await uow.published.tag_counts(community.id, TAG_FILTER_STORIES)
 
     async def since(self, token: str, since: dt.datetime) -> tuple[Community, list[Story]] | None:
         """Published stories created at or after `since`, oldest first (for insights)."""

@@ -70,13 +70,21 @@ class SqlPublishedRepository(SqlCommunityRepository):
         return _to_story(row) if row else None
 
     @guarded
-    async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
+    async def tag_counts(self, community_id: int, recent: int) -> list[tuple[str, int]]:
+        """Over the newest `recent` public stories only: the wall's filter stays one bounded
+        index walk however large the community grows."""
         tag = StoryTagRow.tag.collate("C") if self._dialect == "postgresql" else StoryTagRow.tag
+        newest = (
+            select(StoryRow.id)
+            .where(_public(community_id))
+            .order_by(StoryRow.number.desc())
+            .limit(max(recent, 0))
+            .subquery()
+        )
         count = func.count().label("n")
         stmt = (
             select(StoryTagRow.tag, count)
-            .join(StoryRow, StoryRow.id == StoryTagRow.story_id)
-            .where(_public(community_id))
+            .join(newest, newest.c.id == StoryTagRow.story_id)
             .group_by(StoryTagRow.tag)
             .order_by(count.desc(), tag.asc())
         )

@@ -508,9 +508,9 @@ class FakePublishedRepository:
     async def story(self, community_id: int, number: int) -> Story | None:
         return next((_copy(s) for s in self._public(community_id) if s.number == number), None)
 
-    async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
+    async def tag_counts(self, community_id: int, recent: int) -> list[tuple[str, int]]:
         counts: Counter[str] = Counter()
-        for story in self._public(community_id):
+        for story in self._public(community_id)[: max(recent, 0)]:
             counts.update(set(story.tags))
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 

@@ -60,7 +60,8 @@ async def test_only_consented_chosen_published_stories(uows: UowFactory) -> None
         assert (await uow.published.story(cid, 1)) is not None
         for hidden in (2, 3, 4, 6):
             assert await uow.published.story(cid, hidden) is None
-        assert await uow.published.tag_counts(cid) == [("speed", 2), ("care", 1)]
+        assert await uow.published.tag_counts(cid, 10) == [("speed", 2), ("care", 1)]
+        assert await uow.published.tag_counts(cid, 1) == [("care", 1), ("speed", 1)]
         stored = await uow.published.story(cid, 5)
         assert stored is not None and stored.on_wall
 
