@@ -73,6 +73,9 @@ class Site:
             render("not_found.html", lang=t.language.value, text=labels(t), urls=None, theme=None)
         )
 
+    async def missing(self, request: web.Request) -> web.StreamResponse:
+        return self.not_found(request)
+
     @staticmethod
     def _tag(request: web.Request) -> str | None:
         tag = request.query.get("tag") or request.match_info.get("tag")
@@ -247,4 +250,6 @@ def web_routes(source: object, settings: object) -> list[web.RouteDef]:
         web.get(token + "/insights", site.insights),
         web.get(token + "/insights/{chart:tags|appreciated}.svg", site.chart),
         web.get("/web/static/{name}", site.static),
+        # Any other address under /wall/ gets the same 404 page as an unknown wall.
+        web.get("/wall/{rest:.*}", site.missing),
     ]

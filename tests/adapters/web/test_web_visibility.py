@@ -117,6 +117,9 @@ async def test_unknown_and_off_walls_answer_the_same_404(wall: Wall) -> None:
     off = await wall.get(off_path)
     assert unknown.status == off.status == missing_story.status == 404
     assert unknown_body == await off.read() == await missing_story.read()
+    for odd in ("/wall/not*a*token", f"{off_path}/stories/x", f"{off_path}/nothing/here"):
+        response = await wall.get(odd)
+        assert response.status == 404 and await response.read() == unknown_body, odd
     same = ("Content-Type", "Cache-Control", "Content-Security-Policy", "Vary")
     assert [unknown.headers.get(h) for h in same] == [off.headers.get(h) for h in same]
     assert "ETag" not in off.headers
