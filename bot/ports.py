@@ -164,8 +164,18 @@ class PublishedRepository(Protocol):
         then by slug."""
         ...
 
-    async def created_since(self, community_id: int, since: dt.datetime) -> list[Story]:
-        """Public stories created at or after `since`, oldest first."""
+    async def tagged_since(
+        self, community_id: int, since: dt.datetime
+    ) -> list[tuple[dt.datetime, str]]:
+        """(created at, tag) for every tag of every public story created at or after `since`:
+        only two columns, so the insights read a quarter's tags, not its stories."""
+        ...
+
+    async def most_appreciated(
+        self, community_id: int, since: dt.datetime, limit: int
+    ) -> list[Story]:
+        """Public stories created at or after `since` with at least one appreciation, most
+        appreciated first, ties earliest first."""
         ...
 
 

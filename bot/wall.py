@@ -16,7 +16,7 @@ from bot import tags
 from bot.domain import Community, CommunitySettings, IsoWeek, Story
 from bot.i18n import Translator
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.weekly import current_week
+from bot.weekly import current_week, local_now
 
 TOKEN_BYTES = 18  # 144 random bits: unguessable, and 24 URL-safe characters
 WALL_PAGE_SIZE = 20
@@ -160,13 +160,20 @@ class WallReader:
                 return None
             return await uow.published.tag_counts(community.id, TAG_FILTER_STORIES)
 
-    async def since(self, token: str, since: dt.datetime) -> tuple[Community, list[Story]] | None:
-        """Published stories created at or after `since`, oldest first (for insights)."""
+    async def insights(
+        self, token: str, since: dt.datetime, best: int
+    ) -> tuple[Community, list[tuple[dt.datetime, str]], list[Story]] | None:
+        """The tags of public stories since `since`, and the `best` most appreciated public
+        stories of this calendar month in the community's time zone."""
         async with self._uow() as uow:
             community = await uow.published.wall(token)
             if community is None:
                 return None
-            return community, await uow.published.created_since(community.id, since)
+            local = local_now(community.settings, self.now())
+            month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            tagged = await uow.published.tagged_since(community.id, since)
+            top = await uow.published.most_appreciated(community.id, month.astimezone(dt.UTC), best)
+            return community, tagged, top
 
     async def _featured(self, uow: UnitOfWork, community: Community) -> Story | None:
         """This week's story of the week, if it is public."""

@@ -91,10 +91,26 @@ class SqlPublishedRepository(SqlCommunityRepository):
         return [(t, n) for t, n in await self._session.execute(stmt)]
 
     @guarded
-    async def created_since(self, community_id: int, since: dt.datetime) -> list[Story]:
+    async def tagged_since(
+        self, community_id: int, since: dt.datetime
+    ) -> list[tuple[dt.datetime, str]]:
+        stmt = (
+            select(StoryRow.created_at, StoryTagRow.tag)
+            .join(StoryTagRow, StoryTagRow.story_id == StoryRow.id)
+            .where(_public(community_id), StoryRow.created_at >= since)
+        )
+        return [(at, tag) for at, tag in await self._session.execute(stmt)]
+
+    @guarded
+    async def most_appreciated(
+        self, community_id: int, since: dt.datetime, limit: int
+    ) -> list[Story]:
         stmt = (
             select(StoryRow)
-            .where(_public(community_id), StoryRow.created_at >= since)
-            .order_by(StoryRow.created_at.asc(), StoryRow.number.asc())
+            .where(_public(community_id), StoryRow.created_at >= since, StoryRow.appreciations > 0)
+            .order_by(
+                StoryRow.appreciations.desc(), StoryRow.created_at.asc(), StoryRow.number.asc()
+            )
+            .limit(max(limit, 0))
         )
         return [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]

@@ -39,10 +39,10 @@ class Insights:
 async def insights(reader: WallReader, token: str) -> Insights | None:
     now = reader.now()
     since = now - dt.timedelta(weeks=WEEKS)
-    found = await reader.since(token, since)
+    found = await reader.insights(token, since, BEST)
     if found is None:
         return None
-    community, stories = found
+    community, tagged, best = found
     local = local_now(community.settings, now)
     this_week = IsoWeek.of(local.date())
     weeks = [this_week]
@@ -50,22 +50,12 @@ async def insights(reader: WallReader, token: str) -> Insights | None:
         weeks.insert(0, weeks[0].previous())
     index = {str(w): i for i, w in enumerate(weeks)}
     per_tag: dict[str, list[int]] = {}
-    for story in stories:
-        week = str(IsoWeek.of(local_now(community.settings, story.created_at).date()))
-        if week not in index:
-            continue
-        for slug in dict.fromkeys(story.tags):
+    for created_at, slug in tagged:
+        week = str(IsoWeek.of(local_now(community.settings, created_at).date()))
+        if week in index:
             per_tag.setdefault(slug, [0] * WEEKS)[index[week]] += 1
     rows = sorted(per_tag.items(), key=lambda item: (-sum(item[1]), item[0]))
-    month = [
-        s
-        for s in stories
-        if (lambda d: (d.year, d.month))(local_now(community.settings, s.created_at))
-        == (local.year, local.month)
-        and s.appreciations > 0
-    ]
-    month.sort(key=lambda s: (-s.appreciations, s.created_at, s.number))
-    return Insights(community, [str(w) for w in weeks], rows, month[:BEST])
+    return Insights(community, [str(w) for w in weeks], rows, best)
 
 
 def svg(name: str, data: Insights, t: Translator) -> bytes:

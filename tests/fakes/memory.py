@@ -514,9 +514,24 @@ class FakePublishedRepository:
             counts.update(set(story.tags))
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
-    async def created_since(self, community_id: int, since: dt.datetime) -> list[Story]:
-        found = [s for s in self._public(community_id) if s.created_at >= since]
-        return [_copy(s) for s in sorted(found, key=lambda s: (s.created_at, s.number))]
+    async def tagged_since(
+        self, community_id: int, since: dt.datetime
+    ) -> list[tuple[dt.datetime, str]]:
+        return [
+            (s.created_at, tag)
+            for s in self._public(community_id)
+            if s.created_at >= since
+            for tag in dict.fromkeys(s.tags)
+        ]
+
+    async def most_appreciated(
+        self, community_id: int, since: dt.datetime, limit: int
+    ) -> list[Story]:
+        found = [
+            s for s in self._public(community_id) if s.created_at >= since and s.appreciations > 0
+        ]
+        found.sort(key=lambda s: (-s.appreciations, s.created_at, s.number))
+        return [_copy(s) for s in found[: max(limit, 0)]]
 
 
 def _claim_key(feature: Feature, channel: ChannelRef) -> ClaimKey:

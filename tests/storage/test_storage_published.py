@@ -81,14 +81,19 @@ async def test_paging_by_number_and_tag(uows: UowFactory) -> None:
         assert numbers(tagged.stories) == [5, 3] and tagged.older == 3
 
 
-async def test_created_since_oldest_first(uows: UowFactory) -> None:
+async def test_insight_reads_since_a_moment(uows: UowFactory) -> None:
     cid = await new_community(uows)
-    await submit(uows, cid, **PUBLIC, created_at=T0)
-    await submit(uows, cid, **PUBLIC, created_at=T0 + dt.timedelta(days=3))
-    await submit(uows, cid, **PUBLIC, created_at=T0 + dt.timedelta(days=1))
+    day = dt.timedelta(days=1)
+    await submit(uows, cid, **PUBLIC, created_at=T0, tags=["speed"], appreciations=9)
+    await submit(uows, cid, **PUBLIC, created_at=T0 + 3 * day, tags=["speed", "care"])
+    await submit(uows, cid, **PUBLIC, created_at=T0 + day, tags=["care"], appreciations=2)
+    await submit(uows, cid, **PUBLIC, created_at=T0 + 2 * day, appreciations=2)
+    await submit(uows, cid, consent=True, created_at=T0 + day, tags=["care"], appreciations=5)
     async with uows() as uow:
-        found = await uow.published.created_since(cid, T0 + dt.timedelta(hours=1))
-    assert numbers(found) == [3, 2]
+        tagged = await uow.published.tagged_since(cid, T0 + dt.timedelta(hours=1))
+        best = await uow.published.most_appreciated(cid, T0 + dt.timedelta(hours=1), 5)
+    assert sorted(tagged) == [(T0 + day, "care"), (T0 + 3 * day, "care"), (T0 + 3 * day, "speed")]
+    assert numbers(best) == [3, 4]  # 1 is too old, 2 has none, 5 is not on the wall
 
 
 async def test_settings_round_trip_keeps_the_wall(uows: UowFactory) -> None:
