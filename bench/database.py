@@ -165,6 +165,8 @@ def _community_row(community_id: int, last_number: int, now: dt.datetime) -> dic
         "moderator_origins": {},
         "last_number": last_number,
         "created_at": now - dt.timedelta(days=800),
+        "wall_enabled": False,
+        "wall_token": None,
     }
 
 
@@ -211,6 +213,7 @@ def _story_row(
         "author_name": f"Colleague {story_id % 5000}",
         "anonymous": story.anonymous,
         "consent": story.consent,
+        "on_wall": False,
         "status": "published",
         "source_url": None,
         "origin_space": _origin(community_id),

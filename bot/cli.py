@@ -37,6 +37,9 @@ def parser() -> argparse.ArgumentParser:
     )
     console.add_argument("--sample", action="store_true", help="load a few sample stories first")
 
+    web = sub.add_parser("web", help="serve the public web walls alone and print their addresses")
+    web.add_argument("--sample", action="store_true", help="publish a wall of sample stories")
+    web.add_argument("--port", type=int, default=None, help="port (default HTTP_PORT)")
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply all migrations")
@@ -149,6 +152,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
                 return await _export(app, args)
             case "weekly":
                 return await _weekly(app, args)
+            case "web":
+                return await _web(app, args)
     finally:
         await app.close()
     return 2
@@ -210,8 +215,20 @@ async def _console(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def load_samples(core: Core, space: SpaceRef) -> int:
-    """Sample stories carry fixed client keys, so loading them twice adds nothing."""
+async def _web(app: App, args: argparse.Namespace) -> int:
+    from adapters.web.serve import SAMPLE_SPACE, open_sample_wall, serve
+
+    if args.sample:
+        await load_samples(app.core, SAMPLE_SPACE, publish=True)
+        await open_sample_wall(app.core)
+    port = app.settings.http_port if args.port is None else args.port
+    await serve(app.core, app.settings, app.settings.http_host, port, sys.stdout)
+    return 0
+
+
+async def load_samples(core: Core, space: SpaceRef, *, publish: bool = False) -> int:
+    """Sample stories carry fixed client keys, so loading them twice adds nothing.
+    `publish`: every sample may appear on the public wall (they are made up)."""
     raw = resources.files("bot").joinpath("samples", "stories.json").read_text("utf-8")
     added = 0
     for index, item in enumerate(json.loads(raw), 1):
@@ -222,7 +239,8 @@ async def load_samples(core: Core, space: SpaceRef) -> int:
             title=item.get("title"),
             tags=tuple(item.get("tags", ())),
             anonymous=item.get("anonymous", False),
-            consent=item.get("consent", False),
+            consent=publish or item.get("consent", False),
+            on_wall=publish,
         )
         reply = await core.handle(Submit(story, client_key=f"sample-{index}"), actor)
         added += not reply.error

@@ -35,6 +35,7 @@ class StoryInput:
     tags: tuple[str, ...] = ()
     anonymous: bool = False
     consent: bool = False
+    on_wall: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ class Context:
     clock: Clock
     moderator: bool
     announcers: Mapping[Platform, Announcer]
+    # Where the web pages are served (WEB_BASE_URL), to tell moderators the wall's address.
+    web_base_url: str | None = None
 
     @property
     def community_id(self) -> int:

@@ -64,8 +64,10 @@ class Core:
         *,
         announcers: Iterable[Announcer] = (),
         defaults: Callable[[], CommunitySettings] = CommunitySettings,
+        web_base_url: str | None = None,
     ) -> None:
         self.uow = uow
+        self.web_base_url = web_base_url  # WEB_BASE_URL: tells moderators the wall's address
         self.clock = clock
         self.announcers: dict[Platform, Announcer] = {a.platform: a for a in announcers}
         self._defaults = defaults
@@ -142,6 +144,7 @@ class Core:
                 clock=self.clock,
                 moderator=is_moderator(actor, community),
                 announcers=self.announcers,
+                web_base_url=self.web_base_url,
             )
             reply = await HANDLERS[type(command)](command, ctx)
         except StorybotError as refusal:

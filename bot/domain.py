@@ -80,6 +80,10 @@ class CommunitySettings:
     # spaces it came from. Platform ids are global, so unlinking must not let a moderator of
     # one space keep rights over another (see bot.linking.split_moderators).
     moderator_origins: dict[str, list[str]] = field(default_factory=dict)
+    # The public web wall: off until a moderator turns it on; its address holds `wall_token`
+    # (unguessable, replaced on request) so communities cannot be enumerated.
+    wall_enabled: bool = False
+    wall_token: str | None = None
 
 
 @dataclass(slots=True)
@@ -110,6 +114,8 @@ class Story:
     tags: list[str] = field(default_factory=list)
     anonymous: bool = False
     consent: bool = False
+    # The author's own choice that the story may appear on the public web wall.
+    on_wall: bool = False
     status: Status = Status.PUBLISHED
     source_url: str | None = None
     client_key: str | None = None
@@ -124,6 +130,13 @@ class Story:
     @property
     def published(self) -> bool:
         return self.status is Status.PUBLISHED
+
+    @property
+    def publishable(self) -> bool:
+        """The story's own share of the wall rule: the customer consented, the author chose
+        the wall, and it is not hidden (deleted stories do not exist). The wall being on is
+        the community's share."""
+        return self.published and self.consent and self.on_wall
 
     def is_author(self, platform: Platform, user_id: str) -> bool:
         return self.author.platform == platform and self.author.user_id == user_id

@@ -76,6 +76,12 @@ def story_form(
             FieldKind.CHECKBOX,
             initial=story.consent if story else False,
         ),
+        FormField(
+            "on_wall",
+            t("May appear on the public wall"),
+            FieldKind.CHECKBOX,
+            initial=story.on_wall if story else False,
+        ),
     )
     return Form(
         action=actions.form_action(story.number if story else None),
@@ -95,6 +101,7 @@ def story_input(values: Mapping[str, Any]) -> StoryInput:
         tags=tuple(tag for raw in _strings(values.get("tags")) for tag in _split_tags(raw)),
         anonymous=bool(values.get("anonymous")),
         consent=bool(values.get("consent")),
+        on_wall=bool(values.get("on_wall")),
     )
 
 

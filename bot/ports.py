@@ -144,6 +144,54 @@ class StoryRepository(Protocol):
     async def export(self, community_id: int | None) -> list[Story]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedSlice:
+    """Public stories newest first; `older` is the number to continue below, if any."""
+
+    stories: list[Story]
+    older: int | None
+
+
+class PublishedRepository(Protocol):
+    """What the public web wall may read: only stories of a wall that is on, with the
+    customer's consent and the author's choice, neither hidden nor deleted."""
+
+    async def wall(self, token: str) -> Community | None:
+        """The community whose wall is on at this token; None for unknown or off alike."""
+        ...
+
+    async def walls(self) -> list[Community]:
+        """Every community whose wall is on."""
+        ...
+
+    async def page(
+        self, community_id: int, tag: str | None, before: int | None, size: int
+    ) -> PublishedSlice:
+        """Up to `size` public stories numbered below `before` (all when None), newest first."""
+        ...
+
+    async def story(self, community_id: int, number: int) -> Story | None: ...
+
+    async def tag_counts(self, community_id: int, recent: int) -> list[tuple[str, int]]:
+        """Tags of the newest `recent` public stories with their counts, most used first,
+        then by slug."""
+        ...
+
+    async def tagged_since(
+        self, community_id: int, since: dt.datetime
+    ) -> list[tuple[dt.datetime, str]]:
+        """(created at, tag) for every tag of every public story created at or after `since`:
+        only two columns, so the insights read a quarter's tags, not its stories."""
+        ...
+
+    async def most_appreciated(
+        self, community_id: int, since: dt.datetime, limit: int
+    ) -> list[Story]:
+        """Public stories created at or after `since` with at least one appreciation, most
+        appreciated first, ties earliest first."""
+        ...
+
+
 class FeatureRepository(Protocol):
     async def get(self, community_id: int, week: IsoWeek) -> Feature | None: ...
 
@@ -254,6 +302,7 @@ class UnitOfWork(Protocol):
     features: FeatureRepository
     drafts: DraftRepository
     links: LinkRepository
+    published: PublishedRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -37,6 +37,7 @@ class CleanStory:
     tags: tuple[str, ...]
     anonymous: bool
     consent: bool
+    on_wall: bool
     emails_masked: int
     phones_masked: int
     suggested_tags: bool
@@ -99,6 +100,7 @@ def clean_story(
         tags=slugs,
         anonymous=given.anonymous,
         consent=given.consent,
+        on_wall=given.on_wall,
         emails_masked=text.emails + title.emails + customer.emails,
         phones_masked=text.phones + title.phones + customer.phones,
         suggested_tags=suggested,

@@ -33,6 +33,8 @@ def _settings_columns(settings: CommunitySettings) -> dict[str, Any]:
         "moderator_users": list(settings.moderator_users),
         "moderator_roles": list(settings.moderator_roles),
         "moderator_origins": {k: list(v) for k, v in settings.moderator_origins.items()},
+        "wall_enabled": settings.wall_enabled,
+        "wall_token": settings.wall_token,
     }
 
 
@@ -62,6 +64,8 @@ def _to_settings(row: CommunityRow) -> CommunitySettings:
         moderator_users=list(row.moderator_users),
         moderator_roles=list(row.moderator_roles),
         moderator_origins={k: list(v) for k, v in (row.moderator_origins or {}).items()},
+        wall_enabled=row.wall_enabled,
+        wall_token=row.wall_token,
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -65,6 +66,8 @@ class Base(DeclarativeBase):
 
 class CommunityRow(Base):
     __tablename__ = "communities"
+    # A unique index rather than a constraint: SQLite adds it without copying the table.
+    __table_args__ = (Index("ix_communities_wall_token", "wall_token", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     language: Mapped[str] = mapped_column(String(16))
@@ -80,6 +83,9 @@ class CommunityRow(Base):
     moderator_origins: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     last_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # wall: the public web wall, off by default; the token is the unguessable part of its address.
+    wall_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    wall_token: Mapped[str | None] = mapped_column(String(64))
 
 
 class SpaceRow(Base):
@@ -106,6 +112,8 @@ class StoryRow(Base):
         Index("ix_stories_browse", "community_id", "status", "number"),
         # The weekly job reads one week of published stories (0002_perf).
         Index("ix_stories_week", "community_id", "status", "created_at"),
+        # The public wall walks a community's public stories by number (wall).
+        Index("ix_stories_wall", "community_id", "on_wall", "consent", "status", "number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # SQLite rowid: FTS5 keys on it
@@ -132,6 +140,8 @@ class StoryRow(Base):
     # 0002: the space the story was told in ("platform:external id"), and credited names.
     origin_space: Mapped[str | None] = mapped_column(String(300))
     credited_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # wall: the author's choice that the story may appear on the public web wall.
+    on_wall: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StoryTagRow(Base):

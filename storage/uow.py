@@ -14,6 +14,7 @@ from storage.communities import SqlCommunityRepository
 from storage.drafts import SqlDraftRepository
 from storage.features import SqlFeatureRepository
 from storage.links import SqlLinkRepository
+from storage.published import SqlPublishedRepository
 from storage.repositories import storage_errors
 from storage.stories import SqlStoryRepository
 
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     features: SqlFeatureRepository
     drafts: SqlDraftRepository
     links: SqlLinkRepository
+    published: SqlPublishedRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
         self._sessions = sessions
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self.features = SqlFeatureRepository(session, self._dialect)
         self.drafts = SqlDraftRepository(session, self._dialect)
         self.links = SqlLinkRepository(session, self._dialect)
+        self.published = SqlPublishedRepository(session, self._dialect)
         return self
 
     async def __aexit__(

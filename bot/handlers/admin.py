@@ -16,6 +16,7 @@ from bot.i18n_marker import N_
 from bot.parser import user_ids
 from bot.permissions import require_moderator
 from bot.replies import Attachment, Fields, Reply, Text
+from bot.wall import new_wall_token, wall_address
 
 WEEKDAYS = {
     **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 1)},
@@ -33,6 +34,7 @@ KEYS = (
     "moderators",
     "moderator-role",
     "free-tags",
+    "wall",
 )
 # Swedish names for the settings, accepted as typed like the commands' (bot.parser.ALIASES).
 # Replies name the English ones, which work on every platform (Discord's choices included).
@@ -61,7 +63,8 @@ async def configure(cmd: c.Configure, ctx: Context) -> Reply:
         await uow.commit()
     # Answer in the language just chosen, if that is what changed.
     t = Translator(settings.language) if key == "language" else ctx.t
-    return Reply(blocks=(Text(t(message, **_params(settings, t))),))
+    params = _params(settings, t) | _wall_params(settings, ctx)
+    return Reply(blocks=(Text(t(message, **params)),))
 
 
 def _params(settings: CommunitySettings, t: Translator) -> dict[str, str]:
@@ -71,6 +74,10 @@ def _params(settings: CommunitySettings, t: Translator) -> dict[str, str]:
         "weekday": t.weekday(settings.weekly_weekday),
         "time": settings.weekly_time.strftime("%H:%M"),
     }
+
+
+def _wall_params(settings: CommunitySettings, ctx: Context) -> dict[str, str]:
+    return {"address": wall_address(settings, ctx.web_base_url) or ""}
 
 
 def _apply(key: str, values: tuple[str, ...], settings: CommunitySettings, ctx: Context) -> str:
@@ -142,11 +149,36 @@ def _apply(key: str, values: tuple[str, ...], settings: CommunitySettings, ctx: 
                 if settings.free_tags
                 else N_("Free tags are now off: only the built-in tags can be used.")
             )
+        case "wall":
+            return _wall(value.casefold(), settings)
     raise ValidationError(
         N_("Unknown setting: {key}. Settings: {keys}."),
         key=key[:40],
         keys=", ".join(KEYS),
     )
+
+
+def _wall(value: str, settings: CommunitySettings) -> str:
+    """Turn the public web wall on or off, or give it a new address (the old one then
+    answers like any unknown address)."""
+    if value in _ON:
+        settings.wall_enabled = True
+        settings.wall_token = settings.wall_token or new_wall_token()
+        return N_(
+            "The public wall is on: {address} It shows only stories whose customer consented "
+            "and whose author chose the wall."
+        )
+    if value in _OFF:
+        settings.wall_enabled = False
+        return N_("The public wall is off: its pages, feeds and embeds are gone.")
+    if value in {"new-address", "ny-adress"}:
+        settings.wall_token = new_wall_token()
+        if settings.wall_enabled:
+            return N_("The wall has a new address: {address} The old address no longer works.")
+        return N_(
+            "The wall has a new address; it is still off. Turn it on with /story config wall on."
+        )
+    raise ValidationError(N_("Say on, off or new-address."))
 
 
 def _show(settings: CommunitySettings, ctx: Context) -> Reply:
@@ -162,6 +194,7 @@ def _show(settings: CommunitySettings, ctx: Context) -> Reply:
         ("moderators", ", ".join(u.split(":", 1)[1] for u in settings.moderator_users) or none),
         ("moderator-role", ", ".join(r.split(":", 1)[1] for r in settings.moderator_roles) or none),
         ("free-tags", t("on") if settings.free_tags else t("off")),
+        ("wall", t("on") if settings.wall_enabled else t("off")),
     )
     hint = t("Moderators change a setting with /story config <setting> <value>.")
     return Reply(blocks=(Text(t("Settings"), heading=True), Fields(items), Text(hint)))

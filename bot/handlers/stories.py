@@ -89,6 +89,7 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
         tags=list(clean.tags),
         anonymous=clean.anonymous,
         consent=clean.consent,
+        on_wall=clean.on_wall,
         source_url=cmd.source_url,
         client_key=cmd.client_key,
         origin=actor.space,
@@ -208,6 +209,7 @@ async def edit(cmd: c.Edit, ctx: Context) -> Reply:
         story.tags = list(clean.tags)
         story.anonymous = clean.anonymous
         story.consent = clean.consent
+        story.on_wall = clean.on_wall
         story.updated_at = ctx.clock()
         await uow.stories.update(story, search_doc(story))
         await uow.commit()

@@ -30,7 +30,7 @@ async def test_the_tag_hint_is_in_the_readers_language() -> None:
 
 
 async def test_a_refused_answer_is_kept_and_asked_again_however_many_times() -> None:
-    form = ["/story", "too short", "", "Parcel customer", "", "speed", "n", "y"]
+    form = ["/story", "too short", "", "Parcel customer", "", "speed", "n", "y", "n"]
     refusals = ["tiny", "small", "wee", ""]  # refused four times; the last keeps "wee"
     out, db = await run([*form, *refusals, COURIER])
     assert out.count("write at least 10 characters") == 5
@@ -41,7 +41,7 @@ async def test_a_refused_answer_is_kept_and_asked_again_however_many_times() -> 
 
 
 async def test_a_credit_typed_as_a_mention_shows_one_at_sign() -> None:
-    lines = ["/story", COURIER, "", "", "@bo, @bo bo", "", "n", "y", "/story show 1"]
+    lines = ["/story", COURIER, "", "", "@bo, @bo bo", "", "n", "y", "n", "/story show 1"]
     out, db = await run(lines)
     story = db.story(1, 1)
     assert story is not None and story.credited == ["bo"]

@@ -51,6 +51,8 @@ from bot.ports import (
     FeatureRepository,
     Keyset,
     LinkRepository,
+    PublishedRepository,
+    PublishedSlice,
     Ranked,
     SearchDoc,
     SearchQuery,
@@ -150,6 +152,9 @@ def _check_unique(state: _State) -> None:
                 raise Conflict(f"duplicate client key {key!r}")
             client_keys.add(key)
     spaces: set[SpaceRef] = set()
+    tokens = [c.settings.wall_token for c in state.communities.values() if c.settings.wall_token]
+    if len(tokens) != len(set(tokens)):
+        raise Conflict("two communities share a wall token")
     for community in state.communities.values():
         for space in community.spaces:
             if space in spaces:
@@ -241,6 +246,7 @@ class FakeUnitOfWork:
         self.features: FeatureRepository = FakeFeatureRepository(self)
         self.drafts: DraftRepository = FakeDraftRepository(self)
         self.links: LinkRepository = FakeLinkRepository(self)
+        self.published: PublishedRepository = FakePublishedRepository(self)
         self.committed = 0
         self._base: _State | None = None
         self._staged: _State | None = None
@@ -500,6 +506,71 @@ class FakeStoryRepository:
     @classmethod
     def _published(cls, state: _State, community_id: int) -> Iterable[Story]:
         return (story for story in cls._stories(state, community_id) if story.published)
+
+
+class FakePublishedRepository:
+    """The wall's reads, with the same rule as storage/published.py (bot.wall.is_public)."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def wall(self, token: str) -> Community | None:
+        for community in self._uow._call().communities.values():
+            if community.settings.wall_enabled and community.settings.wall_token == token:
+                return _copy(community)
+        return None
+
+    async def walls(self) -> list[Community]:
+        state = self._uow._call()
+        return [
+            _copy(state.communities[i])
+            for i in sorted(state.communities)
+            if state.communities[i].settings.wall_enabled
+        ]
+
+    def _public(self, community_id: int) -> list[Story]:
+        state = self._uow._call()
+        stories = FakeStoryRepository._stories(state, community_id)
+        return sorted((s for s in stories if s.publishable), key=lambda s: -s.number)
+
+    async def page(
+        self, community_id: int, tag: str | None, before: int | None, size: int
+    ) -> PublishedSlice:
+        found = [
+            s
+            for s in self._public(community_id)
+            if (tag is None or tag in s.tags) and (before is None or s.number < before)
+        ]
+        page = [_copy(s) for s in found[: max(size, 0)]]
+        return PublishedSlice(page, page[-1].number if len(found) > size and page else None)
+
+    async def story(self, community_id: int, number: int) -> Story | None:
+        return next((_copy(s) for s in self._public(community_id) if s.number == number), None)
+
+    async def tag_counts(self, community_id: int, recent: int) -> list[tuple[str, int]]:
+        counts: Counter[str] = Counter()
+        for story in self._public(community_id)[: max(recent, 0)]:
+            counts.update(set(story.tags))
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    async def tagged_since(
+        self, community_id: int, since: dt.datetime
+    ) -> list[tuple[dt.datetime, str]]:
+        return [
+            (s.created_at, tag)
+            for s in self._public(community_id)
+            if s.created_at >= since
+            for tag in dict.fromkeys(s.tags)
+        ]
+
+    async def most_appreciated(
+        self, community_id: int, since: dt.datetime, limit: int
+    ) -> list[Story]:
+        found = [
+            s for s in self._public(community_id) if s.created_at >= since and s.appreciations > 0
+        ]
+        found.sort(key=lambda s: (-s.appreciations, s.created_at, s.number))
+        return [_copy(s) for s in found[: max(limit, 0)]]
 
 
 def _claim_key(feature: Feature, channel: ChannelRef) -> ClaimKey:

@@ -127,7 +127,7 @@ async def test_three_slack_processes_share_retries_numbers_and_the_weekly_job(
     await c.slack_post(
         payloads.command("", user="U0ANNA", response_url=fake_slack.response_url("o"))
     )
-    [opened] = await fake_slack.wait_for("views.open", within=HANG_GUARD)
+    opened = await fake_slack.wait_for_form(within=HANG_GUARD)
     submission = payloads.interactive(
         payloads.view_submission(
             opened.args["view"],

@@ -121,6 +121,7 @@ async def test_form_submission_with_all_fields(bot: Bot) -> None:
         "tags",
         "anonymous",
         "consent",
+        "on_wall",
     ]
     values = {
         "text": COURIER,
@@ -130,6 +131,7 @@ async def test_form_submission_with_all_fields(bot: Bot) -> None:
         "tags": ["speed", "small gesture, #uppföljning #Snabbhet"],
         "anonymous": True,
         "consent": True,
+        "on_wall": True,
     }
     reply = await bot.core.handle_form(
         opened.form.action, values, actor(), "view-1", source_url="https://example.test/m/1"
@@ -143,7 +145,7 @@ async def test_form_submission_with_all_fields(bot: Bot) -> None:
         ["U-BO"],
     )
     assert story.tags == ["speed", "small-gesture", "follow-up"]
-    assert story.anonymous and story.consent
+    assert story.anonymous and story.consent and story.on_wall
     assert story.source_url == "https://example.test/m/1"
 
 

@@ -45,6 +45,7 @@ async def test_story_without_text_opens_the_submit_modal_with_every_field(
         "f:tags:free",
         "f:anonymous",
         "f:consent",
+        "f:on_wall",
     ]
     text = fields["f:text"]
     assert text["element"]["multiline"] is True and text["element"]["max_length"] == 3000

@@ -95,6 +95,7 @@ def test_values_come_back_in_the_shape_the_core_expects() -> None:
         "tags": ["follow-up", "speed", "weekend, #above"],
         "anonymous": False,
         "consent": True,
+        "on_wall": False,
     }
     story = forms.story_input(values)
     assert story.tags == ("follow-up", "speed", "weekend", "#above")

@@ -1,0 +1,116 @@
+"""PublishedRepository over SQLAlchemy: what the public web wall may read.
+
+Every query carries the whole rule (see bot.wall): wall on, customer consent, the author's
+choice, published. Deleted stories are gone from the table, so they need no condition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
+
+from bot.domain import Community, Status, Story
+from bot.ports import PublishedSlice
+from storage.communities import SqlCommunityRepository
+from storage.models import CommunityRow, StoryRow, StoryTagRow
+from storage.repositories import guarded
+from storage.stories import _to_story
+
+
+def _public(community_id: int) -> ColumnElement[bool]:
+    """The story's share of the rule; the wall's share is checked by `wall()` first."""
+    return and_(
+        StoryRow.community_id == community_id,
+        StoryRow.on_wall == true(),
+        StoryRow.consent == true(),
+        StoryRow.status == Status.PUBLISHED.value,
+    )
+
+
+class SqlPublishedRepository(SqlCommunityRepository):
+    """Reuses the community repository's row mapping for `wall` and `walls`."""
+
+    def _walls(self) -> Select[Any]:
+        return self._communities().where(CommunityRow.wall_enabled == true())
+
+    @guarded
+    async def wall(self, token: str) -> Community | None:
+        stmt = self._walls().where(CommunityRow.wall_token == token)
+        return await self._community((await self._session.execute(stmt)).scalar_one_or_none())
+
+    @guarded
+    async def walls(self) -> list[Community]:
+        rows = (await self._session.execute(self._walls().order_by(CommunityRow.id))).scalars()
+        found = [await self._community(row) for row in rows]
+        return [c for c in found if c is not None]
+
+    @guarded
+    async def page(
+        self, community_id: int, tag: str | None, before: int | None, size: int
+    ) -> PublishedSlice:
+        stmt = select(StoryRow).where(_public(community_id))
+        if tag is not None:
+            stmt = stmt.join(StoryTagRow, StoryTagRow.story_id == StoryRow.id).where(
+                StoryTagRow.community_id == community_id, StoryTagRow.tag == tag
+            )
+        if before is not None:
+            stmt = stmt.where(StoryRow.number < before)
+        stmt = stmt.order_by(StoryRow.number.desc()).limit(max(size, 0) + 1)
+        rows = [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]
+        more = len(rows) > size
+        rows = rows[:size]
+        return PublishedSlice(rows, rows[-1].number if more and rows else None)
+
+    @guarded
+    async def story(self, community_id: int, number: int) -> Story | None:
+        stmt = select(StoryRow).where(_public(community_id), StoryRow.number == number)
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _to_story(row) if row else None
+
+    @guarded
+    async def tag_counts(self, community_id: int, recent: int) -> list[tuple[str, int]]:
+        """Over the newest `recent` public stories only: the wall's filter stays one bounded
+        index walk however large the community grows."""
+        tag = StoryTagRow.tag.collate("C") if self._dialect == "postgresql" else StoryTagRow.tag
+        newest = (
+            select(StoryRow.id)
+            .where(_public(community_id))
+            .order_by(StoryRow.number.desc())
+            .limit(max(recent, 0))
+            .subquery()
+        )
+        count = func.count().label("n")
+        stmt = (
+            select(StoryTagRow.tag, count)
+            .join(newest, newest.c.id == StoryTagRow.story_id)
+            .group_by(StoryTagRow.tag)
+            .order_by(count.desc(), tag.asc())
+        )
+        return [(t, n) for t, n in await self._session.execute(stmt)]
+
+    @guarded
+    async def tagged_since(
+        self, community_id: int, since: dt.datetime
+    ) -> list[tuple[dt.datetime, str]]:
+        stmt = (
+            select(StoryRow.created_at, StoryTagRow.tag)
+            .join(StoryTagRow, StoryTagRow.story_id == StoryRow.id)
+            .where(_public(community_id), StoryRow.created_at >= since)
+        )
+        return [(at, tag) for at, tag in await self._session.execute(stmt)]
+
+    @guarded
+    async def most_appreciated(
+        self, community_id: int, since: dt.datetime, limit: int
+    ) -> list[Story]:
+        stmt = (
+            select(StoryRow)
+            .where(_public(community_id), StoryRow.created_at >= since, StoryRow.appreciations > 0)
+            .order_by(
+                StoryRow.appreciations.desc(), StoryRow.created_at.asc(), StoryRow.number.asc()
+            )
+            .limit(max(limit, 0))
+        )
+        return [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]
