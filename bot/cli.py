@@ -155,7 +155,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
 
 async def _run(app: App) -> int:
-    runtimes = platform_runtimes(app.settings, app.core)
+    from adapters.http_server import HttpServer, check_readiness_of, http_wanted
+
+    http = HttpServer.from_settings(app.settings) if http_wanted(app.settings) else None
+    runtimes = platform_runtimes(app.settings, app.core, http=http)
     if not runtimes:
         print(
             "No chat platform is configured, so I am starting the local console.", file=sys.stderr
@@ -167,6 +170,9 @@ async def _run(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if http is not None:  # listening first: /healthz answers while the platforms connect
+        check_readiness_of(http, app.core.uow, runtimes)
+        await http.start()
     for runtime in runtimes:
         app.core.add_announcer(runtime.announcer)
         await runtime.start()
@@ -182,6 +188,8 @@ async def _run(app: App) -> int:
         for runtime in runtimes:
             with contextlib.suppress(Exception):
                 await runtime.stop()
+        if http is not None:
+            await http.stop()
     return 0
 
 

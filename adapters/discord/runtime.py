@@ -102,6 +102,12 @@ class DiscordRuntime:
             await self.stop()
             raise DiscordStartError("Discord did not get ready in time; see the log for why.")
 
+    @property
+    def ready(self) -> bool:
+        """Logged in, the gateway said READY, and the connection has not ended."""
+        connected = self._connection is not None and not self._connection.done()
+        return connected and self.client.is_ready() and not self.client.is_closed()
+
     async def wait_closed(self) -> None:
         if self._connection is not None:
             with contextlib.suppress(asyncio.CancelledError):
