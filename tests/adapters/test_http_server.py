@@ -65,7 +65,9 @@ async def test_healthz_answers_and_readyz_reports_every_check(make_server: MakeS
     slack = Ready("slack", True)
     discord = Ready("discord", False)
     db = FakeDatabase()
-    server = await make_server(setup=lambda s: check_readiness_of(s, db.factory(), [slack, discord]))
+    server = await make_server(
+        setup=lambda s: check_readiness_of(s, db.factory(), [slack, discord])
+    )
 
     assert await get(server, "/healthz") == (200, "ok")
     status, body = await get(server, "/readyz")
@@ -205,6 +207,4 @@ def test_http_is_wanted_in_slack_http_mode_or_when_the_port_is_set() -> None:
     assert not http_wanted(Settings(**base, discord_token="t"))
     assert http_wanted(Settings(**base, discord_token="t", http_port=8080))
     assert http_wanted(Settings(**base, slack_bot_token="xoxb-1", slack_signing_secret="s"))
-    assert not http_wanted(
-        Settings(**base, slack_bot_token="xoxb-1", slack_app_token="xapp-1")
-    )
+    assert not http_wanted(Settings(**base, slack_bot_token="xoxb-1", slack_app_token="xapp-1"))
