@@ -252,3 +252,14 @@ def test_the_cli_backs_up_and_copies(
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@127.0.0.1:1/storybot")
     assert storybot(["db", "backup", str(tmp_path / "pg.db")]) == 1
     assert "pg_dump" in capsys.readouterr().err
+
+
+async def test_upgrading_a_seeded_database_again_changes_nothing(tmp_path: Path) -> None:
+    """The upgrade procedure (docs/DEPLOYMENT.md) runs `storybot db upgrade` on live data,
+    perhaps twice: at head it must leave every row as it was."""
+    url = sqlite_url(tmp_path / "live.db")
+    await seed(url)
+    before = await snapshot(url)
+    await upgrade(url)
+    await upgrade(url)
+    assert await snapshot(url) == before
