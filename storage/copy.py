@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table, func, inspect, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.backup import is_sqlite, sqlite_file
@@ -48,22 +49,42 @@ async def copy_database(source_url: str, target_url: str) -> CopyReport:
         raise CopyError("The source and the target are the same database.")
     if is_sqlite(source_url) and not sqlite_file(source_url).is_file():
         raise CopyError(f"There is no database at {sqlite_file(source_url)}.")
+    if is_sqlite(target_url) and not sqlite_file(target_url).parent.is_dir():
+        raise CopyError(f"The folder {sqlite_file(target_url).parent} does not exist.")
     source = create_migration_engine(source_url)
     target = create_migration_engine(target_url)
     try:
-        await _refuse_unless_empty(target)
-        await upgrade(target_url)
-        async with source.connect() as reading, target.begin() as writing:
-            await _same_revision(reading, writing)
-            for table in tables():
-                await _copy_table(table, reading, writing)
-            if writing.dialect.name == "postgresql":
-                await _advance_sequences(writing)
-            counts = await _verified_counts(reading, writing)
+        try:
+            return await _copy(source, target, target_url)
+        except (DBAPIError, OSError) as failure:
+            raise CopyError(
+                f"The copy failed and no rows were copied: {_first_line(failure)}"
+            ) from None
     finally:
         await source.dispose()
         await target.dispose()
+
+
+async def _copy(source: AsyncEngine, target: AsyncEngine, target_url: str) -> CopyReport:
+    await _refuse_unless_empty(target)
+    await upgrade(target_url)
+    async with source.connect() as reading, target.begin() as writing:
+        if reading.dialect.name == "postgresql":
+            # One snapshot for every table (SQLite's BEGIN IMMEDIATE already is one).
+            await reading.execution_options(isolation_level="REPEATABLE READ")
+        await _same_revision(reading, writing)
+        for table in tables():
+            await _copy_table(table, reading, writing)
+        if writing.dialect.name == "postgresql":
+            await _advance_sequences(writing)
+        counts = await _verified_counts(reading, writing)
     return CopyReport(counts)
+
+
+def _first_line(failure: BaseException) -> str:
+    """The driver's own words (no URL, so no password), first line only."""
+    cause = getattr(failure, "orig", None) or failure
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 async def _refuse_unless_empty(target: AsyncEngine) -> None:

@@ -263,3 +263,13 @@ async def test_upgrading_a_seeded_database_again_changes_nothing(tmp_path: Path)
     await upgrade(url)
     await upgrade(url)
     assert await snapshot(url) == before
+
+
+async def test_an_unusable_target_is_a_clear_error_without_the_password(tmp_path: Path) -> None:
+    source = sqlite_url(tmp_path / "source.db")
+    await upgrade(source)
+    with pytest.raises(CopyError) as refused:
+        await copy_database(source, "postgresql://storybot:s3cret-pw@127.0.0.1:1/storybot")
+    assert "s3cret-pw" not in str(refused.value)
+    with pytest.raises(CopyError, match="does not exist"):
+        await copy_database(source, sqlite_url(tmp_path / "missing" / "target.db"))
