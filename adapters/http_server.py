@@ -42,6 +42,8 @@ class Limits:
     max_connections: int = 256
     max_body_bytes: int = 1024 * 1024  # Slack's payloads are far smaller
     check_seconds: float = 3.0  # each readiness check; a slower answer counts as "not ready"
+    # Probes within this share one answer, so no client can make /readyz hammer the database.
+    readiness_reuse_seconds: float = 1.0
 
 
 def http_wanted(settings: Settings) -> bool:
@@ -62,6 +64,8 @@ class HttpServer:
         self.app.router.add_get(READY_PATH, self._readyz)
         self._checks: dict[str, ReadinessCheck] = {}
         self._runner: web.AppRunner | None = None
+        self._one_probe = asyncio.Lock()
+        self._last_probe: tuple[float, dict[str, bool]] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, limits: Limits | None = None) -> HttpServer:
@@ -113,9 +117,17 @@ class HttpServer:
         return int(self._runner.addresses[0][1])
 
     async def readiness(self) -> dict[str, bool]:
-        names = list(self._checks)
-        results = await asyncio.gather(*(self._run_check(self._checks[n]) for n in names))
-        return dict(zip(names, results, strict=True))
+        """Every check's answer; concurrent and recent probes share one run of the checks."""
+        loop = asyncio.get_running_loop()
+        async with self._one_probe:
+            last = self._last_probe
+            if last is not None and loop.time() - last[0] < self.limits.readiness_reuse_seconds:
+                return last[1]
+            names = list(self._checks)
+            results = await asyncio.gather(*(self._run_check(self._checks[n]) for n in names))
+            checks = dict(zip(names, results, strict=True))
+            self._last_probe = (loop.time(), checks)
+            return checks
 
     async def _run_check(self, check: ReadinessCheck) -> bool:
         try:

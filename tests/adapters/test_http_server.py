@@ -17,7 +17,13 @@ from bot.config import Settings
 from bot.errors import StorageUnavailable
 from tests.fakes.memory import FakeDatabase
 
-FAST = Limits(request_seconds=0.5, max_connections=4, max_body_bytes=1024, check_seconds=0.5)
+FAST = Limits(
+    request_seconds=0.5,
+    max_connections=4,
+    max_body_bytes=1024,
+    check_seconds=0.5,
+    readiness_reuse_seconds=0,
+)
 # A client the server failed to cut off is noticed well within this (no test waits longer).
 CUT_OFF_WITHIN = 10.0
 
@@ -100,6 +106,22 @@ async def test_a_check_that_hangs_counts_as_not_ready(make_server: MakeServer) -
     status, body = await get(server, "/readyz")
     assert status == 503
     assert '"slow": false' in body
+
+
+async def test_probes_at_once_share_one_run_of_the_checks(make_server: MakeServer) -> None:
+    runs = 0
+
+    async def counted() -> bool:
+        nonlocal runs
+        runs += 1
+        await asyncio.sleep(0.05)
+        return True
+
+    limits = Limits(readiness_reuse_seconds=3600)  # "recent" for the whole test
+    server = await make_server(limits, setup=lambda s: s.add_readiness_check("db", counted))
+    answers = await asyncio.gather(*(get(server, "/readyz") for _ in range(20)))
+    assert {status for status, _ in answers} == {200}
+    assert runs == 1
 
 
 async def test_routes_added_before_start_are_served(make_server: MakeServer) -> None:
