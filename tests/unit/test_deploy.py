@@ -8,6 +8,7 @@ Dockerfile installs with the README's command and checks /readyz.
 from __future__ import annotations
 
 import configparser
+import json
 import re
 import shlex
 from pathlib import Path
@@ -111,3 +112,34 @@ def test_the_dockerfile_installs_with_the_readmes_command() -> None:
         if part.strip().startswith("pip install")
     }
     assert command in commands, f"{command!r} is not among the README's {sorted(commands)}"
+
+
+async def test_the_dockerfile_health_check_passes_on_ready_and_fails_on_not_ready() -> None:
+    """Run the image's HEALTHCHECK command itself against the bot's HTTP server."""
+    import asyncio
+    import os
+    import sys
+
+    from adapters.http_server import HttpServer, Limits
+
+    [health] = re.findall(r"^HEALTHCHECK .*$", dockerfile(), re.M)
+    argv = json.loads(health[health.index("CMD") + 3 :])
+    assert argv[0] == "python"
+    ready = {"now": True}
+    server = HttpServer("127.0.0.1", 0, Limits(readiness_reuse_seconds=0))
+    server.add_readiness_check("platform", lambda: ready["now"])
+    await server.start()
+    try:
+        codes = []
+        for now in (True, False):
+            ready["now"] = now
+            check = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *argv[1:],
+                env={**os.environ, "HTTP_PORT": str(server.port)},
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            codes.append(await asyncio.wait_for(check.wait(), 30))
+    finally:
+        await server.stop()
+    assert codes[0] == 0 and codes[1] != 0
