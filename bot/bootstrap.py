@@ -8,13 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot import logs
 from bot.config import Settings
 from bot.core import Core
 from bot.domain import CommunitySettings
 from bot.ports import Announcer, Clock, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from adapters.http_server import HttpServer
 
 
 def utcnow() -> dt.datetime:
@@ -96,14 +99,22 @@ class PlatformRuntime(Protocol):
 
     async def stop(self) -> None: ...
 
+    @property
+    def ready(self) -> bool:
+        """Connected and able to take requests now (for GET /readyz)."""
+        ...
 
-def platform_runtimes(settings: Settings, core: Core) -> list[PlatformRuntime]:
-    """The runtimes of every configured platform, not yet started."""
+
+def platform_runtimes(
+    settings: Settings, core: Core, *, http: HttpServer | None = None
+) -> list[PlatformRuntime]:
+    """The runtimes of every configured platform, not yet started; Slack's HTTP mode adds its
+    routes to `http`, the process's shared server (see adapters/http_server.py)."""
     runtimes: list[PlatformRuntime] = []
     if settings.slack_bot_token:
         from adapters.slack.runtime import SlackRuntime
 
-        runtimes.append(SlackRuntime(settings, core))
+        runtimes.append(SlackRuntime(settings, core, http=http))
     if settings.discord_token:
         from adapters.discord.runtime import DiscordRuntime
 

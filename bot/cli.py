@@ -43,6 +43,14 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply all migrations")
+    backup = db_sub.add_parser(
+        "backup", help="write a consistent copy of the SQLite database (PostgreSQL: pg_dump)"
+    )
+    backup.add_argument("file", type=Path, help="the new backup file (must not exist)")
+    copy = db_sub.add_parser(
+        "copy", help="copy every row into a new, empty database (SQLite <-> PostgreSQL)"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="the target database URL")
 
     export = sub.add_parser("export", help="export every story")
     export.add_argument("--format", choices=exporting.FORMATS, default="json")
@@ -136,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.command == "db":
+        if args.db_command in ("backup", "copy"):
+            return await _db_data(args, settings)
         from storage.migrate import normalise_url, upgrade  # the CLI is a composition root too
 
         await upgrade(normalise_url(settings.database_url))
@@ -159,8 +169,31 @@ async def _dispatch(args: argparse.Namespace) -> int:
     return 2
 
 
+async def _db_data(args: argparse.Namespace, settings: Settings) -> int:
+    """`db backup FILE` and `db copy --to URL` (storage/backup.py, storage/copy.py)."""
+    from storage.backup import BackupError, backup
+    from storage.copy import CopyError, copy_database
+
+    try:
+        if args.db_command == "backup":
+            size = await backup(settings.database_url, args.file)
+            print(f"Wrote a backup of {size:,} bytes to {args.file}.")
+        else:
+            report = await copy_database(settings.database_url, args.to)
+            print(f"Copied {report.total:,} rows; every table's count matches:")
+            for table, count in report.counts.items():
+                print(f"  {table}: {count:,}")
+    except (BackupError, CopyError) as refused:
+        print(refused, file=sys.stderr)
+        return 1
+    return 0
+
+
 async def _run(app: App) -> int:
-    runtimes = platform_runtimes(app.settings, app.core)
+    from adapters.http_server import HttpServer, check_readiness_of, http_wanted
+
+    http = HttpServer.from_settings(app.settings) if http_wanted(app.settings) else None
+    runtimes = platform_runtimes(app.settings, app.core, http=http)
     if not runtimes:
         print(
             "No chat platform is configured, so I am starting the local console.", file=sys.stderr
@@ -172,6 +205,9 @@ async def _run(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if http is not None:  # listening first: /healthz answers while the platforms connect
+        check_readiness_of(http, app.core.uow, runtimes)
+        await http.start()
     for runtime in runtimes:
         app.core.add_announcer(runtime.announcer)
         await runtime.start()
@@ -187,6 +223,8 @@ async def _run(app: App) -> int:
         for runtime in runtimes:
             with contextlib.suppress(Exception):
                 await runtime.stop()
+        if http is not None:
+            await http.stop()
     return 0
 
 

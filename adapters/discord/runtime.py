@@ -102,6 +102,18 @@ class DiscordRuntime:
             await self.stop()
             raise DiscordStartError("Discord did not get ready in time; see the log for why.")
 
+    @property
+    def ready(self) -> bool:
+        """The gateway said READY and every gateway socket is open now (discord.py keeps
+        is_ready() true while it reconnects, so the sockets are asked too)."""
+        running = self._connection is not None and not self._connection.done()
+        if not running or not self.client.is_ready() or self.client.is_closed():
+            return False
+        if isinstance(self.client, discord.AutoShardedClient):
+            shards = self.client.shards.values()
+            return bool(shards) and not any(shard.is_closed() for shard in shards)
+        return self.client.ws is not None and self.client.ws.open
+
     async def wait_closed(self) -> None:
         if self._connection is not None:
             with contextlib.suppress(asyncio.CancelledError):

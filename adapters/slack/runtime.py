@@ -1,5 +1,6 @@
-"""Slack as `storybot run` starts it: Socket Mode when SLACK_APP_TOKEN is set, otherwise an
-HTTP server with POST /slack/events (signed requests only) and GET /healthz."""
+"""Slack as `storybot run` starts it: Socket Mode when SLACK_APP_TOKEN is set, otherwise
+POST /slack/events (signed requests only) on the process's HTTP server (adapters.http_server),
+which also answers GET /healthz and GET /readyz."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
+from adapters.http_server import HttpServer
 from adapters.slack.actors import ProfileCache
 from adapters.slack.announcer import SlackAnnouncer
 from adapters.slack.app import build_app, register
@@ -22,7 +24,6 @@ from bot.core import Core
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 _TOKEN_REFUSED = {"invalid_auth", "not_authed", "account_inactive", "token_revoked"}
 
 
@@ -34,8 +35,15 @@ class SlackRuntime:
     name = "slack"
 
     def __init__(
-        self, settings: Settings, core: Core, *, form_budget: float = FORM_BUDGET_SECONDS
+        self,
+        settings: Settings,
+        core: Core,
+        *,
+        form_budget: float = FORM_BUDGET_SECONDS,
+        http: HttpServer | None = None,
     ) -> None:
+        """`http` is the process's shared server, not yet started; without one, HTTP mode
+        starts and stops a server of its own (tests, the bench)."""
         if settings.slack_bot_token is None:
             raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
         self.settings = settings
@@ -54,7 +62,14 @@ class SlackRuntime:
         )
         self.services = register(self.app, core, profiles=self.profiles, form_budget=form_budget)
         self._signed = SignedRequests(secret.get_secret_value()) if secret else None
-        self._runner: web.AppRunner | None = None
+        self._own_http: HttpServer | None = None
+        self.http: HttpServer | None = None
+        if not self.socket_mode:
+            if http is None:
+                http = self._own_http = HttpServer.from_settings(settings)
+            http.add_routes([web.post(EVENTS_PATH, self._events)])
+            self.http = http
+        self._started = False
         self._socket: AsyncSocketModeHandler | None = None
         self._closed = asyncio.Event()
 
@@ -74,26 +89,28 @@ class SlackRuntime:
                 web_client=self.client,
             )
             await self._socket.connect_async()
+            self._started = True
             log.info("slack connected", extra={"mode": "socket"})
             return
-        self._runner = web.AppRunner(self.web_app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
+        if self._own_http is not None:
+            await self._own_http.start()
+        self._started = True
         log.info("slack listening", extra={"mode": "http", "port": self.port})
 
-    def web_app(self) -> web.Application:
-        web_app = web.Application()
-        web_app.router.add_post(EVENTS_PATH, self._events)
-        web_app.router.add_get(HEALTH_PATH, _healthz)
-        return web_app
+    @property
+    def ready(self) -> bool:
+        """Socket Mode: the WebSocket is open. HTTP mode: started (Slack calls us)."""
+        if not self._started or self._closed.is_set():
+            return False
+        if self._socket is None:
+            return True
+        session = getattr(self._socket.client, "current_session", None)
+        return session is not None and not session.closed
 
     @property
     def port(self) -> int | None:
         """The port the HTTP server is bound to (useful when asked for port 0)."""
-        if self._runner is None or not self._runner.addresses:
-            return None
-        return int(self._runner.addresses[0][1])
+        return None if self.http is None else self.http.port
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
@@ -102,11 +119,11 @@ class SlackRuntime:
         try:
             if self._socket is not None:
                 await self._socket.close_async()
-            if self._runner is not None:
-                await self._runner.cleanup()
+            if self._own_http is not None:
+                await self._own_http.stop()
         finally:
             self._socket = None
-            self._runner = None
+            self._started = False
             self._closed.set()
 
     async def _events(self, request: web.Request) -> web.Response:
@@ -126,10 +143,6 @@ class SlackRuntime:
             log.warning("auth.test failed", extra={"error": error_code(failure)})
         except SLACK_ERRORS as failure:
             log.warning("auth.test failed", extra={"error": error_code(failure)})
-
-
-async def _healthz(_: web.Request) -> web.Response:
-    return web.Response(text="ok")
 
 
 def _quiet_slack_libraries() -> None:
