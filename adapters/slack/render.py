@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from adapters.text import ELLIPSIS, prefix, units
 from bot.replies import (
     Actions,
     Attachment,
@@ -44,7 +45,6 @@ FORMATTED_FIELD_MAX = FIELD_MAX - LABEL_MAX - 3  # room left beside "*label*\n"
 BUTTON_ACTION_ID = "sb:{}"  # a fixed prefix and an index; the opaque action rides in `value`
 BUTTON_ACTION_PATTERN = re.compile(r"^sb:\d+$")
 
-ELLIPSIS = "…"
 EMPTY = "–"  # Slack refuses empty text objects
 APP_NAME = "Storybot"
 DIVIDER = {"type": "divider"}
@@ -53,11 +53,6 @@ SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _LINKABLE_URL = re.compile(r"https://[^\s<>|]+")
 
 Blocks = list[dict[str, Any]]
-
-
-def units(text: str) -> int:
-    """Length as Slack counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def escape(text: str) -> str:
@@ -74,18 +69,6 @@ def fit(text: str, limit: int) -> str:
     if entity != -1 and ";" not in cut[entity:]:
         cut = cut[:entity]  # never leave half an entity such as "&am"
     return cut + ELLIPSIS
-
-
-def prefix(text: str, limit: int) -> str:
-    """The longest prefix of `text` within `limit` UTF-16 units."""
-    if units(text) == len(text):
-        return text[:limit]
-    cut = text.encode("utf-16-le", "surrogatepass")[: 2 * limit].decode(
-        "utf-16-le", "surrogatepass"
-    )
-    if cut and "\ud800" <= cut[-1] <= "\udbff":
-        cut = cut[:-1]  # half of a pair (an emoji) was cut off
-    return cut
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
