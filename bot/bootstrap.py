@@ -105,7 +105,8 @@ def platform_runtimes(settings: Settings, core: Core) -> list[PlatformRuntime]:
 
         runtimes.append(SlackRuntime(settings, core))
     if settings.discord_token:
+        from adapters.discord.drafts import DraftStore
         from adapters.discord.runtime import DiscordRuntime
 
-        runtimes.append(DiscordRuntime(settings, core))
+        runtimes.append(DiscordRuntime(settings, core, drafts=DraftStore(core.uow, core.clock)))
     return runtimes

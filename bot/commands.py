@@ -124,6 +124,19 @@ class Unhide:
     number: int
 
 
+# The settings `Configure` knows, in the order help and the Discord option list show them.
+CONFIG_KEYS = (
+    "channel",
+    "language",
+    "timezone",
+    "weekday",
+    "time",
+    "moderators",
+    "moderator-role",
+    "free-tags",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Configure:
     key: str | None = None

@@ -82,7 +82,7 @@ def parse(line: str, client_key: str) -> c.Command:
     rest = rest.strip()
 
     if name == "submit":
-        return _submit(rest, client_key) if rest else c.OpenSubmitForm()
+        return submission(rest, client_key) if rest else c.OpenSubmitForm()
     if name == "browse":
         return c.Browse(tag=rest.split()[0] if rest else None)
     if name == "search":
@@ -110,8 +110,9 @@ def _number(rest: str) -> int:
     return parse_number(rest.split()[0])
 
 
-def _submit(rest: str, client_key: str) -> c.Submit:
-    body, raw_tags = tags.parse_hashtags(rest)
+def submission(text: str, client_key: str) -> c.Submit:
+    """A one-line story: #tags and mentioned colleagues taken out of the text."""
+    body, raw_tags = tags.parse_hashtags(text)
     credited = tuple(dict.fromkeys(MENTION.findall(body)))
     story = c.StoryInput(text=body, credited=credited, tags=tuple(raw_tags))
     return c.Submit(story=story, client_key=client_key)

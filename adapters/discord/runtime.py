@@ -16,8 +16,9 @@ import discord
 import yarl
 
 from adapters.discord.announcer import DiscordAnnouncer
-from adapters.discord.bridge import FORM_DEADLINE, Bridge
 from adapters.discord.client import ClientOptions, make_client
+from adapters.discord.drafts import DraftStore
+from adapters.discord.services import FORM_DEADLINE, Services
 from bot.config import Settings
 from bot.core import Core
 
@@ -52,8 +53,14 @@ class DiscordRuntime:
     name = "discord"
 
     def __init__(
-        self, settings: Settings, core: Core, options: RuntimeOptions | None = None
+        self,
+        settings: Settings,
+        core: Core,
+        options: RuntimeOptions | None = None,
+        *,
+        drafts: DraftStore,
     ) -> None:
+        """`drafts`: where form drafts are kept, built by the composition root."""
         if settings.discord_token is None:
             raise DiscordStartError("DISCORD_TOKEN is not set.")
         if settings.shard_ids and settings.shard_count is None:
@@ -61,8 +68,11 @@ class DiscordRuntime:
         options = options or RuntimeOptions()
         self._settings = settings
         self._options = options
-        self.bridge = Bridge(
-            core, default_language=settings.default_language, form_deadline=options.form_deadline
+        self.services = Services(
+            core,
+            drafts,
+            default_language=settings.default_language,
+            form_deadline=options.form_deadline,
         )
         client_options = ClientOptions(
             guild_id=settings.discord_guild_id,
@@ -71,7 +81,7 @@ class DiscordRuntime:
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,
         )
-        self.client = make_client(self.bridge, client_options)
+        self.client = make_client(self.services, client_options)
         self.announcer = DiscordAnnouncer(self.client)
         self._connection: asyncio.Task[None] | None = None
         self._previous_endpoints: tuple[str, yarl.URL] | None = None

@@ -23,16 +23,7 @@ WEEKDAYS = {
 _CLEAR = {"none", "off", "-", "ingen", "inga"}
 _ON = {"on", "yes", "true", "1", "på", "ja"}
 _OFF = {"off", "no", "false", "0", "av", "nej"}
-KEYS = (
-    "channel",
-    "language",
-    "timezone",
-    "weekday",
-    "time",
-    "moderators",
-    "moderator-role",
-    "free-tags",
-)
+KEYS = c.CONFIG_KEYS
 
 
 async def configure(cmd: c.Configure, ctx: Context) -> Reply:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.client import ClientOptions
+from adapters.discord.drafts import DraftStore
 from adapters.discord.runtime import DiscordRuntime, RuntimeOptions
 from bot.config import Settings
 from bot.core import Core
@@ -59,7 +60,8 @@ class Harness:
             ready_timeout=10,
         )
         core = core or self.core
-        runtime = DiscordRuntime(self.settings(**settings), core, options)
+        drafts = DraftStore(core.uow, core.clock)
+        runtime = DiscordRuntime(self.settings(**settings), core, options, drafts=drafts)
         core.add_announcer(runtime.announcer)  # as `storybot run` does
         self.runtimes.append(runtime)
         await runtime.start()

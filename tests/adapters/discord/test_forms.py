@@ -10,8 +10,9 @@ from discord.app_commands import TranslationContext, TranslationContextLocation,
 
 from adapters.discord import limits
 from adapters.discord.drafts import Draft, DraftStore
-from adapters.discord.modals import ModalRef, build_modal, carried, submitted_values
+from adapters.discord.forms import ModalRef, build_modal, carried, submitted_values
 from adapters.discord.translator import CommandTranslator
+from adapters.text import units
 from bot import forms
 from bot.domain import Author, Language, Platform, Story
 from bot.i18n import Translator
@@ -38,13 +39,13 @@ def test_the_submit_form_fits_one_modal() -> None:
 
 
 def size_ok(text: str, limit: int) -> bool:
-    return 0 < limits.size(text) <= limit
+    return 0 < units(text) <= limit
 
 
 def test_a_long_prefill_is_cut_to_what_the_input_accepts() -> None:
     form = forms.story_form(EN, prefill="word " * 2000)
     text = components(build_modal(form, ModalRef(form.action), EN))[0]["component"]
-    assert limits.size(text["value"]) <= text["max_length"] == 3000
+    assert units(text["value"]) <= text["max_length"] == 3000
 
 
 def test_long_labels_are_cut_and_shown_whole_below() -> None:
@@ -121,9 +122,9 @@ async def test_drafts_round_trip_through_the_database_and_expire() -> None:
     first = await store.put(draft)
     assert first is not None and len(first) <= 10
     # Another process, with its own store over the same database, reads the same draft.
-    assert await DraftStore(db.factory(), clock).get(first) == draft
+    assert await DraftStore(db.factory(), clock).get(first, 2**62) == draft
     clock.advance(seconds=11)
-    assert await store.get(first) is None
+    assert await store.get(first, 2**62) is None
     second = await store.put(Draft(1, "sb1:submit-form"))  # putting purges what expired
     assert db.draft_keys() == [second]
 
@@ -134,7 +135,7 @@ async def test_a_draft_that_cannot_be_kept_is_reported_not_raised() -> None:
     key = await store.put(Draft(1, "sb1:submit-form"))
     db.unavailable = True
     assert await store.put(Draft(1, "sb1:submit-form")) is None
-    assert key is not None and await store.get(key) is None
+    assert key is not None and await store.get(key, 1) is None
 
 
 async def test_the_translator_gives_swedish_descriptions_and_keeps_names() -> None:
