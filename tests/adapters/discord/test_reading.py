@@ -35,6 +35,10 @@ async def test_browse_pages_edit_the_same_message(bot: Harness) -> None:
     back = await bot.click(second, buttons(second)["‹ Previous"])
     await bot.callback(back)
     assert "Page 1" in bot.fake.messages[int(message["id"])]["content"]
+    # Clicks are routed by custom_id: discord.py keeps no view per message sent (it would
+    # keep them forever, with timeout=None).
+    store = bot.runtimes[0].client._connection._view_store
+    assert not store._views and not store._dynamic_items
 
 
 async def test_buttons_keep_working_after_a_restart(harness: Harness) -> None:
