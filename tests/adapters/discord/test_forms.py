@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from discord import Locale
@@ -152,3 +153,46 @@ async def test_the_translator_gives_swedish_descriptions_and_keeps_names() -> No
     assert await translator.translate(locale_str("browse"), Locale.swedish, name) is None
     untranslated = locale_str("a sentence no catalog has")
     assert await translator.translate(untranslated, Locale.swedish, description) is None
+
+
+async def test_a_draft_keeps_typed_text_masked() -> None:
+    """Drafts sit in the database for an hour: no contact detail is kept in them."""
+    db, clock = FakeDatabase(), FakeClock()
+    store = DraftStore(db.factory(), clock)
+    typed = {"text": "Call Anna at anna@example.com or 070-123 45 67.", "consent": True}
+    form = forms.story_form(EN, prefill="Mail bo@example.com about it.")
+    key = await store.put(Draft(1, form.action, values=typed, form=form))
+    assert key is not None
+    async with db.factory()() as uow:
+        stored = await uow.drafts.get(key, clock())
+    assert stored is not None
+    kept = json.dumps(stored)
+    assert "@example.com" not in kept and "070-123" not in kept
+    draft = await store.get(key, 1)
+    assert draft is not None
+    assert draft.values == {"text": "Call Anna at [e-mail] or [phone].", "consent": True}
+
+
+async def test_expired_drafts_are_purged_on_read_and_by_the_scheduler() -> None:
+    db, clock = FakeDatabase(), FakeClock()
+    store = DraftStore(db.factory(), clock, ttl=10)
+    old = await store.put(Draft(1, "sb1:submit-form"))
+    clock.advance(seconds=11)
+    assert old is not None and db.draft_keys() == [old]
+    assert await store.get("no-such-key", 1) is None
+    assert db.draft_keys() == []  # reading deleted what had expired
+
+    await store.put(Draft(1, "sb1:submit-form"))
+    clock.advance(seconds=11)
+    assert await store.purge_expired() == 1
+    assert db.draft_keys() == []
+
+
+async def test_a_draft_is_given_back_only_to_the_user_who_typed_it() -> None:
+    db, clock = FakeDatabase(), FakeClock()
+    store = DraftStore(db.factory(), clock)
+    key = await store.put(Draft(1, "sb1:submit-form", values={"text": "Mine"}))
+    assert key is not None
+    assert await store.get(key, 2) is None
+    mine = await store.get(key, 1)
+    assert mine is not None and mine.values == {"text": "Mine"}
