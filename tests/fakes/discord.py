@@ -26,6 +26,9 @@ API = "/api/v10"
 DISCORD_EPOCH_MS = 1420070400000
 EPHEMERAL = 1 << 6
 MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS = 1 << 10, 1 << 11, 1 << 14
+SEND_MESSAGES_IN_THREADS = 1 << 38
+PUBLIC_THREAD = 11
 # What @everyone may do in a fresh server: view, send, embed, read history, and so on.
 EVERYONE_PERMISSIONS = 1071698660929
 ATTACHMENT_LIMIT = 10 * 1024 * 1024
@@ -371,6 +374,23 @@ class FakeDiscord:
             "flags": 0,
         }
 
+    def _interaction_channel(self, channel_id: int, channel_type: int) -> dict[str, Any]:
+        channel = {**self._channel(channel_id, "support"), "type": channel_type}
+        if channel_type in (10, 11, 12):  # a thread (a forum post is one), as Discord sends it
+            channel |= {
+                "parent_id": str(self.channel_id),
+                "owner_id": str(self.owner_id),
+                "member_count": 1,
+                "message_count": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": now_iso(),
+                    "locked": False,
+                },
+            }
+        return channel
+
     def member(
         self, who: dict[str, Any], roles: Iterable[int] = (), permissions: int | None = None
     ) -> dict[str, Any]:
@@ -403,6 +423,8 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
         interaction_id: int | None = None,
         channel_id: int | None = None,
+        app_permissions: int = EVERYONE_PERMISSIONS,
+        channel_type: int = 0,
     ) -> dict[str, Any]:
         """An INTERACTION_CREATE payload as Discord documents it, from a server member."""
         iid = interaction_id or self.new_id()
@@ -423,11 +445,12 @@ class FakeDiscord:
             "guild_id": str(self.guild_id),
             "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
             "channel_id": str(channel),
-            "channel": self._channel(channel, "support"),
+            "channel": self._interaction_channel(channel, channel_type),
             "member": self.member(who, roles, permissions),
             "locale": locale,
             "guild_locale": "en-US",
-            "app_permissions": str(EVERYONE_PERMISSIONS),
+            # The bot's permissions in this channel, as Discord computes them for every one.
+            "app_permissions": str(app_permissions),
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
             "context": 0,

@@ -159,7 +159,8 @@ async def test_invite_link_asks_for_exactly_the_permissions_used(
     url = capsys.readouterr().out.strip()
     assert url.startswith(f"https://discord.com/oauth2/authorize?client_id={fake.app_id}")
     assert "scope=bot+applications.commands" in url
-    assert "permissions=19456" in url  # view channel, send messages, embed links
+    # view channel, send messages, send messages in threads, embed links
+    assert "permissions=274877926400" in url
 
     assert await invite.run(["--client-id", "42", "--guild-id", "7"]) == 0
     url = capsys.readouterr().out.strip()
