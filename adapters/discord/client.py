@@ -17,6 +17,7 @@ from discord import app_commands
 from adapters.discord import buttons, submissions
 from adapters.discord.commands import StoryCommands
 from adapters.discord.messages import NO_PINGS
+from adapters.discord.responses import REFUSED
 from adapters.discord.services import Services
 from adapters.discord.shortcuts import save_as_story_menu
 from adapters.discord.sync import DEFAULT_STATE_FILE, sync_if_changed
@@ -62,7 +63,7 @@ class StoryTree(app_commands.CommandTree[Any]):
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )
-        except discord.HTTPException:
+        except REFUSED:
             log.warning("could not report the error", exc_info=True)
 
 

@@ -97,7 +97,7 @@ class DiscordRuntime:
                 "Discord refused the token. "
                 "Copy it again from the Bot page of the developer portal."
             ) from exc
-        except (discord.HTTPException, OSError) as exc:
+        except (discord.HTTPException, discord.RateLimited, OSError) as exc:
             await self.stop()
             raise DiscordStartError(f"Could not reach Discord: {exc}") from exc
         self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
