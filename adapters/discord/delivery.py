@@ -116,11 +116,17 @@ class Delivery:
             delivered = await responses.deliver(
                 self.interaction, message, t, after=After.PLACEHOLDER
             )
-        else:  # a public answer cannot replace a private placeholder
+        else:
+            # A public answer cannot replace the private placeholder, and a follow-up sent
+            # right after a defer would only edit it (and stay private): the placeholder gets
+            # the answer first, then the public follow-up replaces it.
             delivered = await responses.deliver(
+                self.interaction, message, t, after=After.PLACEHOLDER
+            ) and await responses.deliver(
                 self.interaction, message, t, after=After.FOLLOW_UP, ephemeral=False
             )
-            await responses.remove_placeholder(self.interaction)
+            if delivered:
+                await responses.remove_placeholder(self.interaction)
         if delivered:
             await self._broadcast(reply, t)
 

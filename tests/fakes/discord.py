@@ -99,6 +99,7 @@ class Interaction:
     token: str
     channel_id: int
     acked: bool = False
+    deferred: bool = False  # acked with type 5 and the "thinking…" message not edited since
     original_message_id: int | None = None
     component_message_id: int | None = None
 
@@ -624,6 +625,7 @@ class FakeDiscord:
             )
         found.acked = True
         kind = payload["type"]
+        found.deferred = kind == 5
         data = payload.get("data") or {}
         answer: dict[str, Any] = {
             "interaction": {
@@ -660,6 +662,11 @@ class FakeDiscord:
         found = self._by_token(token)
         if found is None or not found.acked:
             return json_response({"message": "Unknown Webhook", "code": 10015}, 404)
+        if found.deferred and found.original_message_id in self.messages:
+            # Documented: right after a DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, a follow-up edits
+            # the loading message instead, and its ephemeral flag is ignored.
+            found.deferred = False
+            return json_response(self._edit_message(found.original_message_id, payload or {}))
         return json_response(self._new_message(found.channel_id, payload or {}, webhook=True))
 
     async def _edit_webhook_message(self, payload: Any, token: str, message: str) -> web.Response:
@@ -669,6 +676,8 @@ class FakeDiscord:
             target = int(message)
         if target is None or target not in self.messages:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if found is not None and target == found.original_message_id:
+            found.deferred = False
         return json_response(self._edit_message(target, payload or {}))
 
     async def _delete_webhook_message(self, _: Any, token: str, message: str) -> web.Response:

@@ -4,6 +4,7 @@ Discord's errors survived and explained."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from bot.core import Core
@@ -205,3 +206,24 @@ async def test_a_server_error_on_the_answer_is_retried_and_the_story_stored_once
     )  # discord.py retries a 5xx by itself after a second
     assert edits[1].json["content"].startswith("Story #1 is saved.")
     assert await story_count(bot) == 1
+
+
+class PublicCore(GatedCore):
+    """Answers every command publicly (ephemeral=False), after the gate."""
+
+    async def handle(self, *args: Any, **kwargs: Any) -> Any:
+        return dataclasses.replace(await super().handle(*args, **kwargs), ephemeral=False)
+
+
+async def test_a_public_answer_after_a_private_defer_is_really_public(harness: Harness) -> None:
+    """A follow-up right after a defer only edits the private placeholder (documented, and
+    the fake does it): the placeholder is edited first, then the public message follows."""
+    core = PublicCore(harness.db.factory(), harness.clock)
+    await harness.start(core=core)
+    iid = await harness.run("tags")
+    assert (await harness.callback(iid)).json["data"]["flags"] & EPHEMERAL
+    core.gate.set()
+    await harness.fake.wait_for("DELETE", rf"/webhooks/\d+/token-{iid}/messages/@original")
+    # The placeholder is gone; what is left is the answer, seen by everyone.
+    [(content, flags)] = [(m["content"], m["flags"]) for m in harness.fake.messages.values()]
+    assert content == "No tags in use yet." and not flags & EPHEMERAL
