@@ -143,6 +143,7 @@ def render(reply: Reply, t: Translator) -> Rendered:
         specs = specs[: limits.EMBEDS]
         lines.append(plain(t("Some items were left out to fit on one message.")))
     _shrink_to_total(specs)
+    _url_once(specs)
     content = fit("\n".join(lines), limits.CONTENT).strip() or None
     return Rendered(
         content=content,
@@ -230,6 +231,18 @@ def _shrink_to_total(specs: list[EmbedSpec]) -> None:
             max(with_fields, key=lambda s: len(s.fields)).fields.pop()
             continue
         specs.pop()
+
+
+def _url_once(specs: list[EmbedSpec]) -> None:
+    """Discord shows only the first of several embeds with the same URL (it merges them),
+    so a URL is set on its first embed only."""
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.url is not None:
+            if spec.url in seen:
+                spec.url = None
+            else:
+                seen.add(spec.url)
 
 
 def button_rows(

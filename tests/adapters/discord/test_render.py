@@ -93,6 +93,8 @@ def check_limits(rendered: Rendered) -> None:
             )
         )
     assert total <= limits.EMBEDS_TOTAL
+    urls = [e.url for e in rendered.embeds if e.url]
+    assert len(urls) == len(set(urls))  # Discord merges embeds with the same URL
     assert len(rendered.rows) <= limits.ROWS
     ids = [b.action for row in rendered.rows for b in row]
     assert len(ids) == len(set(ids))
@@ -209,3 +211,12 @@ def test_field_errors_not_already_shown_are_listed() -> None:
         field_errors={"text": "The story is too short.", "tags": "Please fix the form."},
     )
     assert render(reply, T).content == "Please fix the form.\nThe story is too short."
+
+
+def test_a_url_is_set_once_per_message() -> None:
+    """Discord merges embeds with the same URL, showing only the first."""
+    url = "https://discord.com/channels/1/2/3"
+    cards = tuple(StoryCard(n, f"Story {n}", "Body", (), "", source_url=url) for n in (1, 2, 3))
+    embeds = [e.to_dict() for e in render(Reply(blocks=cards), T).embeds]
+    assert len(embeds) == 3
+    assert [e.get("url") for e in embeds] == [url, None, None]
