@@ -16,6 +16,7 @@ from discord.app_commands import Choice, locale_str
 from adapters.discord import limits
 from adapters.discord.delivery import FormContext
 from adapters.discord.services import Services
+from adapters.text import units
 from bot import commands as c
 from bot import forms
 from bot.i18n_marker import N_
@@ -202,16 +203,17 @@ class StoryCommands(
         # Several tags are typed comma-separated: complete the last one, keep the others.
         done, _, typing = current.rpartition(",")
         prefix = f"{done}, " if done.strip() else ""
-        return [
-            Choice(name=name, value=limits.fit(prefix + value, limits.CHOICE))
-            for name, value in (
-                (choice.name, choice.value) for choice in self._tag_choices(interaction, typing)
-            )
-        ]
+        return self._tag_choices(interaction, typing, prefix)
 
-    def _tag_choices(self, interaction: discord.Interaction, typed: str) -> list[Choice[str]]:
+    def _tag_choices(
+        self, interaction: discord.Interaction, typed: str, prefix: str = ""
+    ) -> list[Choice[str]]:
+        """A choice's value is what the option then holds: one that does not fit Discord's
+        100 characters is left out, never cut (a cut value would be a different tag)."""
         language = self.services.translator(interaction).language
+        suggested = tag_autocomplete(typed, language.value, limit=limits.CHOICES)
         return [
-            Choice(name=limits.fit(label, limits.CHOICE), value=limits.fit(value, limits.CHOICE))
-            for value, label in tag_autocomplete(typed, language.value, limit=limits.CHOICES)
+            Choice(name=limits.fit(label, limits.CHOICE), value=prefix + value)
+            for value, label in suggested
+            if units(prefix + value) <= limits.CHOICE
         ]

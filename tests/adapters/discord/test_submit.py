@@ -316,3 +316,14 @@ async def test_a_draft_button_reopens_only_for_its_owner(bot: Harness) -> None:
     assert refused["type"] == 4 and refused["data"]["content"].startswith("That draft is gone")
     mine = await bot.click(bot.message_of(sent), fix)
     assert (await bot.callback(mine)).json["type"] == 9  # the modal, for its owner
+
+
+async def test_a_tag_choice_that_does_not_fit_is_left_out_not_cut(bot: Harness) -> None:
+    """A choice's value is at most 100 characters; a cut one would name another tag."""
+    typed = "x" * 90 + ", foll"  # "…, follow-up" would be 101 characters
+    iid = await bot.send(AUTOCOMPLETE, bot.slash("submit", {"tags": typed}, focused="tags"))
+    choices = (await bot.callback(iid)).json["data"]["choices"]
+    assert all(len(c["value"]) <= 100 for c in choices)
+    assert all(c["value"].startswith("x" * 90 + ", ") for c in choices)
+    assert not any(c["value"].endswith("…") for c in choices)
+    assert "x" * 90 + ", follow-up" not in [c["value"] for c in choices]
