@@ -24,6 +24,8 @@ from bot.parser import submission
 from bot.tags import autocomplete as tag_autocomplete
 
 StoryNumber = app_commands.Range[int, 1, 999_999_999]
+# Installed to a server only: a community is a server; a user install has none.
+GUILD_INSTALL = app_commands.AppInstallationType(guild=True, user=False)
 
 _NUMBER = locale_str(N_("the story's number, like 12"))
 
@@ -37,7 +39,10 @@ class StoryCommands(
     def __init__(self, services: Services) -> None:
         # Servers only: a story belongs to a server's community. (guild_only alone still
         # sends only the deprecated dm_permission.)
-        super().__init__(allowed_contexts=app_commands.AppCommandContext(guild=True))
+        super().__init__(
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+            allowed_installs=GUILD_INSTALL,
+        )
         self.services = services
 
     async def _answer(

@@ -45,9 +45,20 @@ class Services:
         if not self.recent.first_time(str(interaction.id)):
             log.info("duplicate interaction ignored", extra={"interaction": interaction.id})
             return None
+        t = self.translator(interaction)
+        if interaction.guild_id is not None and not interaction.is_guild_integration():
+            # Used through someone's own install in a server that never added the bot:
+            # answering would make a community for a server that did not ask for one.
+            await responses.reply_now(
+                interaction,
+                t(
+                    "Storybot is not added to this server. Ask an admin to add it "
+                    "(storybot discord invite prints the link)."
+                ),
+            )
+            return None
         actor = actor_for(interaction)
         if actor is None:
-            t = self.translator(interaction)
             await responses.reply_now(
                 interaction, t("Storybot works inside a server. Use it in a server channel.")
             )

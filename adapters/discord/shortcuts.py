@@ -7,6 +7,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
+from adapters.discord.commands import GUILD_INSTALL
 from adapters.discord.delivery import FormContext
 from adapters.discord.services import Services
 from bot.commands import OpenSubmitForm
@@ -25,5 +26,9 @@ def save_as_story_menu(services: Services) -> app_commands.ContextMenu:
         work = lambda: services.core.handle(command, actor)  # noqa: E731
         await services.delivery(interaction).race(work, form)
 
-    menu = app_commands.ContextMenu(name=locale_str(N_("Save as story")), callback=save_as_story)
+    menu = app_commands.ContextMenu(
+        name=locale_str(N_("Save as story")),
+        callback=save_as_story,
+        allowed_installs=GUILD_INSTALL,
+    )
     return app_commands.guild_only(menu)

@@ -426,6 +426,7 @@ class FakeDiscord:
         channel_id: int | None = None,
         app_permissions: int = EVERYONE_PERMISSIONS,
         channel_type: int = 0,
+        installed_in_guild: bool = True,
     ) -> dict[str, Any]:
         """An INTERACTION_CREATE payload as Discord documents it, from a server member."""
         iid = interaction_id or self.new_id()
@@ -453,7 +454,10 @@ class FakeDiscord:
             # The bot's permissions in this channel, as Discord computes them for every one.
             "app_permissions": str(app_permissions),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            # "0": installed to this server; "1": used through the user's own install.
+            "authorizing_integration_owners": (
+                {"0": str(self.guild_id)} if installed_in_guild else {"1": who["id"]}
+            ),
             "context": 0,
             "attachment_size_limit": ATTACHMENT_LIMIT,
         }

@@ -49,6 +49,7 @@ async def test_the_command_group_and_message_menu_are_registered(bot: Harness) -
     assert {o["name"] for o in story["options"]} == SUBCOMMANDS
     assert all(o["type"] == 1 and o["description"] for o in story["options"])
     assert story["contexts"] == [0] and menu["contexts"] == [0]  # servers only
+    assert story["integration_types"] == [0] and menu["integration_types"] == [0]
     assert menu["type"] == 3
     show = next(o for o in story["options"] if o["name"] == "show")
     assert show["options"] == [

@@ -227,3 +227,14 @@ async def test_a_public_answer_after_a_private_defer_is_really_public(harness: H
     # The placeholder is gone; what is left is the answer, seen by everyone.
     [(content, flags)] = [(m["content"], m["flags"]) for m in harness.fake.messages.values()]
     assert content == "No tags in use yet." and not flags & EPHEMERAL
+
+
+async def test_a_user_install_used_in_a_server_gets_an_answer_not_a_community(
+    bot: Harness,
+) -> None:
+    iid = await bot.run("help", installed_in_guild=False)
+    answer = (await bot.callback(iid)).json
+    assert answer["type"] == 4
+    assert answer["data"]["content"].startswith("Storybot is not added to this server.")
+    async with bot.db.factory()() as uow:
+        assert await uow.communities.all_ids() == []
