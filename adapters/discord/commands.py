@@ -50,17 +50,22 @@ class StoryCommands(
         interaction: discord.Interaction,
         command: c.Command,
         form: FormContext | None = None,
+        *,
+        writes: bool = False,
     ) -> None:
-        """`form`: the command may answer with a form, which must be the first response."""
+        """A read is answered with one callback when the core is in time, else deferred
+        first (`form`: where a form it may answer with comes from). A command that `writes`
+        is acknowledged before the core runs: Discord refuses any answer after 3 s, and
+        nothing is changed behind the back of a user who would never hear of it."""
         actor = await self.services.actor(interaction)
         if actor is None:
             return
-        delivery = self.services.delivery(interaction)
         work = lambda: self.services.core.handle(command, actor)  # noqa: E731
-        if form is None:
+        delivery = self.services.delivery(interaction)
+        if writes:
             await delivery.deferred(work)
         else:
-            await delivery.race(work, form)
+            await delivery.race(work, form or FormContext())
 
     @app_commands.command(description=locale_str(N_("share a story in one line")))
     @app_commands.describe(
@@ -82,7 +87,7 @@ class StoryCommands(
         if typed_tags:
             story = replace(command.story, tags=(*command.story.tags, *typed_tags))
             command = replace(command, story=story)
-        await self._answer(interaction, command)
+        await self._answer(interaction, command, writes=True)
 
     @app_commands.command(description=locale_str(N_("read stories, newest first")))
     @app_commands.describe(tag=locale_str(N_("only stories with this tag")))
@@ -106,7 +111,7 @@ class StoryCommands(
     @app_commands.command(description=locale_str(N_("say you liked a story")))
     @app_commands.describe(number=_NUMBER)
     async def appreciate(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self._answer(interaction, c.Appreciate(number))
+        await self._answer(interaction, c.Appreciate(number), writes=True)
 
     @app_commands.command(description=locale_str(N_("post a story in this channel")))
     @app_commands.describe(number=_NUMBER)
@@ -116,12 +121,12 @@ class StoryCommands(
     @app_commands.command(description=locale_str(N_("edit your own story")))
     @app_commands.describe(number=_NUMBER)
     async def edit(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self._answer(interaction, c.OpenEditForm(number), FormContext())
+        await self._answer(interaction, c.OpenEditForm(number))
 
     @app_commands.command(description=locale_str(N_("delete your own story")))
     @app_commands.describe(number=_NUMBER)
     async def delete(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self._answer(interaction, c.Delete(number))
+        await self._answer(interaction, c.Delete(number), writes=True)
 
     @app_commands.command(description=locale_str(N_("make a story the story of the week")))
     @app_commands.describe(number=_NUMBER, note=locale_str(N_("a note from the moderators")))
@@ -131,7 +136,9 @@ class StoryCommands(
         number: StoryNumber,
         note: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
-        await self._answer(interaction, c.FeatureStory(number, (note or "").strip() or None))
+        await self._answer(
+            interaction, c.FeatureStory(number, (note or "").strip() or None), writes=True
+        )
 
     @app_commands.command(description=locale_str(N_("the story of the week, and earlier ones")))
     async def featured(self, interaction: discord.Interaction) -> None:
@@ -146,12 +153,12 @@ class StoryCommands(
     @app_commands.command(description=locale_str(N_("hide a story from readers, or show it again")))
     @app_commands.describe(number=_NUMBER)
     async def hide(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self._answer(interaction, c.Hide(number))
+        await self._answer(interaction, c.Hide(number), writes=True)
 
     @app_commands.command(description=locale_str(N_("show a hidden story to everyone again")))
     @app_commands.describe(number=_NUMBER)
     async def unhide(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self._answer(interaction, c.Unhide(number))
+        await self._answer(interaction, c.Unhide(number), writes=True)
 
     @app_commands.command(description=locale_str(N_("show the settings")))
     @app_commands.describe(
@@ -167,7 +174,7 @@ class StoryCommands(
     ) -> None:
         key = setting.strip().casefold() if setting and setting.strip() else None
         values = tuple(value.split()) if value else ()
-        await self._answer(interaction, c.Configure(key=key, values=values))
+        await self._answer(interaction, c.Configure(key=key, values=values), writes=True)
 
     @app_commands.command(description=locale_str(N_("download every story as JSON")))
     async def export(self, interaction: discord.Interaction) -> None:
@@ -181,7 +188,7 @@ class StoryCommands(
         self, interaction: discord.Interaction, code: app_commands.Range[str, 1, 40] | None = None
     ) -> None:
         # Codes are secrets: the defer is private and the core's answer is ephemeral.
-        await self._answer(interaction, c.Link(code=code.strip() if code else None))
+        await self._answer(interaction, c.Link(code=code.strip() if code else None), writes=True)
 
     @app_commands.command(description=locale_str(N_("list the spaces that share these stories")))
     async def links(self, interaction: discord.Interaction) -> None:
@@ -189,7 +196,7 @@ class StoryCommands(
 
     @app_commands.command(description=locale_str(N_("give this server its own stories again")))
     async def unlink(self, interaction: discord.Interaction) -> None:
-        await self._answer(interaction, c.Unlink())
+        await self._answer(interaction, c.Unlink(), writes=True)
 
     @app_commands.command(description=locale_str(N_("how to use Storybot")))
     async def help(self, interaction: discord.Interaction) -> None:

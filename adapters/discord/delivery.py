@@ -84,7 +84,7 @@ class Delivery:
         message = outgoing(reply, t, self.interaction.filesize_limit)
         replaces = in_place and _pages(reply) and not reply.error
         if await responses.respond(
-            self.interaction, message, ephemeral=reply.ephemeral, in_place=replaces
+            self.interaction, message, t, ephemeral=reply.ephemeral, in_place=replaces
         ):
             await self._broadcast(reply, t)
 

@@ -50,7 +50,12 @@ async def defer(interaction: discord.Interaction[Any], *, update: bool = False) 
 
 
 async def respond(
-    interaction: discord.Interaction[Any], message: Outgoing, *, ephemeral: bool, in_place: bool
+    interaction: discord.Interaction[Any],
+    message: Outgoing,
+    t: Translator,
+    *,
+    ephemeral: bool,
+    in_place: bool,
 ) -> bool:
     """The first response: a message, or (`in_place`) the clicked message updated."""
     try:
@@ -58,8 +63,12 @@ async def respond(
             await interaction.response.edit_message(**message.edit_kwargs())
         else:
             await interaction.response.send_message(ephemeral=ephemeral, **message.send_kwargs())
-    except REFUSED:
-        log.warning("could not answer interaction", exc_info=True)
+    except REFUSED as exc:
+        log.warning("could not answer interaction", extra={"error": repr(exc)})
+        if isinstance(exc, discord.HTTPException) and exc.status == 400 and exc.code != 40060:
+            # The answer was refused, not the interaction: it can still be told so.
+            note = t("Discord did not accept my answer ({status}). Please try again.", status=400)
+            await reply_now(interaction, note)
         return False
     return True
 

@@ -157,24 +157,40 @@ async def test_a_refused_answer_is_explained_in_plain_words(bot: Harness) -> Non
         400,
         {"message": "Invalid Form Body", "code": 50035},
     )
-    iid = await bot.run("help")
+    iid = await bot.run("submit", {"text": "Deferred first, then the answer is refused."})
     [followup] = await bot.followups(iid)
     assert followup.json["content"] == "Discord did not accept my answer (400). Please try again."
     assert followup.json["flags"] & EPHEMERAL
 
 
+async def test_a_refused_first_answer_is_explained_in_its_place(bot: Harness) -> None:
+    bot.fake.fail_next(
+        "POST",
+        r"/interactions/\d+/[^/]+/callback",
+        400,
+        {"message": "Invalid Form Body", "code": 50035},
+    )
+    iid = await bot.run("help")
+    refused, explained = await bot.fake.wait_for("POST", rf"/interactions/{iid}/[^/]+/callback", 2)
+    assert "Storybot collects stories" in refused.json["data"]["content"]
+    assert explained.json["type"] == 4 and explained.json["data"]["flags"] & EPHEMERAL
+    assert explained.json["data"]["content"] == (
+        "Discord did not accept my answer (400). Please try again."
+    )
+
+
 async def test_rate_limited_answers_are_retried_after_retry_after(bot: Harness) -> None:
     bot.fake.fail_next(
-        "PATCH",
-        r"/webhooks/\d+/[^/]+/messages/@original",
+        "POST",
+        r"/interactions/\d+/[^/]+/callback",
         429,
         {"message": "You are being rate limited.", "retry_after": 0.05, "global": False},
         headers={"Via": "1.1 google", "Retry-After": "1"},
     )
     iid = await bot.run("help")
-    edits = await bot.fake.wait_for("PATCH", rf"/webhooks/\d+/token-{iid}/messages/@original", 2)
-    assert edits[0].json == edits[1].json  # the same answer, sent again after the wait
-    assert "Storybot collects stories" in edits[1].json["content"]
+    sent = await bot.fake.wait_for("POST", rf"/interactions/{iid}/[^/]+/callback", 2)
+    assert sent[0].json == sent[1].json  # the same answer, sent again after the wait
+    assert "Storybot collects stories" in sent[1].json["data"]["content"]
 
 
 async def test_outside_a_server_the_bot_says_where_it_works(bot: Harness) -> None:
