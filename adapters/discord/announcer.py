@@ -16,7 +16,7 @@ import discord
 
 from adapters.discord.messages import outgoing
 from adapters.discord.responses import REFUSED
-from bot.domain import ChannelRef, Language, Platform, SpaceRef
+from bot.domain import ChannelRef, Platform, SpaceRef
 from bot.i18n import Translator
 from bot.ports import AnnounceFailed
 from bot.replies import Reply
@@ -124,6 +124,5 @@ class DiscordAnnouncer:
 
 
 def _message(reply: Reply) -> dict[str, Any]:
-    # The reply is already in the community's language, which it does not name; the few
-    # words the renderer adds itself ("Credited") are therefore English here.
-    return outgoing(reply, Translator(Language.EN)).send_kwargs()
+    # The few words the renderer adds itself are in the reply's own language.
+    return outgoing(reply, Translator(reply.language)).send_kwargs()
