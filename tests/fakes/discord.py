@@ -195,6 +195,24 @@ class FakeDiscord:
                 raise AssertionError(f"no {count}x {method} {path} within {within}s; last: {seen}")
             await asyncio.sleep(0.01)
 
+    async def final_answer(self, token: str, within: float = 5.0) -> dict[str, Any]:
+        """What the user sees of an interaction in the end: the first response when it
+        carried the message (type 4 or 7), else the last edit of the "thinking…" message."""
+
+        def found() -> dict[str, Any] | None:
+            edits = self.calls("PATCH", rf"/webhooks/\d+/{token}/messages/@original")
+            if edits:
+                return dict(edits[-1].json)
+            for callback in self.calls("POST", rf"/interactions/\d+/{token}/callback"):
+                if callback.json.get("type") in (4, 7):
+                    return dict(callback.json.get("data") or {})
+            return None
+
+        await self.wait_until(lambda: found() is not None, within)
+        answer = found()
+        assert answer is not None
+        return answer
+
     def message_payloads(self) -> list[dict[str, Any]]:
         """Every message body the bot sent or edited, wherever it went."""
         found = []
