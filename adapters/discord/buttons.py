@@ -4,12 +4,13 @@ which checks it again; a draft button reopens the form with what its owner typed
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import discord
 
 from adapters.discord import responses
-from adapters.discord.delivery import FormContext
+from adapters.discord.delivery import FormContext, form_button
 from adapters.discord.drafts import BUTTON_ID as DRAFT_BUTTON
 from adapters.discord.messages import ACTION_BUTTON
 from adapters.discord.services import Services
@@ -34,16 +35,23 @@ async def reopen(services: Services, interaction: discord.Interaction[Any], key:
     actor = await services.actor(interaction)
     if actor is None:
         return
-    draft = await services.drafts.get(key, interaction.user.id)
+    delivery = services.delivery(interaction)
+    try:
+        async with asyncio.timeout(delivery.remaining()):
+            draft = await services.drafts.get(key, interaction.user.id)
+    except TimeoutError:  # too slow for the modal, which must be the first response
+        later = form_button(key, delivery.t)
+        await delivery.too_late_for_a_modal(later, FormContext(), clicked=True)
+        return
     if draft is None:
-        t = services.translator(interaction)
-        gone = t("That draft is gone (I keep drafts for an hour). Run /story submit again.")
+        gone = delivery.t(
+            "That draft is gone (I keep drafts for an hour). Run /story submit again."
+        )
         await responses.reply_now(interaction, gone)
         return
-    delivery = services.delivery(interaction)
     context = FormContext(draft.source, draft.values, draft.complete)
     if draft.form is not None:
-        await delivery.open_modal(draft.form, context, delivery.t)
+        await delivery.open_modal(draft.form, context, delivery.t, clicked=True)
         return
     number = _form_number(draft.action)
     command = c.OpenSubmitForm() if number is None else c.OpenEditForm(number)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import discord
@@ -30,6 +31,7 @@ from bot.replies import Actions, Button, Form, Pager, Reply, Style, Text, error
 log = logging.getLogger(__name__)
 
 Work = Callable[[], Awaitable[Reply]]
+RESPONSE_BUDGET = 2.5  # of the 3 s Discord allows for the first response
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,13 @@ class Delivery:
     t: Translator  # the user's locale: for what is said before the core has answered
     form_deadline: float
     core_timeout: float
+    # Seconds from receipt the first response may take, with a margin under Discord's 3 s.
+    response_budget: float = RESPONSE_BUDGET
+    received: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float:
+        """What is left of the first response's time (a modal can only be that)."""
+        return self.response_budget - (time.monotonic() - self.received)
 
     async def call(self, work: Work) -> Reply:
         """The core never raises; this also keeps a hung call from outliving the token."""
@@ -78,7 +87,7 @@ class Delivery:
             return
         reply = task.result()
         if reply.form is not None:
-            await self.open_modal(reply.form, form, Translator(reply.language))
+            await self.open_modal(reply.form, form, Translator(reply.language), clicked=in_place)
             return
         t = Translator(reply.language)
         message = outgoing(reply, t, self.interaction.filesize_limit)
@@ -88,18 +97,36 @@ class Delivery:
         ):
             await self._broadcast(reply, t)
 
-    async def open_modal(self, form: Form, context: FormContext, t: Translator) -> None:
+    async def open_modal(
+        self, form: Form, context: FormContext, t: Translator, *, clicked: bool = False
+    ) -> None:
+        """The form as the first response. Values it cannot show are kept in a draft first,
+        within what is left of the time; past it, the form comes as a button after a defer."""
         keep = carried(form)
         carry: str | None = ""
         if keep:
             draft = Draft(self.interaction.user.id, form.action, values=keep)
-            carry = await self.drafts.put(draft)
+            try:
+                async with asyncio.timeout(self.remaining()):
+                    carry = await self.drafts.put(draft)
+            except TimeoutError:
+                late = Reply(form=form, language=t.language)
+                await self.too_late_for_a_modal(late, context, clicked=clicked)
+                return
             if carry is None:  # without it, sending the form would drop what it carries
                 await responses.reply_now(self.interaction, t(messages.STORAGE_DOWN))
                 return
         ref = ModalRef(form.action, context.source, carry)
         modal = build_modal(form, ref, t, context.values, context.complete)
         await responses.open_modal(self.interaction, modal)
+
+    async def too_late_for_a_modal(
+        self, reply: Reply, context: FormContext, *, clicked: bool = False
+    ) -> None:
+        """Defer now; the answer (a form as a button) follows."""
+        log.info("too late for a modal", extra={"interaction": self.interaction.id})
+        if await responses.defer(self.interaction, update=clicked):
+            await self.after_defer(reply, context, clicked=clicked)
 
     async def after_defer(self, reply: Reply, form: FormContext, *, clicked: bool = False) -> None:
         """The answer after a defer. `clicked`: the defer was a silent one on a button."""
@@ -148,9 +175,14 @@ class Delivery:
         key = await self.drafts.put(draft)
         if key is None:
             return replace(error(t(messages.STORAGE_DOWN)), language=t.language)
-        button = Button(t("Open the form"), button_id(key), Style.PRIMARY)
-        blocks = (Text(t("Your form is ready.")), Actions((button,)))
-        return Reply(blocks=blocks, language=t.language)
+        return form_button(key, t)
+
+
+def form_button(key: str, t: Translator) -> Reply:
+    """A button that opens the form kept in draft `key`."""
+    button = Button(t("Open the form"), button_id(key), Style.PRIMARY)
+    blocks = (Text(t("Your form is ready.")), Actions((button,)))
+    return Reply(blocks=blocks, language=t.language)
 
 
 def with_fix_button(reply: Reply, key: str | None) -> Reply:

@@ -17,6 +17,7 @@ import yarl
 
 from adapters.discord.announcer import DiscordAnnouncer
 from adapters.discord.client import ClientOptions, make_client
+from adapters.discord.delivery import RESPONSE_BUDGET
 from adapters.discord.drafts import DraftStore
 from adapters.discord.services import FORM_DEADLINE, Services
 from bot.config import Settings
@@ -38,6 +39,7 @@ class RuntimeOptions:
 
     client: ClientOptions = field(default_factory=ClientOptions)
     form_deadline: float = FORM_DEADLINE
+    response_budget: float = RESPONSE_BUDGET
     ready_timeout: float = READY_TIMEOUT
 
 
@@ -73,6 +75,7 @@ class DiscordRuntime:
             drafts,
             default_language=settings.default_language,
             form_deadline=options.form_deadline,
+            response_budget=options.response_budget,
         )
         client_options = ClientOptions(
             guild_id=settings.discord_guild_id,

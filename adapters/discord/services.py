@@ -11,7 +11,7 @@ import discord
 
 from adapters.discord import responses
 from adapters.discord.actors import actor_for
-from adapters.discord.delivery import Delivery
+from adapters.discord.delivery import RESPONSE_BUDGET, Delivery
 from adapters.discord.drafts import DraftStore
 from adapters.redelivery import RecentRequests
 from bot.commands import Actor
@@ -32,6 +32,7 @@ class Services:
     default_language: Language = Language.EN
     form_deadline: float = FORM_DEADLINE
     core_timeout: float = CORE_TIMEOUT
+    response_budget: float = RESPONSE_BUDGET
     # A replay after a gateway resume is dropped here; across processes the core's client
     # key holds, and Discord accepts only one response to an interaction.
     recent: RecentRequests = field(default_factory=RecentRequests)
@@ -71,4 +72,5 @@ class Services:
             self.translator(interaction),
             form_deadline=self.form_deadline,
             core_timeout=self.core_timeout,
+            response_budget=self.response_budget,
         )

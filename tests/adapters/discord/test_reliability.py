@@ -7,9 +7,11 @@ import asyncio
 import dataclasses
 from typing import Any
 
+from adapters.discord.drafts import Draft, DraftStore
 from bot.core import Core
 from tests.adapters.discord.conftest import Harness, buttons
-from tests.fakes.discord import CHAT_INPUT, EPHEMERAL
+from tests.adapters.discord.test_submit import submission
+from tests.fakes.discord import CHAT_INPUT, EPHEMERAL, MODAL_SUBMIT
 
 
 class GatedCore(Core):
@@ -254,3 +256,55 @@ async def test_a_user_install_used_in_a_server_gets_an_answer_not_a_community(
     assert answer["data"]["content"].startswith("Storybot is not added to this server.")
     async with bot.db.factory()() as uow:
         assert await uow.communities.all_ids() == []
+
+
+class GatedDrafts(DraftStore):
+    """A draft store behind a gate: a slow database for drafts only, on demand."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def put(self, draft: Draft) -> str | None:
+        await self.gate.wait()
+        return await super().put(draft)
+
+    async def get(self, key: str, user_id: int) -> Draft | None:
+        await self.gate.wait()
+        return await super().get(key, user_id)
+
+
+async def test_a_slow_draft_before_a_modal_gives_the_form_as_a_button(harness: Harness) -> None:
+    """A modal must be the first response: keeping the colleagues it cannot show may not
+    take longer than what is left of the 3 s; past it, the form comes behind a button."""
+    drafts = GatedDrafts(harness.db.factory(), harness.clock)
+    await harness.start(drafts=drafts, response_budget=0.3)
+    saved = await harness.run("submit", {"text": f"<@{harness.bo['id']}> fixed it overnight."})
+    await harness.answer(saved)
+
+    drafts.gate.clear()
+    opened = await harness.run("edit", {"number": 1})
+    assert (await harness.callback(opened)).json["type"] == 5  # deferred, not a modal
+    drafts.gate.set()
+    answer = await harness.answer(opened)
+    assert answer["content"] == "Your form is ready."
+    clicked = await harness.click(harness.message_of(opened), buttons(answer)["Open the form"])
+    modal = (await harness.callback(clicked)).json
+    assert modal["type"] == 9 and modal["data"]["custom_id"].rsplit("|", 1)[1]  # carries
+
+
+async def test_a_slow_draft_behind_a_button_is_offered_again(harness: Harness) -> None:
+    drafts = GatedDrafts(harness.db.factory(), harness.clock)
+    await harness.start(drafts=drafts, response_budget=0.3)
+    opened = await harness.run("submit")
+    modal = (await harness.callback(opened)).json["data"]
+    sent = await harness.send(MODAL_SUBMIT, submission(modal, {"text": "Too short"}))
+    fix = buttons(await harness.answer(sent))["Fix and send again"]
+
+    drafts.gate.clear()
+    clicked = await harness.click(harness.message_of(sent), fix)
+    assert (await harness.callback(clicked)).json["type"] == 6  # deferred, not a modal
+    drafts.gate.set()
+    [again] = await harness.followups(clicked)
+    assert buttons(again.json) == {"Open the form": fix}  # the same draft, offered again
