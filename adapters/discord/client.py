@@ -119,8 +119,8 @@ class ShardedStoryClient(StorybotMixin, discord.AutoShardedClient):
 
 
 def make_client(services: Services, options: ClientOptions) -> discord.Client:
-    if options.shard_count is None and not options.shard_ids:
-        return StoryClient(services, options)
+    """Auto-sharded: without SHARD_COUNT, discord.py asks Discord for the recommended count
+    (GET /gateway/bot), so a bot that grows past 2,500 servers keeps connecting."""
     return ShardedStoryClient(
         services, options, shard_count=options.shard_count, shard_ids=options.shard_ids
     )

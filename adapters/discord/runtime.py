@@ -26,6 +26,11 @@ from bot.core import Core
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 120.0
+_CLOSE_HINTS = {
+    4004: " The token is wrong.",
+    4011: " Discord requires sharding: unset SHARD_COUNT to use the count Discord recommends,"
+    " or raise it.",
+}
 _VERSIONED = re.compile(r"/api/v\d+$")
 
 
@@ -134,7 +139,7 @@ class DiscordRuntime:
         except discord.PrivilegedIntentsRequired:
             log.error("Discord asks for a privileged intent; this bot needs none. Check the code.")
         except discord.ConnectionClosed as exc:
-            hint = " The token is wrong." if exc.code == 4004 else ""
+            hint = _CLOSE_HINTS.get(exc.code or 0, "")
             log.error(f"Discord closed the connection for good (code {exc.code}).{hint}")
         except Exception:
             log.exception("the Discord connection ended")

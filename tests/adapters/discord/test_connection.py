@@ -41,6 +41,8 @@ async def test_start_up_logs_in_syncs_and_identifies_without_privileged_intents(
     assert identify["intents"] == GUILDS_INTENT  # no members, presences or message content
     client = bot.runtimes[0].client
     assert client.get_guild(fake.guild_id) is not None  # READY, then GUILD_CREATE
+    # Without SHARD_COUNT, the shard count Discord recommends is asked for and used.
+    assert fake.calls("GET", "/gateway/bot") and identify["shard"] == [0, 1]
 
 
 async def test_the_command_group_and_message_menu_are_registered(bot: Harness) -> None:
@@ -110,7 +112,8 @@ async def test_a_dropped_gateway_is_resumed_and_missed_events_replayed(bot: Harn
     await fake.wait_connected()
 
     [resume] = fake.resumes
-    assert resume["session_id"] == bot.runtimes[0].client.ws.session_id
+    [session] = fake.live_sessions()
+    assert resume["session_id"] == session.id and len(fake.identifies) == 1
     assert (await bot.answer(missed))["content"].startswith("Story #1 is saved.")
     after = await bot.run("help")
     assert "Storybot collects stories" in (await bot.answer(after))["content"]
