@@ -1,7 +1,7 @@
 """The discord.py client: intents, no pings, the command tree, and start-up wiring.
 
-One mixin serves both the plain client and the auto-sharded one, so sharding is only a
-matter of which class runtime.py builds.
+Always auto-sharded: one process may run one shard, several, or (SHARD_COUNT unset) as many
+as Discord recommends.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class StoryTree(app_commands.CommandTree[Any]):
 
 
 class StorybotMixin:
-    """Shared by both client classes; put before discord.Client in the bases."""
+    """Storybot's part of the client; put before the discord.py class in the bases."""
 
     services: Services
     options: ClientOptions
@@ -108,10 +108,6 @@ class StorybotMixin:
             await buttons.clicked(self.services, interaction)
         elif interaction.type is discord.InteractionType.modal_submit:
             await submissions.submitted(self.services, interaction)
-
-
-class StoryClient(StorybotMixin, discord.Client):
-    pass
 
 
 class ShardedStoryClient(StorybotMixin, discord.AutoShardedClient):
