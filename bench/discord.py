@@ -17,6 +17,7 @@ import discord
 import yarl
 
 from adapters.discord.client import ClientOptions
+from adapters.discord.drafts import DraftStore
 from adapters.discord.runtime import DiscordRuntime, RuntimeOptions, api_base
 from bench.stats import Figure
 from bot.config import Settings
@@ -135,7 +136,7 @@ async def measure_discord(
         ),
         ready_timeout=10,
     )
-    runtime = DiscordRuntime(settings, core, options)
+    runtime = DiscordRuntime(settings, core, options, drafts=DraftStore(core.uow, core.clock))
     await runtime.start()
     try:
         data = {

@@ -116,7 +116,8 @@ def platform_runtimes(
 
         runtimes.append(SlackRuntime(settings, core, http=http))
     if settings.discord_token:
+        from adapters.discord.drafts import DraftStore
         from adapters.discord.runtime import DiscordRuntime
 
-        runtimes.append(DiscordRuntime(settings, core))
+        runtimes.append(DiscordRuntime(settings, core, drafts=DraftStore(core.uow, core.clock)))
     return runtimes

@@ -22,6 +22,9 @@ class Actor:
     locale: str | None = None  # the platform's locale tag, e.g. "sv-SE"
     is_admin: bool = False  # Slack admin/owner, Discord Manage Server
     roles: tuple[str, ...] = ()
+    # What the bot may not do in `channel_id` that an announcement there needs, named as the
+    # platform names the permission; the core refuses such a channel as highlight channel.
+    missing_permissions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,20 @@ class Hide:
 @dataclass(frozen=True, slots=True)
 class Unhide:
     number: int
+
+
+# The settings `Configure` knows, in the order help and the Discord option list show them.
+CONFIG_KEYS = (
+    "channel",
+    "language",
+    "timezone",
+    "weekday",
+    "time",
+    "moderators",
+    "moderator-role",
+    "free-tags",
+    "wall",
+)
 
 
 @dataclass(frozen=True, slots=True)

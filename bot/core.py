@@ -24,6 +24,7 @@ from bot.parser import parse
 from bot.permissions import is_moderator
 from bot.ports import Announcer, Clock, UnitOfWorkFactory
 from bot.replies import Reply, error
+from bot.validation import checked
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class Core:
         self.announcers[announcer.platform] = announcer
 
     async def handle(self, command: c.Command, actor: Actor) -> Reply:
-        return await self._run(actor, lambda: command)
+        return await self._run(actor, lambda: checked(command))
 
     async def handle_text(self, text: str, actor: Actor, client_key: str) -> Reply:
         """A `/story …` line exactly as typed."""

@@ -85,7 +85,7 @@ def parse(line: str, client_key: str) -> c.Command:
     rest = rest.strip()
 
     if name == "submit":
-        return _submit(rest, client_key) if rest else c.OpenSubmitForm()
+        return submission(rest, client_key) if rest else c.OpenSubmitForm()
     if name == "browse":
         return c.Browse(tag=rest.split()[0] if rest else None)
     if name == "search":
@@ -113,9 +113,10 @@ def _number(rest: str) -> int:
     return parse_number(rest.split()[0])
 
 
-def _submit(rest: str, client_key: str) -> c.Submit:
-    body, raw_tags = tags.parse_hashtags(rest)
-    # Mentions become words after the hashtags are taken, so "#support" stays text.
+def submission(text: str, client_key: str) -> c.Submit:
+    """A one-line story: #tags and mentioned colleagues taken out of the text. Mentions
+    become words after the hashtags are taken, so "#support" stays text."""
+    body, raw_tags = tags.parse_hashtags(text)
     story = c.StoryInput(
         text=mentions.readable(body), credited=mentions.credited(body), tags=tuple(raw_tags)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot import commands as c
 from bot import privacy, tags
 from bot.commands import StoryInput
 from bot.domain import (
@@ -139,3 +140,12 @@ def is_story_number(value: str) -> bool:
     """Plain ASCII digits within what storage holds. int() alone would also take "+1",
     "1_0", " 1", other scripts' digits and numbers too large for an SQLite integer."""
     return value.isascii() and value.isdigit() and len(value) <= 9 and int(value) > 0
+
+
+def checked(command: c.Command) -> c.Command:
+    """A command an adapter built from typed options, its story number checked as a typed
+    one is: Discord, for one, does not enforce an option's min_value on the client."""
+    number = getattr(command, "number", None)
+    if isinstance(number, int) and not is_story_number(str(number)):
+        raise ValidationError(N_("Give a story number, like 12."), field="number")
+    return command

@@ -30,4 +30,28 @@ def actor_for(interaction: discord.Interaction[Any]) -> Actor | None:
         locale=str(interaction.locale),
         is_admin=is_admin,
         roles=roles,
+        missing_permissions=missing_permissions(interaction),
     )
+
+
+_THREADS = (
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.news_thread,
+)
+
+
+def missing_permissions(interaction: discord.Interaction[Any]) -> tuple[str, ...]:
+    """What the bot lacks in this channel to post an announcement (see docs/DISCORD.md), as
+    Discord's settings name it. `app_permissions` comes with every interaction; in a thread
+    (a forum post is one) posting takes Send Messages in Threads instead of Send Messages."""
+    granted = interaction.app_permissions
+    in_thread = getattr(interaction.channel, "type", None) in _THREADS
+    needed = (
+        ("view_channel", "View Channel"),
+        ("send_messages_in_threads", "Send Messages in Threads")
+        if in_thread
+        else ("send_messages", "Send Messages"),
+        ("embed_links", "Embed Links"),
+    )
+    return tuple(name for flag, name in needed if not getattr(granted, flag))

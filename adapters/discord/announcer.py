@@ -15,7 +15,8 @@ import aiohttp
 import discord
 
 from adapters.discord.messages import outgoing
-from bot.domain import ChannelRef, Language, Platform, SpaceRef
+from adapters.discord.responses import REFUSED
+from bot.domain import ChannelRef, Platform, SpaceRef
 from bot.i18n import Translator
 from bot.ports import AnnounceFailed
 from bot.replies import Reply
@@ -92,7 +93,7 @@ class DiscordAnnouncer:
                 if member is None and guild is not None:
                     async with asyncio.timeout(self.send_timeout):
                         member = await guild.fetch_member(int(user_id))
-            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError):
+            except (*REFUSED, aiohttp.ClientError, OSError, TimeoutError):
                 log.warning("could not look up a member", extra={"space": space.key})
             if member is not None:
                 names[user_id] = member.display_name
@@ -107,7 +108,7 @@ class DiscordAnnouncer:
         try:
             async with asyncio.timeout(self.send_timeout):
                 return (await self.client.fetch_guild(int(space.external_id))).owner_id
-        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError):
+        except (*REFUSED, aiohttp.ClientError, OSError, TimeoutError):
             log.warning("could not look up the server owner", extra={"space": space.key})
             return None
 
@@ -116,13 +117,12 @@ class DiscordAnnouncer:
             async with asyncio.timeout(self.send_timeout):
                 channel = await self.client.create_dm(discord.Object(id=user_id))
                 await channel.send(**message)
-        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except (*REFUSED, aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.warning(
                 "could not send a direct message", extra={"user": user_id, "error": repr(exc)}
             )
 
 
 def _message(reply: Reply) -> dict[str, Any]:
-    # The reply is already in the community's language, which it does not name; the few
-    # words the renderer adds itself ("Credited") are therefore English here.
-    return outgoing(reply, Translator(Language.EN)).send_kwargs()
+    # The few words the renderer adds itself are in the reply's own language.
+    return outgoing(reply, Translator(reply.language)).send_kwargs()

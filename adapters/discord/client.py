@@ -1,7 +1,7 @@
 """The discord.py client: intents, no pings, the command tree, and start-up wiring.
 
-One mixin serves both the plain client and the auto-sharded one, so sharding is only a
-matter of which class runtime.py builds.
+Always auto-sharded: one process may run one shard, several, or (SHARD_COUNT unset) as many
+as Discord recommends.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.bridge import Bridge
-from adapters.discord.commands import StoryCommands, save_as_story_menu
+from adapters.discord import buttons, submissions
+from adapters.discord.commands import StoryCommands
 from adapters.discord.messages import NO_PINGS
+from adapters.discord.responses import REFUSED
+from adapters.discord.services import Services
+from adapters.discord.shortcuts import save_as_story_menu
 from adapters.discord.sync import DEFAULT_STATE_FILE, sync_if_changed
 from adapters.discord.translator import CommandTranslator
-from adapters.discord.views import DYNAMIC_ITEMS
+from bot import messages
 
 log = logging.getLogger(__name__)
 
@@ -43,35 +46,35 @@ def intents() -> discord.Intents:
 
 
 class StoryTree(app_commands.CommandTree[Any]):
+    def __init__(self, client: discord.Client, services: Services) -> None:
+        super().__init__(client)
+        self.services = services
+
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         log.error("command failed", exc_info=error, extra={"interaction": interaction.id})
         if interaction.response.is_done():
             return
-        bridge: Bridge = interaction.client.bridge  # type: ignore[attr-defined]
-        t = bridge.translator(interaction)
+        t = self.services.translator(interaction)
         try:
             await interaction.response.send_message(
-                t(
-                    "Something went wrong on my side. "
-                    "Please try again, or tell a moderator if it keeps happening."
-                ),
+                t(messages.SOMETHING_WRONG),
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )
-        except discord.HTTPException:
+        except REFUSED:
             log.warning("could not report the error", exc_info=True)
 
 
 class StorybotMixin:
-    """Shared by both client classes; put before discord.Client in the bases."""
+    """Storybot's part of the client; put before the discord.py class in the bases."""
 
-    bridge: Bridge
+    services: Services
     options: ClientOptions
     tree: StoryTree
 
-    def __init__(self, bridge: Bridge, options: ClientOptions, **kwargs: Any) -> None:
+    def __init__(self, services: Services, options: ClientOptions, **kwargs: Any) -> None:
         super().__init__(  # type: ignore[call-arg]
             intents=intents(),
             allowed_mentions=NO_PINGS,
@@ -80,16 +83,15 @@ class StorybotMixin:
             chunk_guilds_at_startup=False,
             **kwargs,
         )
-        self.bridge = bridge
+        self.services = services
         self.options = options
-        self.tree = StoryTree(self)  # type: ignore[arg-type]
+        self.tree = StoryTree(self, services)  # type: ignore[arg-type]
 
     async def setup_hook(self) -> None:
-        """After login, before the gateway: commands, persistent buttons, sync."""
+        """After login, before the gateway: commands, then a sync if they changed."""
         client: discord.Client = self  # type: ignore[assignment]
-        self.tree.add_command(StoryCommands(self.bridge))
-        self.tree.add_command(save_as_story_menu(self.bridge))
-        client.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.tree.add_command(StoryCommands(self.services))
+        self.tree.add_command(save_as_story_menu(self.services))
         await self.tree.set_translator(CommandTranslator())
         if client.application_id is not None:
             await sync_if_changed(
@@ -100,23 +102,21 @@ class StorybotMixin:
             )
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        # Modal submissions are handled from their payload, not from a modal object kept in
-        # memory, so a form opened before a restart can still be sent.
-        if interaction.type is discord.InteractionType.modal_submit:
-            await self.bridge.submit_modal(interaction)
-
-
-class StoryClient(StorybotMixin, discord.Client):
-    pass
+        # Clicks and modal submissions are handled from their payload, not from views or
+        # modals kept in memory, so they still work after a restart or on another process.
+        if interaction.type is discord.InteractionType.component:
+            await buttons.clicked(self.services, interaction)
+        elif interaction.type is discord.InteractionType.modal_submit:
+            await submissions.submitted(self.services, interaction)
 
 
 class ShardedStoryClient(StorybotMixin, discord.AutoShardedClient):
     pass
 
 
-def make_client(bridge: Bridge, options: ClientOptions) -> discord.Client:
-    if options.shard_count is None and not options.shard_ids:
-        return StoryClient(bridge, options)
+def make_client(services: Services, options: ClientOptions) -> discord.Client:
+    """Auto-sharded: without SHARD_COUNT, discord.py asks Discord for the recommended count
+    (GET /gateway/bot), so a bot that grows past 2,500 servers keeps connecting."""
     return ShardedStoryClient(
-        bridge, options, shard_count=options.shard_count, shard_ids=options.shard_ids
+        services, options, shard_count=options.shard_count, shard_ids=options.shard_ids
     )

@@ -1,9 +1,8 @@
-"""The /story command group and the "Save as story" message menu.
+"""The /story command group: typed options become the core's command objects.
 
-Each subcommand maps typed options onto the core's grammar: numbered ones go through
-core.handle_text so the core validates the number (Discord does not enforce min/max on the
-client side), the rest become command objects. Descriptions are English message ids that
-translator.py turns into Swedish when commands are synced.
+Story numbers are checked by the core (Discord clients do not enforce an option's min or
+max). Descriptions are English message ids that translator.py turns into Swedish when the
+commands are synced.
 """
 
 from __future__ import annotations
@@ -15,16 +14,18 @@ from discord import app_commands
 from discord.app_commands import Choice, locale_str
 
 from adapters.discord import limits
-from adapters.discord.bridge import Bridge, FormContext
+from adapters.discord.delivery import FormContext
+from adapters.discord.services import Services
+from adapters.text import units
 from bot import commands as c
 from bot import forms
-from bot.handlers.admin import KEYS
-from bot.i18n import language_for
 from bot.i18n_marker import N_
-from bot.parser import parse
+from bot.parser import submission
 from bot.tags import autocomplete as tag_autocomplete
 
 StoryNumber = app_commands.Range[int, 1, 999_999_999]
+# Installed to a server only: a community is a server; a user install has none.
+GUILD_INSTALL = app_commands.AppInstallationType(guild=True, user=False)
 
 _NUMBER = locale_str(N_("the story's number, like 12"))
 
@@ -35,11 +36,36 @@ class StoryCommands(
     description=locale_str(N_("Storybot collects stories of good customer service.")),
     guild_only=True,
 ):
-    def __init__(self, bridge: Bridge) -> None:
+    def __init__(self, services: Services) -> None:
         # Servers only: a story belongs to a server's community. (guild_only alone still
         # sends only the deprecated dm_permission.)
-        super().__init__(allowed_contexts=app_commands.AppCommandContext(guild=True))
-        self.bridge = bridge
+        super().__init__(
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+            allowed_installs=GUILD_INSTALL,
+        )
+        self.services = services
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        command: c.Command,
+        form: FormContext | None = None,
+        *,
+        writes: bool = False,
+    ) -> None:
+        """A read is answered with one callback when the core is in time, else deferred
+        first (`form`: where a form it may answer with comes from). A command that `writes`
+        is acknowledged before the core runs: Discord refuses any answer after 3 s, and
+        nothing is changed behind the back of a user who would never hear of it."""
+        actor = await self.services.actor(interaction)
+        if actor is None:
+            return
+        work = lambda: self.services.core.handle(command, actor)  # noqa: E731
+        delivery = self.services.delivery(interaction)
+        if writes:
+            await delivery.deferred(work)
+        else:
+            await delivery.race(work, form or FormContext())
 
     @app_commands.command(description=locale_str(N_("share a story in one line")))
     @app_commands.describe(
@@ -55,57 +81,52 @@ class StoryCommands(
         typed_tags = forms.story_input({"tags": tags or ""}).tags
         if not (text and text.strip()):
             values = {"tags": ", ".join(typed_tags)} if typed_tags else None
-            await self.bridge.form_command(
-                interaction, c.OpenSubmitForm(), FormContext(values=values)
-            )
+            await self._answer(interaction, c.OpenSubmitForm(), FormContext(values=values))
             return
-        command = parse(f"submit {text}", str(interaction.id))
-        if isinstance(command, c.Submit) and typed_tags:
+        command = submission(text.strip(), str(interaction.id))
+        if typed_tags:
             story = replace(command.story, tags=(*command.story.tags, *typed_tags))
             command = replace(command, story=story)
-        await self.bridge.command(interaction, command)
+        await self._answer(interaction, command, writes=True)
 
     @app_commands.command(description=locale_str(N_("read stories, newest first")))
     @app_commands.describe(tag=locale_str(N_("only stories with this tag")))
     async def browse(self, interaction: discord.Interaction, tag: str | None = None) -> None:
-        await self.bridge.command(interaction, c.Browse(tag=tag.strip() if tag else None))
+        await self._answer(interaction, c.Browse(tag=tag.strip() if tag else None))
 
     @app_commands.command(description=locale_str(N_("search the stories")))
     @app_commands.describe(words=locale_str(N_("the words to look for")))
     async def search(self, interaction: discord.Interaction, words: str) -> None:
-        await self.bridge.command(interaction, c.Search(words=words))
+        await self._answer(interaction, c.Search(words=words))
 
     @app_commands.command(description=locale_str(N_("read one story in full")))
     @app_commands.describe(number=_NUMBER)
     async def show(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self.bridge.command(interaction, f"show {number}")
+        await self._answer(interaction, c.Show(number))
 
     @app_commands.command(description=locale_str(N_("list the tags in use")))
     async def tags(self, interaction: discord.Interaction) -> None:
-        await self.bridge.command(interaction, "tags")
+        await self._answer(interaction, c.ListTags())
 
     @app_commands.command(description=locale_str(N_("say you liked a story")))
     @app_commands.describe(number=_NUMBER)
     async def appreciate(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self.bridge.command(interaction, f"appreciate {number}")
+        await self._answer(interaction, c.Appreciate(number), writes=True)
 
     @app_commands.command(description=locale_str(N_("post a story in this channel")))
     @app_commands.describe(number=_NUMBER)
     async def share(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self.bridge.command(interaction, f"share {number}")
+        await self._answer(interaction, c.Share(number))
 
     @app_commands.command(description=locale_str(N_("edit your own story")))
     @app_commands.describe(number=_NUMBER)
     async def edit(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        if not 0 < number < 10**9:  # Range is not enforced by Discord clients
-            await self.bridge.command(interaction, f"edit {number}")
-            return
-        await self.bridge.form_command(interaction, c.OpenEditForm(number))
+        await self._answer(interaction, c.OpenEditForm(number))
 
     @app_commands.command(description=locale_str(N_("delete your own story")))
     @app_commands.describe(number=_NUMBER)
     async def delete(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self.bridge.command(interaction, f"delete {number}")
+        await self._answer(interaction, c.Delete(number), writes=True)
 
     @app_commands.command(description=locale_str(N_("make a story the story of the week")))
     @app_commands.describe(number=_NUMBER, note=locale_str(N_("a note from the moderators")))
@@ -115,47 +136,49 @@ class StoryCommands(
         number: StoryNumber,
         note: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
-        await self.bridge.command(interaction, f"feature {number} {note or ''}".strip())
+        await self._answer(
+            interaction, c.FeatureStory(number, (note or "").strip() or None), writes=True
+        )
 
     @app_commands.command(description=locale_str(N_("the story of the week, and earlier ones")))
     async def featured(self, interaction: discord.Interaction) -> None:
-        await self.bridge.command(interaction, "featured")
+        await self._answer(interaction, c.ShowFeatured())
 
     @app_commands.command(
         description=locale_str(N_("the most appreciated stories of the past 7 days"))
     )
     async def shortlist(self, interaction: discord.Interaction) -> None:
-        await self.bridge.command(interaction, "shortlist")
+        await self._answer(interaction, c.Shortlist())
 
     @app_commands.command(description=locale_str(N_("hide a story from readers, or show it again")))
     @app_commands.describe(number=_NUMBER)
     async def hide(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self.bridge.command(interaction, f"hide {number}")
+        await self._answer(interaction, c.Hide(number), writes=True)
 
     @app_commands.command(description=locale_str(N_("show a hidden story to everyone again")))
     @app_commands.describe(number=_NUMBER)
     async def unhide(self, interaction: discord.Interaction, number: StoryNumber) -> None:
-        await self.bridge.command(interaction, f"unhide {number}")
+        await self._answer(interaction, c.Unhide(number), writes=True)
 
     @app_commands.command(description=locale_str(N_("show the settings")))
     @app_commands.describe(
         setting=locale_str(N_("the setting to change (moderators)")),
         value=locale_str(N_("its new value")),
     )
-    @app_commands.choices(setting=[Choice(name=key, value=key) for key in KEYS])
+    @app_commands.choices(setting=[Choice(name=key, value=key) for key in c.CONFIG_KEYS])
     async def config(
         self,
         interaction: discord.Interaction,
         setting: str | None = None,
         value: str | None = None,
     ) -> None:
-        await self.bridge.command(
-            interaction, " ".join(["config", setting or "", value or ""]).strip()
-        )
+        key = setting.strip().casefold() if setting and setting.strip() else None
+        values = tuple(value.split()) if value else ()
+        await self._answer(interaction, c.Configure(key=key, values=values), writes=True)
 
     @app_commands.command(description=locale_str(N_("download every story as JSON")))
     async def export(self, interaction: discord.Interaction) -> None:
-        await self.bridge.command(interaction, "export")
+        await self._answer(interaction, c.Export())
 
     @app_commands.command(description=locale_str(N_("create a link code, or join with one")))
     @app_commands.describe(
@@ -164,20 +187,20 @@ class StoryCommands(
     async def link(
         self, interaction: discord.Interaction, code: app_commands.Range[str, 1, 40] | None = None
     ) -> None:
-        # Codes are secrets: the bridge defers ephemerally and the core's answer is ephemeral.
-        await self.bridge.command(interaction, c.Link(code=code.strip() if code else None))
+        # Codes are secrets: the defer is private and the core's answer is ephemeral.
+        await self._answer(interaction, c.Link(code=code.strip() if code else None), writes=True)
 
     @app_commands.command(description=locale_str(N_("list the spaces that share these stories")))
     async def links(self, interaction: discord.Interaction) -> None:
-        await self.bridge.command(interaction, c.ListLinks())
+        await self._answer(interaction, c.ListLinks())
 
     @app_commands.command(description=locale_str(N_("give this server its own stories again")))
     async def unlink(self, interaction: discord.Interaction) -> None:
-        await self.bridge.command(interaction, c.Unlink())
+        await self._answer(interaction, c.Unlink(), writes=True)
 
     @app_commands.command(description=locale_str(N_("how to use Storybot")))
     async def help(self, interaction: discord.Interaction) -> None:
-        await self.bridge.command(interaction, "help")
+        await self._answer(interaction, c.Help())
 
     @browse.autocomplete("tag")
     async def _browse_tag(
@@ -192,24 +215,17 @@ class StoryCommands(
         # Several tags are typed comma-separated: complete the last one, keep the others.
         done, _, typing = current.rpartition(",")
         prefix = f"{done}, " if done.strip() else ""
+        return self._tag_choices(interaction, typing, prefix)
+
+    def _tag_choices(
+        self, interaction: discord.Interaction, typed: str, prefix: str = ""
+    ) -> list[Choice[str]]:
+        """A choice's value is what the option then holds: one that does not fit Discord's
+        100 characters is left out, never cut (a cut value would be a different tag)."""
+        language = self.services.translator(interaction).language
+        suggested = tag_autocomplete(typed, language.value, limit=limits.CHOICES)
         return [
-            Choice(name=name, value=limits.fit(prefix + value, limits.CHOICE))
-            for name, value in (
-                (choice.name, choice.value) for choice in self._tag_choices(interaction, typing)
-            )
+            Choice(name=limits.fit(label, limits.CHOICE), value=prefix + value)
+            for value, label in suggested
+            if units(prefix + value) <= limits.CHOICE
         ]
-
-    def _tag_choices(self, interaction: discord.Interaction, typed: str) -> list[Choice[str]]:
-        language = language_for(str(interaction.locale), self.bridge.default_language)
-        return [
-            Choice(name=limits.fit(label, limits.CHOICE), value=limits.fit(value, limits.CHOICE))
-            for value, label in tag_autocomplete(typed, language.value, limit=limits.CHOICES)
-        ]
-
-
-def save_as_story_menu(bridge: Bridge) -> app_commands.ContextMenu:
-    async def save_as_story(interaction: discord.Interaction, message: discord.Message) -> None:
-        await bridge.save_message(interaction, message)
-
-    menu = app_commands.ContextMenu(name=locale_str(N_("Save as story")), callback=save_as_story)
-    return app_commands.guild_only(menu)

@@ -2,7 +2,8 @@
 
 Scopes: bot (to post the story of the week) and applications.commands (/story and the
 message menu). Permissions: exactly what the bot uses outside interaction replies, which
-need none: see, post and embed in the highlight channel.
+need none: see, post and embed in the highlight channel, which may be a thread or forum post
+(Send Messages in Threads).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ DEFAULT_API = "https://discord.com/api/v10"
 
 
 def permissions() -> discord.Permissions:
-    return discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+    return discord.Permissions(
+        view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True
+    )
 
 
 def invite_url(application_id: int, guild_id: int | None = None) -> str:

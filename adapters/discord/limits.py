@@ -1,11 +1,10 @@
-"""Discord's size limits, and cutting text to fit them.
-
-Discord counts lengths like JavaScript does, in UTF-16 code units, so an emoji outside the
-Basic Multilingual Plane costs two. Counting that way is never more generous than counting
-code points, so whatever fits here fits there.
+"""Discord's size limits, and cutting text to fit them (lengths in UTF-16 units, as
+adapters/text.py counts them for both adapters). Sources: docs/DISCORD.md.
 """
 
 from __future__ import annotations
+
+from adapters.text import ELLIPSIS, prefix, units
 
 CONTENT = 2000
 EMBEDS = 10
@@ -30,34 +29,15 @@ OPTION_LABEL = 100
 CHOICES = 25
 CHOICE = 100
 
-ELLIPSIS = "…"
-
-
-def size(text: str) -> int:
-    """Length in UTF-16 code units."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate is one unit
-
 
 def fit(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` code units, ending in an ellipsis when cut.
-
-    Never splits a surrogate pair, and never leaves a lone trailing backslash that would
-    escape the ellipsis.
-    """
-    if size(text) <= limit:
+    """`text` cut to at most `limit` UTF-16 units, ending in "…" when cut. Never leaves a
+    lone trailing backslash, which would escape the ellipsis in Discord's markdown."""
+    if units(text) <= limit:
         return text
     if limit <= 0:
         return ""
-    room = limit - size(ELLIPSIS)
-    kept: list[str] = []
-    used = 0
-    for char in text:
-        cost = 2 if ord(char) > 0xFFFF else 1
-        if used + cost > room:
-            break
-        kept.append(char)
-        used += cost
-    cut = "".join(kept).rstrip()
+    cut = prefix(text, limit - units(ELLIPSIS)).rstrip()
     trailing = len(cut) - len(cut.rstrip("\\"))
     if trailing % 2:
         cut = cut[:-1]

@@ -1,24 +1,34 @@
 """A rendered Reply as the keyword arguments discord.py's send and edit calls take.
 
 Every message carries AllowedMentions.none(), on top of the client's default: a story that
-says @everyone, or names a colleague, notifies no one.
+says @everyone, or names a colleague, notifies no one. Buttons are plain components with
+their action as custom_id: the client routes a click by that id (buttons.py), so they keep
+working on messages posted by an earlier process.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
 from adapters.discord import limits
+from adapters.discord.drafts import BUTTON_ID as DRAFT_BUTTON
 from adapters.discord.render import render
-from adapters.discord.views import build_view
+from bot.actions import PREFIX as ACTION_PREFIX
 from bot.i18n import Translator
-from bot.replies import Reply
+from bot.replies import Button, Reply, Style
 
 NO_PINGS = discord.AllowedMentions.none()
+ACTION_BUTTON = re.compile(rf"{ACTION_PREFIX}:.+")
+_STYLES = {
+    Style.DEFAULT: discord.ButtonStyle.secondary,
+    Style.PRIMARY: discord.ButtonStyle.primary,
+    Style.DANGER: discord.ButtonStyle.danger,
+}
 
 
 @dataclass
@@ -67,3 +77,29 @@ def outgoing(reply: Reply, t: Translator, file_limit: int | None = None) -> Outg
     if not (content or rendered.embeds or files):
         content = limits.ELLIPSIS  # Discord refuses an empty message
     return Outgoing(content, rendered.embeds, build_view(rendered.rows), files)
+
+
+class Components(discord.ui.View):
+    """Buttons only. discord.py would keep a view with timeout=None in memory for every
+    message it is sent with, forever; clicks are routed by custom_id instead (buttons.py),
+    so the view counts as finished from the start and is never stored."""
+
+    def is_finished(self) -> bool:
+        return True
+
+
+def build_view(rows: list[list[Button]]) -> discord.ui.View | None:
+    """The button rows, or None when there are none. Only ids the client routes are kept."""
+    view = Components(timeout=None)
+    for index, row in enumerate(rows):
+        for button in row:
+            if ACTION_BUTTON.fullmatch(button.action) or DRAFT_BUTTON.fullmatch(button.action):
+                view.add_item(
+                    discord.ui.Button(
+                        label=button.label,
+                        style=_STYLES[button.style],
+                        custom_id=button.action,
+                        row=index,
+                    )
+                )
+    return view if view.children else None

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import discord
 
 from adapters.discord import limits
-from adapters.discord.limits import fit, size
+from adapters.discord.limits import fit
+from adapters.text import units
 from bot.i18n import Translator
 from bot.replies import (
     Actions,
@@ -62,7 +63,7 @@ class EmbedSpec:
             description = BLANK
         parts = [self.title, description, self.footer]
         parts += [_filled(text) for name, value, _ in self.fields for text in (name, value)]
-        return sum(size(p) for p in parts)
+        return sum(units(p) for p in parts)
 
     def to_embed(self) -> discord.Embed:
         embed = discord.Embed(colour=COLOUR)
@@ -142,6 +143,7 @@ def render(reply: Reply, t: Translator) -> Rendered:
         specs = specs[: limits.EMBEDS]
         lines.append(plain(t("Some items were left out to fit on one message.")))
     _shrink_to_total(specs)
+    _url_once(specs)
     content = fit("\n".join(lines), limits.CONTENT).strip() or None
     return Rendered(
         content=content,
@@ -165,7 +167,7 @@ def _text_embed(texts: list[Text]) -> EmbedSpec:
 
 
 def _fields_embeds(items: tuple[tuple[str, str], ...], title: str) -> list[EmbedSpec]:
-    inline = all(size(value) <= _SHORT_VALUE for _, value in items)
+    inline = all(units(value) <= _SHORT_VALUE for _, value in items)
     specs = []
     for start in range(0, max(len(items), 1), limits.FIELDS):
         chunk = items[start : start + limits.FIELDS]
@@ -203,14 +205,14 @@ def _mentions(user_ids: Iterable[str]) -> str:
     for user_id in user_ids:
         part = f"<@{user_id}>" if user_id.isascii() and user_id.isdigit() else plain(user_id)
         candidate = f"{shown} {part}".strip()
-        if size(candidate) > limits.FIELD_VALUE - size(" " + limits.ELLIPSIS):
+        if units(candidate) > limits.FIELD_VALUE - units(" " + limits.ELLIPSIS):
             return f"{shown} {limits.ELLIPSIS}".strip()
         shown = candidate
     return shown
 
 
 def _web_url(url: str | None) -> str | None:
-    if url and size(url) <= limits.URL and _WEB_URL.fullmatch(url):
+    if url and units(url) <= limits.URL and _WEB_URL.fullmatch(url):
         return url
     return None
 
@@ -218,10 +220,10 @@ def _web_url(url: str | None) -> str | None:
 def _shrink_to_total(specs: list[EmbedSpec]) -> None:
     """Cut the longest texts first until the embeds fit Discord's per-message total."""
     while specs and (excess := sum(s.size() for s in specs) - limits.EMBEDS_TOTAL) > 0:
-        longest = max(specs, key=lambda s: size(s.description))
-        if size(longest.description) > 1:
+        longest = max(specs, key=lambda s: units(s.description))
+        if units(longest.description) > 1:
             longest.description = fit(
-                longest.description, max(1, size(longest.description) - excess)
+                longest.description, max(1, units(longest.description) - excess)
             )
             continue
         with_fields = [s for s in specs if s.fields]
@@ -229,6 +231,18 @@ def _shrink_to_total(specs: list[EmbedSpec]) -> None:
             max(with_fields, key=lambda s: len(s.fields)).fields.pop()
             continue
         specs.pop()
+
+
+def _url_once(specs: list[EmbedSpec]) -> None:
+    """Discord shows only the first of several embeds with the same URL (it merges them),
+    so a URL is set on its first embed only."""
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.url is not None:
+            if spec.url in seen:
+                spec.url = None
+            else:
+                seen.add(spec.url)
 
 
 def button_rows(
@@ -262,7 +276,7 @@ def _named(button: Button, number: int) -> Button:
 
 def _usable(button: Button, seen: set[str]) -> bool:
     """Discord refuses a custom_id over 100 characters, or the same one twice in a message."""
-    if not button.action or size(button.action) > limits.CUSTOM_ID or button.action in seen:
+    if not button.action or units(button.action) > limits.CUSTOM_ID or button.action in seen:
         return False
     seen.add(button.action)
     return True

@@ -19,6 +19,10 @@ from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
 
+# What a refused call raises: an HTTP error, or a 429 longer than the client waits out
+# (discord.RateLimited, which is not an HTTPException).
+REFUSED = (discord.HTTPException, discord.RateLimited)
+
 
 class After(Enum):
     """Where the answer goes once the interaction was deferred."""
@@ -35,18 +39,23 @@ async def defer(interaction: discord.Interaction[Any], *, update: bool = False) 
             await interaction.response.defer()
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
-    except discord.HTTPException as exc:
+    except REFUSED as exc:
         # 10062: more than 3 s went by; 40060: someone (another process) answered it.
         log.warning(
             "could not acknowledge interaction",
-            extra={"interaction": interaction.id, "status": exc.status, "code": exc.code},
+            extra={"interaction": interaction.id, "error": repr(exc)},
         )
         return False
     return True
 
 
 async def respond(
-    interaction: discord.Interaction[Any], message: Outgoing, *, ephemeral: bool, in_place: bool
+    interaction: discord.Interaction[Any],
+    message: Outgoing,
+    t: Translator,
+    *,
+    ephemeral: bool,
+    in_place: bool,
 ) -> bool:
     """The first response: a message, or (`in_place`) the clicked message updated."""
     try:
@@ -54,8 +63,12 @@ async def respond(
             await interaction.response.edit_message(**message.edit_kwargs())
         else:
             await interaction.response.send_message(ephemeral=ephemeral, **message.send_kwargs())
-    except discord.HTTPException:
-        log.warning("could not answer interaction", exc_info=True)
+    except REFUSED as exc:
+        log.warning("could not answer interaction", extra={"error": repr(exc)})
+        if isinstance(exc, discord.HTTPException) and exc.status == 400 and exc.code != 40060:
+            # The answer was refused, not the interaction: it can still be told so.
+            note = t("Discord did not accept my answer ({status}). Please try again.", status=400)
+            await reply_now(interaction, note)
         return False
     return True
 
@@ -63,7 +76,7 @@ async def respond(
 async def open_modal(interaction: discord.Interaction[Any], modal: discord.ui.Modal) -> None:
     try:
         await interaction.response.send_modal(modal)
-    except discord.HTTPException:
+    except REFUSED:
         log.warning("could not open the form", exc_info=True)
 
 
@@ -80,7 +93,7 @@ async def deliver(
             await interaction.followup.send(ephemeral=ephemeral, **message.send_kwargs())
         else:
             await interaction.edit_original_response(**message.edit_kwargs())
-    except discord.HTTPException as exc:
+    except REFUSED as exc:
         await report_failure(interaction, exc, t)
         return False
     return True
@@ -89,7 +102,7 @@ async def deliver(
 async def remove_placeholder(interaction: discord.Interaction[Any]) -> None:
     try:
         await interaction.delete_original_response()
-    except discord.HTTPException:
+    except REFUSED:
         log.info("could not remove the placeholder", exc_info=True)
 
 
@@ -97,29 +110,27 @@ async def reply_now(interaction: discord.Interaction[Any], text: str) -> None:
     """A short private answer as the first response."""
     try:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-    except discord.HTTPException:
+    except REFUSED:
         log.warning("could not answer interaction", exc_info=True)
 
 
 async def report_failure(
-    interaction: discord.Interaction[Any], exc: discord.HTTPException, t: Translator
+    interaction: discord.Interaction[Any],
+    exc: discord.HTTPException | discord.RateLimited,
+    t: Translator,
 ) -> None:
+    status = exc.status if isinstance(exc, discord.HTTPException) else 429
     log.error(
         "Discord refused a message",
-        extra={
-            "interaction": interaction.id,
-            "status": exc.status,
-            "code": exc.code,
-            "text": exc.text,
-        },
+        extra={"interaction": interaction.id, "status": status, "error": repr(exc)},
     )
     if isinstance(exc, discord.NotFound):
         return  # the interaction token expired: nothing more can be said
     try:
         await interaction.followup.send(
-            t("Discord did not accept my answer ({status}). Please try again.", status=exc.status),
+            t("Discord did not accept my answer ({status}). Please try again.", status=status),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
-    except discord.HTTPException:
+    except REFUSED:
         log.warning("could not report the failure either", exc_info=True)

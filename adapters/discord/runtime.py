@@ -16,14 +16,21 @@ import discord
 import yarl
 
 from adapters.discord.announcer import DiscordAnnouncer
-from adapters.discord.bridge import FORM_DEADLINE, Bridge
 from adapters.discord.client import ClientOptions, make_client
+from adapters.discord.delivery import RESPONSE_BUDGET
+from adapters.discord.drafts import DraftStore
+from adapters.discord.services import FORM_DEADLINE, Services
 from bot.config import Settings
 from bot.core import Core
 
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 120.0
+_CLOSE_HINTS = {
+    4004: " The token is wrong.",
+    4011: " Discord requires sharding: unset SHARD_COUNT to use the count Discord recommends,"
+    " or raise it.",
+}
 _VERSIONED = re.compile(r"/api/v\d+$")
 
 
@@ -37,6 +44,7 @@ class RuntimeOptions:
 
     client: ClientOptions = field(default_factory=ClientOptions)
     form_deadline: float = FORM_DEADLINE
+    response_budget: float = RESPONSE_BUDGET
     ready_timeout: float = READY_TIMEOUT
 
 
@@ -52,8 +60,14 @@ class DiscordRuntime:
     name = "discord"
 
     def __init__(
-        self, settings: Settings, core: Core, options: RuntimeOptions | None = None
+        self,
+        settings: Settings,
+        core: Core,
+        options: RuntimeOptions | None = None,
+        *,
+        drafts: DraftStore,
     ) -> None:
+        """`drafts`: where form drafts are kept, built by the composition root."""
         if settings.discord_token is None:
             raise DiscordStartError("DISCORD_TOKEN is not set.")
         if settings.shard_ids and settings.shard_count is None:
@@ -61,8 +75,12 @@ class DiscordRuntime:
         options = options or RuntimeOptions()
         self._settings = settings
         self._options = options
-        self.bridge = Bridge(
-            core, default_language=settings.default_language, form_deadline=options.form_deadline
+        self.services = Services(
+            core,
+            drafts,
+            default_language=settings.default_language,
+            form_deadline=options.form_deadline,
+            response_budget=options.response_budget,
         )
         client_options = ClientOptions(
             guild_id=settings.discord_guild_id,
@@ -71,7 +89,7 @@ class DiscordRuntime:
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,
         )
-        self.client = make_client(self.bridge, client_options)
+        self.client = make_client(self.services, client_options)
         self.announcer = DiscordAnnouncer(self.client)
         self._connection: asyncio.Task[None] | None = None
         self._previous_endpoints: tuple[str, yarl.URL] | None = None
@@ -87,7 +105,7 @@ class DiscordRuntime:
                 "Discord refused the token. "
                 "Copy it again from the Bot page of the developer portal."
             ) from exc
-        except (discord.HTTPException, OSError) as exc:
+        except (discord.HTTPException, discord.RateLimited, OSError) as exc:
             await self.stop()
             raise DiscordStartError(f"Could not reach Discord: {exc}") from exc
         self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
@@ -133,7 +151,7 @@ class DiscordRuntime:
         except discord.PrivilegedIntentsRequired:
             log.error("Discord asks for a privileged intent; this bot needs none. Check the code.")
         except discord.ConnectionClosed as exc:
-            hint = " The token is wrong." if exc.code == 4004 else ""
+            hint = _CLOSE_HINTS.get(exc.code or 0, "")
             log.error(f"Discord closed the connection for good (code {exc.code}).{hint}")
         except Exception:
             log.exception("the Discord connection ended")

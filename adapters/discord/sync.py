@@ -69,6 +69,12 @@ async def sync_if_changed(
             extra={"scope": scope},
         )
         return False
+    except discord.RateLimited as exc:
+        log.error(
+            "command sync rate limited; will try again at the next start",
+            extra={"scope": scope, "retry_after": exc.retry_after},
+        )
+        return False
     except discord.HTTPException as exc:
         log.error(
             "command sync failed; will try again at the next start",

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from adapters.text import ELLIPSIS, prefix, shorten, units
 from bot.domain import Language
 from bot.i18n import Translator
 from bot.replies import (
@@ -46,7 +47,6 @@ FORMATTED_FIELD_MAX = FIELD_MAX - LABEL_MAX - 3  # room left beside "*label*\n"
 BUTTON_ACTION_ID = "sb:{}"  # a fixed prefix and an index; the opaque action rides in `value`
 BUTTON_ACTION_PATTERN = re.compile(r"^sb:\d+$")
 
-ELLIPSIS = "…"
 EMPTY = "–"  # Slack refuses empty text objects
 APP_NAME = "Storybot"
 DIVIDER = {"type": "divider"}
@@ -55,11 +55,6 @@ SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _LINKABLE_URL = re.compile(r"https://[^\s<>|]+")
 
 Blocks = list[dict[str, Any]]
-
-
-def units(text: str) -> int:
-    """Length as Slack counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def escape(text: str) -> str:
@@ -78,27 +73,10 @@ def fit(text: str, limit: int) -> str:
     return cut + ELLIPSIS
 
 
-def prefix(text: str, limit: int) -> str:
-    """The longest prefix of `text` within `limit` UTF-16 units."""
-    if units(text) == len(text):
-        return text[:limit]
-    cut = text.encode("utf-16-le", "surrogatepass")[: 2 * limit].decode(
-        "utf-16-le", "surrogatepass"
-    )
-    if cut and "\ud800" <= cut[-1] <= "\udbff":
-        cut = cut[:-1]  # half of a pair (an emoji) was cut off
-    return cut
-
-
-def cut(text: str, limit: int) -> str:
-    """Raw `text`, at most `limit` units long; cut with "…" when it is longer."""
-    return text if units(text) <= limit else prefix(text, limit - 1) + ELLIPSIS
-
-
 def plain(text: str, limit: int) -> dict[str, Any]:
     """A plain_text object. Slack shows plain_text as sent and parses nothing in it, so it
     is not escaped: "Fish & chips" must not read "Fish &amp; chips"."""
-    shown = cut(text, limit) if text.strip() else EMPTY
+    shown = shorten(text, limit) if text.strip() else EMPTY
     return {"type": "plain_text", "text": shown, "emoji": True}
 
 

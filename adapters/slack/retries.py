@@ -3,47 +3,21 @@ retry_attempt in Socket Mode). A redelivery of something this process already ha
 acknowledged and dropped, so a shared story is not posted twice. Submissions are not
 dropped: their answer decides what the modal shows, and the core stores them once anyway.
 
-The filter is per process on purpose: it is only a fast path. With several processes behind a
-load balancer a retry may reach another one, which handles it again; what that stores is
-de-duplicated in the database by the client key (trigger or view id), and the rest is safe to
-repeat (see docs/DEPLOYMENT.md).
+The filter (adapters/redelivery.py, shared with Discord) is per process on purpose; what a
+retry stores elsewhere is de-duplicated by the client key (trigger or view id).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from adapters.redelivery import RecentRequests
 
-class RecentRequests:
-    """Keys seen in the last `ttl` seconds, at most `max_entries` of them."""
-
-    def __init__(
-        self,
-        *,
-        ttl: float = 600.0,
-        max_entries: int = 20_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self.clock = clock
-        self._seen: dict[str, float] = {}
-
-    def first_time(self, key: str) -> bool:
-        now = self.clock()
-        seen = self._seen.get(key)
-        if seen is not None and now - seen < self.ttl:
-            return False
-        self._seen.pop(key, None)
-        while len(self._seen) >= self.max_entries:
-            self._seen.pop(next(iter(self._seen)))
-        self._seen[key] = now
-        return True
+__all__ = ["RecentRequests", "drop_repeats", "is_retry", "request_key"]
 
 
 def request_key(body: Mapping[str, Any]) -> str | None:

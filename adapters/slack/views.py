@@ -21,10 +21,9 @@ from adapters.slack.render import (
     VIEW_BLOCKS,
     fit,
     plain,
-    prefix,
     section,
-    units,
 )
+from adapters.text import prefix, units
 from bot.i18n import Translator
 from bot.replies import FieldKind, Form, FormField, Reply, Text
 

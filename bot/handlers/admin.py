@@ -25,17 +25,7 @@ WEEKDAYS = {
 _CLEAR = {"none", "off", "-", "ingen", "inga"}
 _ON = {"on", "yes", "true", "1", "på", "ja"}
 _OFF = {"off", "no", "false", "0", "av", "nej"}
-KEYS = (
-    "channel",
-    "language",
-    "timezone",
-    "weekday",
-    "time",
-    "moderators",
-    "moderator-role",
-    "free-tags",
-    "wall",
-)
+KEYS = c.CONFIG_KEYS
 # Swedish names for the settings, accepted as typed like the commands' (bot.parser.ALIASES).
 # Replies name the English ones, which work on every platform (Discord's choices included).
 SWEDISH_KEYS = {
@@ -93,6 +83,15 @@ def _apply(key: str, values: tuple[str, ...], settings: CommunitySettings, ctx: 
                 )
             if actor.channel_id is None:
                 raise ValidationError(N_("Run this in the channel that should get the highlights."))
+            if actor.missing_permissions:
+                raise ValidationError(
+                    N_(
+                        "I can't post the story of the week in this channel: I lack the "
+                        "{permissions} permission. Give it to me in the channel's settings, "
+                        "then run this again."
+                    ),
+                    permissions=", ".join(actor.missing_permissions),
+                )
             settings.highlight_channels = [*here, ChannelRef(actor.space, actor.channel_id)]
             return N_("This channel now gets the story of the week.")
         case "language":

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.discord import limits as discord_limits
-from adapters.discord.limits import size as utf16_size
 from adapters.slack import render as slack_render
+from adapters.text import units as utf16_size
 from bot import actions, cursors
 from bot import commands as c
 from bot.ports import Keyset

@@ -26,6 +26,9 @@ API = "/api/v10"
 DISCORD_EPOCH_MS = 1420070400000
 EPHEMERAL = 1 << 6
 MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS = 1 << 10, 1 << 11, 1 << 14
+SEND_MESSAGES_IN_THREADS = 1 << 38
+PUBLIC_THREAD = 11
 # What @everyone may do in a fresh server: view, send, embed, read history, and so on.
 EVERYONE_PERMISSIONS = 1071698660929
 ATTACHMENT_LIMIT = 10 * 1024 * 1024
@@ -95,7 +98,9 @@ class Interaction:
     id: int
     token: str
     channel_id: int
+    created: float = 0.0  # the fake's clock when the interaction was created
     acked: bool = False
+    deferred: bool = False  # acked with type 5 and the "thinking…" message not edited since
     original_message_id: int | None = None
     component_message_id: int | None = None
 
@@ -116,6 +121,8 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self.interactions: dict[int, Interaction] = {}
         self.reject_duplicate_acks = True
+        # Tests move this clock to play a first response later than Discord allows.
+        self.clock: Callable[[], float] = time.monotonic
         self.identifies: list[dict[str, Any]] = []
         self.members: dict[int, dict[str, Any]] = {}  # user id -> user, for GET members
         self.resumes: list[dict[str, Any]] = []
@@ -187,6 +194,24 @@ class FakeDiscord:
                 seen = [(r.method, r.path) for r in self.requests[-15:]]
                 raise AssertionError(f"no {count}x {method} {path} within {within}s; last: {seen}")
             await asyncio.sleep(0.01)
+
+    async def final_answer(self, token: str, within: float = 5.0) -> dict[str, Any]:
+        """What the user sees of an interaction in the end: the first response when it
+        carried the message (type 4 or 7), else the last edit of the "thinking…" message."""
+
+        def found() -> dict[str, Any] | None:
+            edits = self.calls("PATCH", rf"/webhooks/\d+/{token}/messages/@original")
+            if edits:
+                return dict(edits[-1].json)
+            for callback in self.calls("POST", rf"/interactions/\d+/{token}/callback"):
+                if callback.json.get("type") in (4, 7):
+                    return dict(callback.json.get("data") or {})
+            return None
+
+        await self.wait_until(lambda: found() is not None, within)
+        answer = found()
+        assert answer is not None
+        return answer
 
     def message_payloads(self) -> list[dict[str, Any]]:
         """Every message body the bot sent or edited, wherever it went."""
@@ -371,6 +396,23 @@ class FakeDiscord:
             "flags": 0,
         }
 
+    def _interaction_channel(self, channel_id: int, channel_type: int) -> dict[str, Any]:
+        channel = {**self._channel(channel_id, "support"), "type": channel_type}
+        if channel_type in (10, 11, 12):  # a thread (a forum post is one), as Discord sends it
+            channel |= {
+                "parent_id": str(self.channel_id),
+                "owner_id": str(self.owner_id),
+                "member_count": 1,
+                "message_count": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": now_iso(),
+                    "locked": False,
+                },
+            }
+        return channel
+
     def member(
         self, who: dict[str, Any], roles: Iterable[int] = (), permissions: int | None = None
     ) -> dict[str, Any]:
@@ -403,6 +445,9 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
         interaction_id: int | None = None,
         channel_id: int | None = None,
+        app_permissions: int = EVERYONE_PERMISSIONS,
+        channel_type: int = 0,
+        installed_in_guild: bool = True,
     ) -> dict[str, Any]:
         """An INTERACTION_CREATE payload as Discord documents it, from a server member."""
         iid = interaction_id or self.new_id()
@@ -411,7 +456,11 @@ class FakeDiscord:
         self.interactions.setdefault(
             iid,
             Interaction(
-                iid, token, channel, component_message_id=int(message["id"]) if message else None
+                iid,
+                token,
+                channel,
+                created=self.clock(),
+                component_message_id=int(message["id"]) if message else None,
             ),
         )
         payload: dict[str, Any] = {
@@ -423,13 +472,17 @@ class FakeDiscord:
             "guild_id": str(self.guild_id),
             "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
             "channel_id": str(channel),
-            "channel": self._channel(channel, "support"),
+            "channel": self._interaction_channel(channel, channel_type),
             "member": self.member(who, roles, permissions),
             "locale": locale,
             "guild_locale": "en-US",
-            "app_permissions": str(EVERYONE_PERMISSIONS),
+            # The bot's permissions in this channel, as Discord computes them for every one.
+            "app_permissions": str(app_permissions),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            # "0": installed to this server; "1": used through the user's own install.
+            "authorizing_integration_owners": (
+                {"0": str(self.guild_id)} if installed_in_guild else {"1": who["id"]}
+            ),
             "context": 0,
             "attachment_size_limit": ATTACHMENT_LIMIT,
         }
@@ -599,8 +652,14 @@ class FakeDiscord:
             return json_response(
                 {"message": "Interaction has already been acknowledged.", "code": 40060}, 400
             )
-        found.acked = True
+        if not found.acked and self.clock() - found.created > FIRST_RESPONSE_SECONDS:
+            # The token is invalidated once the 3 s for the first response are over.
+            return json_response({"message": "Unknown interaction", "code": 10062}, 404)
         kind = payload["type"]
+        if problem := invalid_callback(payload):
+            return invalid_form_body(problem)
+        found.acked = True
+        found.deferred = kind == 5
         data = payload.get("data") or {}
         answer: dict[str, Any] = {
             "interaction": {
@@ -637,6 +696,13 @@ class FakeDiscord:
         found = self._by_token(token)
         if found is None or not found.acked:
             return json_response({"message": "Unknown Webhook", "code": 10015}, 404)
+        if problem := invalid_message(payload or {}):
+            return invalid_form_body(problem)
+        if found.deferred and found.original_message_id in self.messages:
+            # Documented: right after a DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE, a follow-up edits
+            # the loading message instead, and its ephemeral flag is ignored.
+            found.deferred = False
+            return json_response(self._edit_message(found.original_message_id, payload or {}))
         return json_response(self._new_message(found.channel_id, payload or {}, webhook=True))
 
     async def _edit_webhook_message(self, payload: Any, token: str, message: str) -> web.Response:
@@ -646,6 +712,10 @@ class FakeDiscord:
             target = int(message)
         if target is None or target not in self.messages:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if problem := invalid_message(payload or {}):
+            return invalid_form_body(problem)
+        if found is not None and target == found.original_message_id:
+            found.deferred = False
         return json_response(self._edit_message(target, payload or {}))
 
     async def _delete_webhook_message(self, _: Any, token: str, message: str) -> web.Response:
@@ -655,6 +725,8 @@ class FakeDiscord:
         return web.Response(status=204)
 
     async def _channel_message(self, payload: Any, channel_id: str) -> web.Response:
+        if problem := invalid_message(payload or {}):
+            return invalid_form_body(problem)
         return json_response(self._new_message(int(channel_id), payload or {}))
 
     async def _open_dm(self, payload: Any) -> web.Response:
@@ -670,6 +742,121 @@ class FakeDiscord:
 
     async def _guild(self, _: Any, guild_id: str) -> web.Response:
         return json_response(self.guild_payload(int(guild_id)))
+
+
+# Discord's documented limits (docs/DISCORD.md names the pages): a payload over any of them is
+# refused with 400 "Invalid Form Body" (code 50035). Lengths in UTF-16 units, as JavaScript.
+FIRST_RESPONSE_SECONDS = 3.0  # from the interaction's creation to its first response
+CONTENT_MAX, EMBEDS_MAX, EMBEDS_TOTAL_MAX = 2000, 10, 6000
+EMBED_TEXT_MAX = {"title": 256, "description": 4096}
+FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, AUTHOR_MAX = 25, 256, 1024, 2048, 256
+ROWS_MAX, BUTTONS_PER_ROW_MAX, BUTTON_LABEL_MAX, CUSTOM_ID_MAX = 5, 5, 80, 100
+MODAL_TITLE_MAX, MODAL_COMPONENTS_MAX, LABEL_MAX, LABEL_DESCRIPTION_MAX = 45, 5, 45, 100
+TEXT_INPUT_MAX, PLACEHOLDER_MAX = 4000, 100
+CHOICES_MAX, CHOICE_MAX = 25, 100
+
+
+def units(text: Any) -> int:
+    return len(str(text).encode("utf-16-le", "surrogatepass")) // 2
+
+
+def invalid_form_body(problem: str) -> web.Response:
+    return json_response(
+        {"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": problem}}, 400
+    )
+
+
+def invalid_callback(payload: dict[str, Any]) -> str | None:
+    """Why Discord would refuse this interaction response, or None."""
+    data = payload.get("data") or {}
+    kind = payload.get("type")
+    if kind in (4, 7):
+        return invalid_message(data)
+    if kind == 8:
+        choices = data.get("choices") or []
+        if len(choices) > CHOICES_MAX:
+            return "choices: at most 25"
+        for choice in choices:
+            if not 1 <= units(choice.get("name", "")) <= CHOICE_MAX:
+                return "choice name: 1-100 characters"
+            if isinstance(choice.get("value"), str) and units(choice["value"]) > CHOICE_MAX:
+                return "choice value: at most 100 characters"
+    if kind == 9:
+        return invalid_modal(data)
+    return None
+
+
+def invalid_message(body: dict[str, Any]) -> str | None:
+    if units(body.get("content") or "") > CONTENT_MAX:
+        return "content: at most 2000 characters"
+    embeds = body.get("embeds") or []
+    if len(embeds) > EMBEDS_MAX:
+        return "embeds: at most 10"
+    total = 0
+    for embed in embeds:
+        for key, limit in EMBED_TEXT_MAX.items():
+            if units(embed.get(key) or "") > limit:
+                return f"embed {key}: at most {limit} characters"
+        fields = embed.get("fields") or []
+        if len(fields) > FIELDS_MAX:
+            return "embed fields: at most 25"
+        for f in fields:
+            if not (0 < units(f.get("name", "")) <= FIELD_NAME_MAX):
+                return "embed field name: 1-256 characters"
+            if not (0 < units(f.get("value", "")) <= FIELD_VALUE_MAX):
+                return "embed field value: 1-1024 characters"
+        footer = (embed.get("footer") or {}).get("text") or ""
+        author = (embed.get("author") or {}).get("name") or ""
+        if units(footer) > FOOTER_MAX or units(author) > AUTHOR_MAX:
+            return "embed footer or author: too long"
+        parts = [embed.get("title") or "", embed.get("description") or "", footer, author]
+        parts += [text for f in fields for text in (f.get("name", ""), f.get("value", ""))]
+        total += sum(units(p) for p in parts)
+    if total > EMBEDS_TOTAL_MAX:
+        return "embeds: at most 6000 characters in all"
+    return invalid_rows(body.get("components") or [])
+
+
+def invalid_rows(rows: list[dict[str, Any]]) -> str | None:
+    if len(rows) > ROWS_MAX:
+        return "components: at most 5 action rows"
+    seen: set[str] = set()
+    for row in rows:
+        buttons = row.get("components") or []
+        if len(buttons) > BUTTONS_PER_ROW_MAX:
+            return "action row: at most 5 buttons"
+        for button in buttons:
+            custom_id = button.get("custom_id")
+            if units(button.get("label") or "") > BUTTON_LABEL_MAX:
+                return "button label: at most 80 characters"
+            if custom_id is not None and (units(custom_id) > CUSTOM_ID_MAX or custom_id in seen):
+                return "custom_id: at most 100 characters, once per message"
+            seen.add(custom_id)
+    return None
+
+
+def invalid_modal(data: dict[str, Any]) -> str | None:
+    if not 1 <= units(data.get("title") or "") <= MODAL_TITLE_MAX:
+        return "modal title: 1-45 characters"
+    if units(data.get("custom_id") or "") > CUSTOM_ID_MAX:
+        return "modal custom_id: at most 100 characters"
+    components = data.get("components") or []
+    if not 1 <= len(components) <= MODAL_COMPONENTS_MAX:
+        return "modal components: 1-5"
+    for label in components:
+        if units(label.get("label") or "") > LABEL_MAX:
+            return "label: at most 45 characters"
+        if units(label.get("description") or "") > LABEL_DESCRIPTION_MAX:
+            return "label description: at most 100 characters"
+        inner = label.get("component") or {}
+        if inner.get("type") == 4:
+            if not 1 <= inner.get("max_length", TEXT_INPUT_MAX) <= TEXT_INPUT_MAX:
+                return "text input max_length: 1-4000"
+            if units(inner.get("value") or "") > inner.get("max_length", TEXT_INPUT_MAX):
+                return "text input value: longer than its max_length"
+            if units(inner.get("placeholder") or "") > PLACEHOLDER_MAX:
+                return "text input placeholder: at most 100 characters"
+    return None
 
 
 class _Session:

@@ -28,11 +28,12 @@ with instrumented():
     from discord import app_commands
 
     from adapters.discord import responses
-    from adapters.discord.bridge import Bridge
     from adapters.discord.client import ClientOptions, make_client
-    from adapters.discord.commands import StoryCommands, save_as_story_menu
+    from adapters.discord.commands import StoryCommands
+    from adapters.discord.drafts import DraftStore
     from adapters.discord.messages import NO_PINGS, Outgoing
-    from adapters.discord.views import DYNAMIC_ITEMS
+    from adapters.discord.services import Services
+    from adapters.discord.shortcuts import save_as_story_menu
     from bot.core import Core
 
 from tests.fakes.discord import FakeDiscord, user
@@ -51,12 +52,13 @@ class DiscordTarget:
     def __init__(self) -> None:
         self.fake = FakeDiscord()
         self.db = FakeDatabase()
-        self.bridge = Bridge(Core(self.db.factory(), FakeClock()), form_deadline=5.0)
-        self.client = make_client(self.bridge, ClientOptions())
-        self.group = StoryCommands(self.bridge)
+        clock = FakeClock()
+        drafts = DraftStore(self.db.factory(), clock)
+        self.services = Services(Core(self.db.factory(), clock), drafts, form_deadline=5.0)
+        self.client = make_client(self.services, ClientOptions())
+        self.group = StoryCommands(self.services)
         self.client.tree.add_command(self.group)
-        self.client.tree.add_command(save_as_story_menu(self.bridge))
-        self.client.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.client.tree.add_command(save_as_story_menu(self.services))
         state: Any = self.client._connection
         state.user = discord.ClientUser(
             state=state,
@@ -128,15 +130,6 @@ class DiscordTarget:
     async def dispatch(self, interaction: discord.Interaction[Any], kind: int) -> None:
         if kind in (2, 4):
             await self.client.tree._call(interaction)
-        elif kind == 3:
-            custom_id = str((interaction.data or {}).get("custom_id", ""))
-            for item_class in DYNAMIC_ITEMS:
-                match = item_class.__discord_ui_compiled_template__.fullmatch(custom_id)
-                if match:
-                    button = discord.ui.Button(custom_id=custom_id)
-                    item = await item_class.from_custom_id(interaction, button, match)
-                    await item.callback(interaction)
-                    break
         else:
             await self.client.on_interaction(interaction)  # type: ignore[attr-defined]
 

@@ -64,10 +64,8 @@ class Chat:
             channel_id=channel,
         )
         await self.discord.dispatch("INTERACTION_CREATE", interaction)
-        [edit] = await self.discord.wait_for(
-            "PATCH", rf"/webhooks/\d+/{interaction['token']}/messages/@original", within=15
-        )
-        return json.dumps(edit.json, ensure_ascii=False)
+        answer = await self.discord.final_answer(interaction["token"], within=15)
+        return json.dumps(answer, ensure_ascii=False)
 
 
 async def test_link_share_feature_and_unlink_across_slack_and_discord(

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.discord.modals import ModalRef
+from adapters.discord.forms import ModalRef
 from bot import actions
 from bot.commands import Actor
 from bot.core import Core

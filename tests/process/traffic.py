@@ -48,15 +48,12 @@ async def discord_say(
     within: float = 30,
     **where: Any,
 ) -> str:
-    """`/story <sub>` from `member` (a new one by default); the answer that replaced the
-    "thinking…" message. `where`: FakeDiscord.interaction's permissions, channel_id…"""
+    """`/story <sub>` from `member` (a new one by default); the answer it got (its first
+    response, or the edit of the "thinking…" message). `where`: FakeDiscord.interaction's
+    permissions, channel_id…"""
     member = member or user(fake.new_id(), f"member{next(_names)}")
     interaction = fake.interaction(
         CHAT_INPUT, slash_data(fake, sub, options), member, locale=locale, **where
     )
     await fake.dispatch("INTERACTION_CREATE", interaction)
-    token = interaction["token"]
-    answers = await fake.wait_for(
-        "PATCH", rf"/webhooks/\d+/{token}/messages/@original", within=within
-    )
-    return said(answers[-1].json)
+    return said(await fake.final_answer(interaction["token"], within=within))

@@ -219,3 +219,14 @@ async def test_a_search_past_the_statement_timeout_asks_for_rarer_words(
     monkeypatch.setattr(FakeStoryRepository, "browse", too_slow)
     browse = await bot.say("/story browse")
     assert browse.error and "can't reach the story database" in browse.plain_text
+
+
+@pytest.mark.parametrize("number", [0, -4, 10**9])
+async def test_a_built_command_has_its_number_checked_like_a_typed_one(
+    bot: Bot, number: int
+) -> None:
+    """Adapters build commands from typed options (Discord does not enforce min_value)."""
+    from bot import commands as c
+
+    reply = await bot.core.handle(c.Show(number), actor())
+    assert reply.error and "Give a story number, like 12." in reply.plain_text

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from adapters.discord.client import ClientOptions
+from adapters.discord.delivery import RESPONSE_BUDGET
+from adapters.discord.drafts import DraftStore
 from adapters.discord.runtime import DiscordRuntime, RuntimeOptions
 from bot.config import Settings
 from bot.core import Core
@@ -51,15 +53,23 @@ class Harness:
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     async def start(
-        self, *, core: Core | None = None, form_deadline: float = 1.0, **settings: Any
+        self,
+        *,
+        core: Core | None = None,
+        form_deadline: float = 1.0,
+        drafts: DraftStore | None = None,
+        response_budget: float = RESPONSE_BUDGET,
+        **settings: Any,
     ) -> DiscordRuntime:
         options = RuntimeOptions(
             client=ClientOptions(sync_state_file=self.sync_file, guild_ready_timeout=0.05),
             form_deadline=form_deadline,
+            response_budget=response_budget,
             ready_timeout=10,
         )
         core = core or self.core
-        runtime = DiscordRuntime(self.settings(**settings), core, options)
+        drafts = drafts or DraftStore(core.uow, core.clock)
+        runtime = DiscordRuntime(self.settings(**settings), core, options, drafts=drafts)
         core.add_announcer(runtime.announcer)  # as `storybot run` does
         self.runtimes.append(runtime)
         await runtime.start()

@@ -168,3 +168,28 @@ async def test_display_names_of_credited_members_for_linked_spaces(bot: Harness)
     gone = str(bot.fake.new_id())
     names = await announcer(bot).display_names(space, [str(kim), gone, "not-an-id"])
     assert names == {str(kim): "Kim Lind"}
+
+
+HOUR_LIMIT = {"message": "You are being rate limited.", "retry_after": 3600, "global": False}
+
+
+async def test_a_long_rate_limit_on_one_direct_message_does_not_stop_the_others(
+    bot: Harness,
+) -> None:
+    """discord.RateLimited is not an HTTPException: it must be caught beside it."""
+    fake = bot.fake
+    fake.fail_next("POST", r"/users/@me/channels", 429, HOUR_LIMIT, headers={"Via": "1.1 google"})
+    space = SpaceRef(Platform.DISCORD, str(fake.guild_id))
+    await announcer(bot).notify_moderators(space, [bot.mo["id"]], NOTICE)
+    opened = [str(c.json["recipient_id"]) for c in fake.calls("POST", "/users/@me/channels")]
+    assert opened == [bot.mo["id"], str(fake.owner_id)]  # the owner still hears of it
+    assert len(fake.calls("POST", r"/channels/\d+/messages")) == 1
+
+
+async def test_a_long_rate_limit_on_a_name_lookup_leaves_that_name_out(bot: Harness) -> None:
+    fake = bot.fake
+    fake.fail_next(
+        "GET", r"/guilds/\d+/members/\d+", 429, HOUR_LIMIT, headers={"Via": "1.1 google"}
+    )
+    space = SpaceRef(Platform.DISCORD, str(fake.guild_id))
+    assert await announcer(bot).display_names(space, [str(fake.new_id())]) == {}

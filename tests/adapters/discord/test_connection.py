@@ -41,6 +41,8 @@ async def test_start_up_logs_in_syncs_and_identifies_without_privileged_intents(
     assert identify["intents"] == GUILDS_INTENT  # no members, presences or message content
     client = bot.runtimes[0].client
     assert client.get_guild(fake.guild_id) is not None  # READY, then GUILD_CREATE
+    # Without SHARD_COUNT, the shard count Discord recommends is asked for and used.
+    assert fake.calls("GET", "/gateway/bot") and identify["shard"] == [0, 1]
 
 
 async def test_the_command_group_and_message_menu_are_registered(bot: Harness) -> None:
@@ -49,6 +51,7 @@ async def test_the_command_group_and_message_menu_are_registered(bot: Harness) -
     assert {o["name"] for o in story["options"]} == SUBCOMMANDS
     assert all(o["type"] == 1 and o["description"] for o in story["options"])
     assert story["contexts"] == [0] and menu["contexts"] == [0]  # servers only
+    assert story["integration_types"] == [0] and menu["integration_types"] == [0]
     assert menu["type"] == 3
     show = next(o for o in story["options"] if o["name"] == "show")
     assert show["options"] == [
@@ -109,7 +112,8 @@ async def test_a_dropped_gateway_is_resumed_and_missed_events_replayed(bot: Harn
     await fake.wait_connected()
 
     [resume] = fake.resumes
-    assert resume["session_id"] == bot.runtimes[0].client.ws.session_id
+    [session] = fake.live_sessions()
+    assert resume["session_id"] == session.id and len(fake.identifies) == 1
     assert (await bot.answer(missed))["content"].startswith("Story #1 is saved.")
     after = await bot.run("help")
     assert "Storybot collects stories" in (await bot.answer(after))["content"]
@@ -159,7 +163,8 @@ async def test_invite_link_asks_for_exactly_the_permissions_used(
     url = capsys.readouterr().out.strip()
     assert url.startswith(f"https://discord.com/oauth2/authorize?client_id={fake.app_id}")
     assert "scope=bot+applications.commands" in url
-    assert "permissions=19456" in url  # view channel, send messages, embed links
+    # view channel, send messages, send messages in threads, embed links
+    assert "permissions=274877926400" in url
 
     assert await invite.run(["--client-id", "42", "--guild-id", "7"]) == 0
     url = capsys.readouterr().out.strip()

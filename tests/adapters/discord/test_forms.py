@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from discord import Locale
@@ -10,8 +11,9 @@ from discord.app_commands import TranslationContext, TranslationContextLocation,
 
 from adapters.discord import limits
 from adapters.discord.drafts import Draft, DraftStore
-from adapters.discord.modals import ModalRef, build_modal, carried, submitted_values
+from adapters.discord.forms import ModalRef, build_modal, carried, submitted_values
 from adapters.discord.translator import CommandTranslator
+from adapters.text import units
 from bot import forms
 from bot.domain import Author, Language, Platform, Story
 from bot.i18n import Translator
@@ -38,13 +40,13 @@ def test_the_submit_form_fits_one_modal() -> None:
 
 
 def size_ok(text: str, limit: int) -> bool:
-    return 0 < limits.size(text) <= limit
+    return 0 < units(text) <= limit
 
 
 def test_a_long_prefill_is_cut_to_what_the_input_accepts() -> None:
     form = forms.story_form(EN, prefill="word " * 2000)
     text = components(build_modal(form, ModalRef(form.action), EN))[0]["component"]
-    assert limits.size(text["value"]) <= text["max_length"] == 3000
+    assert units(text["value"]) <= text["max_length"] == 3000
 
 
 def test_long_labels_are_cut_and_shown_whole_below() -> None:
@@ -121,9 +123,9 @@ async def test_drafts_round_trip_through_the_database_and_expire() -> None:
     first = await store.put(draft)
     assert first is not None and len(first) <= 10
     # Another process, with its own store over the same database, reads the same draft.
-    assert await DraftStore(db.factory(), clock).get(first) == draft
+    assert await DraftStore(db.factory(), clock).get(first, 2**62) == draft
     clock.advance(seconds=11)
-    assert await store.get(first) is None
+    assert await store.get(first, 2**62) is None
     second = await store.put(Draft(1, "sb1:submit-form"))  # putting purges what expired
     assert db.draft_keys() == [second]
 
@@ -134,7 +136,7 @@ async def test_a_draft_that_cannot_be_kept_is_reported_not_raised() -> None:
     key = await store.put(Draft(1, "sb1:submit-form"))
     db.unavailable = True
     assert await store.put(Draft(1, "sb1:submit-form")) is None
-    assert key is not None and await store.get(key) is None
+    assert key is not None and await store.get(key, 1) is None
 
 
 async def test_the_translator_gives_swedish_descriptions_and_keeps_names() -> None:
@@ -151,3 +153,46 @@ async def test_the_translator_gives_swedish_descriptions_and_keeps_names() -> No
     assert await translator.translate(locale_str("browse"), Locale.swedish, name) is None
     untranslated = locale_str("a sentence no catalog has")
     assert await translator.translate(untranslated, Locale.swedish, description) is None
+
+
+async def test_a_draft_keeps_typed_text_masked() -> None:
+    """Drafts sit in the database for an hour: no contact detail is kept in them."""
+    db, clock = FakeDatabase(), FakeClock()
+    store = DraftStore(db.factory(), clock)
+    typed = {"text": "Call Anna at anna@example.com or 070-123 45 67.", "consent": True}
+    form = forms.story_form(EN, prefill="Mail bo@example.com about it.")
+    key = await store.put(Draft(1, form.action, values=typed, form=form))
+    assert key is not None
+    async with db.factory()() as uow:
+        stored = await uow.drafts.get(key, clock())
+    assert stored is not None
+    kept = json.dumps(stored)
+    assert "@example.com" not in kept and "070-123" not in kept
+    draft = await store.get(key, 1)
+    assert draft is not None
+    assert draft.values == {"text": "Call Anna at [e-mail] or [phone].", "consent": True}
+
+
+async def test_expired_drafts_are_purged_on_read_and_by_the_scheduler() -> None:
+    db, clock = FakeDatabase(), FakeClock()
+    store = DraftStore(db.factory(), clock, ttl=10)
+    old = await store.put(Draft(1, "sb1:submit-form"))
+    clock.advance(seconds=11)
+    assert old is not None and db.draft_keys() == [old]
+    assert await store.get("no-such-key", 1) is None
+    assert db.draft_keys() == []  # reading deleted what had expired
+
+    await store.put(Draft(1, "sb1:submit-form"))
+    clock.advance(seconds=11)
+    assert await store.purge_expired() == 1
+    assert db.draft_keys() == []
+
+
+async def test_a_draft_is_given_back_only_to_the_user_who_typed_it() -> None:
+    db, clock = FakeDatabase(), FakeClock()
+    store = DraftStore(db.factory(), clock)
+    key = await store.put(Draft(1, "sb1:submit-form", values={"text": "Mine"}))
+    assert key is not None
+    assert await store.get(key, 2) is None
+    mine = await store.get(key, 1)
+    assert mine is not None and mine.values == {"text": "Mine"}

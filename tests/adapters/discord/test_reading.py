@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.adapters.discord.conftest import Harness, buttons
 from tests.fakes.discord import EPHEMERAL, EVERYONE_PERMISSIONS, MANAGE_GUILD
 
@@ -35,6 +37,10 @@ async def test_browse_pages_edit_the_same_message(bot: Harness) -> None:
     back = await bot.click(second, buttons(second)["‹ Previous"])
     await bot.callback(back)
     assert "Page 1" in bot.fake.messages[int(message["id"])]["content"]
+    # Clicks are routed by custom_id: discord.py keeps no view per message sent (it would
+    # keep them forever, with timeout=None).
+    store = bot.runtimes[0].client._connection._view_store
+    assert not store._views and not store._dynamic_items
 
 
 async def test_buttons_keep_working_after_a_restart(harness: Harness) -> None:
@@ -133,9 +139,9 @@ async def test_story_numbers_are_checked_by_the_bot(bot: Harness) -> None:
 async def test_export_arrives_as_a_file(bot: Harness) -> None:
     await add_stories(bot, 2)
     iid = await bot.moderator_run("export")
-    await bot.callback(iid)
-    [edit] = await bot.fake.wait_for("PATCH", rf"/webhooks/\d+/token-{iid}/messages/@original")
-    [(name, content)] = edit.files
+    answer = await bot.callback(iid)  # in time: the one callback carries the file
+    assert answer.json["type"] == 4
+    [(name, content)] = answer.files
     assert name.startswith("storybot-stories-") and name.endswith(".json")
     assert b"kind support agent" in content
 
@@ -143,3 +149,16 @@ async def test_export_arrives_as_a_file(bot: Harness) -> None:
 async def test_swedish_users_get_swedish_answers(bot: Harness) -> None:
     iid = await bot.run("show", {"number": 3}, locale="sv-SE")
     assert (await bot.answer(iid))["content"] == "Det finns ingen berättelse #3."
+
+
+async def test_a_quick_read_is_answered_with_one_call(bot: Harness) -> None:
+    """No "thinking…" and no edit when the core answers in time: one REST call."""
+    await add_stories(bot, 1)
+    before = len(bot.fake.requests)
+    iid = await bot.run("show", {"number": 1})
+    answer = await bot.callback(iid)
+    assert answer.json["type"] == 4 and answer.json["data"]["embeds"]
+    await asyncio.sleep(0.1)
+    assert [(r.method, r.path) for r in bot.fake.requests[before:]] == [
+        ("POST", f"/interactions/{iid}/token-{iid}/callback")
+    ]

@@ -4,11 +4,14 @@ Discord's errors survived and explained."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
+from adapters.discord.drafts import Draft, DraftStore
 from bot.core import Core
 from tests.adapters.discord.conftest import Harness, buttons
-from tests.fakes.discord import CHAT_INPUT, EPHEMERAL
+from tests.adapters.discord.test_submit import submission
+from tests.fakes.discord import CHAT_INPUT, EPHEMERAL, MODAL_SUBMIT
 
 
 class GatedCore(Core):
@@ -156,24 +159,40 @@ async def test_a_refused_answer_is_explained_in_plain_words(bot: Harness) -> Non
         400,
         {"message": "Invalid Form Body", "code": 50035},
     )
-    iid = await bot.run("help")
+    iid = await bot.run("submit", {"text": "Deferred first, then the answer is refused."})
     [followup] = await bot.followups(iid)
     assert followup.json["content"] == "Discord did not accept my answer (400). Please try again."
     assert followup.json["flags"] & EPHEMERAL
 
 
+async def test_a_refused_first_answer_is_explained_in_its_place(bot: Harness) -> None:
+    bot.fake.fail_next(
+        "POST",
+        r"/interactions/\d+/[^/]+/callback",
+        400,
+        {"message": "Invalid Form Body", "code": 50035},
+    )
+    iid = await bot.run("help")
+    refused, explained = await bot.fake.wait_for("POST", rf"/interactions/{iid}/[^/]+/callback", 2)
+    assert "Storybot collects stories" in refused.json["data"]["content"]
+    assert explained.json["type"] == 4 and explained.json["data"]["flags"] & EPHEMERAL
+    assert explained.json["data"]["content"] == (
+        "Discord did not accept my answer (400). Please try again."
+    )
+
+
 async def test_rate_limited_answers_are_retried_after_retry_after(bot: Harness) -> None:
     bot.fake.fail_next(
-        "PATCH",
-        r"/webhooks/\d+/[^/]+/messages/@original",
+        "POST",
+        r"/interactions/\d+/[^/]+/callback",
         429,
         {"message": "You are being rate limited.", "retry_after": 0.05, "global": False},
         headers={"Via": "1.1 google", "Retry-After": "1"},
     )
     iid = await bot.run("help")
-    edits = await bot.fake.wait_for("PATCH", rf"/webhooks/\d+/token-{iid}/messages/@original", 2)
-    assert edits[0].json == edits[1].json  # the same answer, sent again after the wait
-    assert "Storybot collects stories" in edits[1].json["content"]
+    sent = await bot.fake.wait_for("POST", rf"/interactions/{iid}/[^/]+/callback", 2)
+    assert sent[0].json == sent[1].json  # the same answer, sent again after the wait
+    assert "Storybot collects stories" in sent[1].json["data"]["content"]
 
 
 async def test_outside_a_server_the_bot_says_where_it_works(bot: Harness) -> None:
@@ -205,3 +224,87 @@ async def test_a_server_error_on_the_answer_is_retried_and_the_story_stored_once
     )  # discord.py retries a 5xx by itself after a second
     assert edits[1].json["content"].startswith("Story #1 is saved.")
     assert await story_count(bot) == 1
+
+
+class PublicCore(GatedCore):
+    """Answers every command publicly (ephemeral=False), after the gate."""
+
+    async def handle(self, *args: Any, **kwargs: Any) -> Any:
+        return dataclasses.replace(await super().handle(*args, **kwargs), ephemeral=False)
+
+
+async def test_a_public_answer_after_a_private_defer_is_really_public(harness: Harness) -> None:
+    """A follow-up right after a defer only edits the private placeholder (documented, and
+    the fake does it): the placeholder is edited first, then the public message follows."""
+    core = PublicCore(harness.db.factory(), harness.clock)
+    await harness.start(core=core)
+    iid = await harness.run("tags")
+    assert (await harness.callback(iid)).json["data"]["flags"] & EPHEMERAL
+    core.gate.set()
+    await harness.fake.wait_for("DELETE", rf"/webhooks/\d+/token-{iid}/messages/@original")
+    # The placeholder is gone; what is left is the answer, seen by everyone.
+    [(content, flags)] = [(m["content"], m["flags"]) for m in harness.fake.messages.values()]
+    assert content == "No tags in use yet." and not flags & EPHEMERAL
+
+
+async def test_a_user_install_used_in_a_server_gets_an_answer_not_a_community(
+    bot: Harness,
+) -> None:
+    iid = await bot.run("help", installed_in_guild=False)
+    answer = (await bot.callback(iid)).json
+    assert answer["type"] == 4
+    assert answer["data"]["content"].startswith("Storybot is not added to this server.")
+    async with bot.db.factory()() as uow:
+        assert await uow.communities.all_ids() == []
+
+
+class GatedDrafts(DraftStore):
+    """A draft store behind a gate: a slow database for drafts only, on demand."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def put(self, draft: Draft) -> str | None:
+        await self.gate.wait()
+        return await super().put(draft)
+
+    async def get(self, key: str, user_id: int) -> Draft | None:
+        await self.gate.wait()
+        return await super().get(key, user_id)
+
+
+async def test_a_slow_draft_before_a_modal_gives_the_form_as_a_button(harness: Harness) -> None:
+    """A modal must be the first response: keeping the colleagues it cannot show may not
+    take longer than what is left of the 3 s; past it, the form comes behind a button."""
+    drafts = GatedDrafts(harness.db.factory(), harness.clock)
+    await harness.start(drafts=drafts, response_budget=0.3)
+    saved = await harness.run("submit", {"text": f"<@{harness.bo['id']}> fixed it overnight."})
+    await harness.answer(saved)
+
+    drafts.gate.clear()
+    opened = await harness.run("edit", {"number": 1})
+    assert (await harness.callback(opened)).json["type"] == 5  # deferred, not a modal
+    drafts.gate.set()
+    answer = await harness.answer(opened)
+    assert answer["content"] == "Your form is ready."
+    clicked = await harness.click(harness.message_of(opened), buttons(answer)["Open the form"])
+    modal = (await harness.callback(clicked)).json
+    assert modal["type"] == 9 and modal["data"]["custom_id"].rsplit("|", 1)[1]  # carries
+
+
+async def test_a_slow_draft_behind_a_button_is_offered_again(harness: Harness) -> None:
+    drafts = GatedDrafts(harness.db.factory(), harness.clock)
+    await harness.start(drafts=drafts, response_budget=0.3)
+    opened = await harness.run("submit")
+    modal = (await harness.callback(opened)).json["data"]
+    sent = await harness.send(MODAL_SUBMIT, submission(modal, {"text": "Too short"}))
+    fix = buttons(await harness.answer(sent))["Fix and send again"]
+
+    drafts.gate.clear()
+    clicked = await harness.click(harness.message_of(sent), fix)
+    assert (await harness.callback(clicked)).json["type"] == 6  # deferred, not a modal
+    drafts.gate.set()
+    [again] = await harness.followups(clicked)
+    assert buttons(again.json) == {"Open the form": fix}  # the same draft, offered again

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.discord import limits
-from adapters.discord.limits import fit, size
+from adapters.discord.limits import fit
+from adapters.discord.messages import build_view
 from adapters.discord.render import Rendered, render
-from adapters.discord.views import build_view
+from adapters.text import units
 from bot.domain import Language
 from bot.i18n import Translator
 from bot.replies import (
@@ -67,22 +68,22 @@ replies = st.builds(
 
 def check_limits(rendered: Rendered) -> None:
     if rendered.content is not None:
-        assert 0 < size(rendered.content) <= limits.CONTENT
+        assert 0 < units(rendered.content) <= limits.CONTENT
         assert rendered.content.strip()
     assert len(rendered.embeds) <= limits.EMBEDS
     total = 0
     for embed in rendered.embeds:
         data: dict[str, Any] = embed.to_dict()  # type: ignore[assignment]
         assert data.get("title") or data.get("description") or data.get("fields")
-        assert size(data.get("title", "")) <= limits.TITLE
-        assert size(data.get("description") or "") <= limits.DESCRIPTION
-        assert size(data.get("footer", {}).get("text", "")) <= limits.FOOTER
+        assert units(data.get("title", "")) <= limits.TITLE
+        assert units(data.get("description") or "") <= limits.DESCRIPTION
+        assert units(data.get("footer", {}).get("text", "")) <= limits.FOOTER
         assert len(data.get("fields", [])) <= limits.FIELDS
         for f in data.get("fields", []):
-            assert 0 < size(f["name"]) <= limits.FIELD_NAME and f["name"].strip()
-            assert 0 < size(f["value"]) <= limits.FIELD_VALUE and f["value"].strip()
+            assert 0 < units(f["name"]) <= limits.FIELD_NAME and f["name"].strip()
+            assert 0 < units(f["value"]) <= limits.FIELD_VALUE and f["value"].strip()
         total += sum(
-            size(part)
+            units(part)
             for part in (
                 data.get("title", ""),
                 data.get("description") or "",
@@ -92,14 +93,16 @@ def check_limits(rendered: Rendered) -> None:
             )
         )
     assert total <= limits.EMBEDS_TOTAL
+    urls = [e.url for e in rendered.embeds if e.url]
+    assert len(urls) == len(set(urls))  # Discord merges embeds with the same URL
     assert len(rendered.rows) <= limits.ROWS
     ids = [b.action for row in rendered.rows for b in row]
     assert len(ids) == len(set(ids))
     for row in rendered.rows:
         assert 0 < len(row) <= limits.BUTTONS_PER_ROW
         for b in row:
-            assert 0 < size(b.label) <= limits.BUTTON_LABEL and b.label.strip()
-            assert size(b.action) <= limits.CUSTOM_ID
+            assert 0 < units(b.label) <= limits.BUTTON_LABEL and b.label.strip()
+            assert units(b.action) <= limits.CUSTOM_ID
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -116,14 +119,14 @@ def test_any_reply_fits_discords_limits(reply: Reply) -> None:
 @given(st.text(max_size=300), st.integers(0, 300))
 def test_fit_never_exceeds_and_marks_the_cut(text: str, limit: int) -> None:
     cut = fit(text, limit)
-    assert size(cut) <= limit
+    assert units(cut) <= limit
     if cut != text and limit > 0:
         assert cut.endswith(limits.ELLIPSIS)
 
 
 def test_a_surrogate_pair_is_never_split() -> None:
     assert fit("ab😀cd", 4) == "ab…"
-    assert size("😀") == 2
+    assert units("😀") == 2
 
 
 def test_user_text_shows_no_markdown_and_no_mentions() -> None:
@@ -208,3 +211,12 @@ def test_field_errors_not_already_shown_are_listed() -> None:
         field_errors={"text": "The story is too short.", "tags": "Please fix the form."},
     )
     assert render(reply, T).content == "Please fix the form.\nThe story is too short."
+
+
+def test_a_url_is_set_once_per_message() -> None:
+    """Discord merges embeds with the same URL, showing only the first."""
+    url = "https://discord.com/channels/1/2/3"
+    cards = tuple(StoryCard(n, f"Story {n}", "Body", (), "", source_url=url) for n in (1, 2, 3))
+    embeds = [e.to_dict() for e in render(Reply(blocks=cards), T).embeds]
+    assert len(embeds) == 3
+    assert [e.get("url") for e in embeds] == [url, None, None]

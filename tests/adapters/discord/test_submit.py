@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.discord.forms import ModalRef
 from tests.adapters.discord.conftest import Harness, buttons
 from tests.fakes.discord import AUTOCOMPLETE, EPHEMERAL, MODAL_SUBMIT
 
@@ -280,3 +281,49 @@ async def test_an_edit_whose_carried_values_expired_is_not_saved_blindly(
     assert (await harness.answer(retried))["content"].startswith("Story #1 is updated.")
     [story] = await stories(harness)
     assert (story.title, story.credited) == ("Overnight fix", [harness.bo["id"]])
+
+
+async def test_a_form_carrying_someone_elses_draft_is_not_saved(bot: Harness) -> None:
+    """The carry key rides in the modal's custom_id, which a client can replay: another
+    user's draft (here Anna's, holding the colleague she credits) is not used."""
+    annas = await bot.run("submit", {"text": f"<@{bot.mo['id']}> fixed it overnight."})
+    await bot.answer(annas)
+    bos = await bot.run("submit", {"text": "Bo's own story about a quick refund."}, who=bot.bo)
+    await bot.answer(bos)
+    opened = await bot.run("edit", {"number": 1})
+    annas_key = ModalRef.decode((await bot.callback(opened)).json["data"]["custom_id"]).carry
+    assert annas_key
+
+    own = await bot.run("edit", {"number": 2}, who=bot.bo)
+    modal = (await bot.callback(own)).json["data"]
+    modal["custom_id"] = ModalRef("sb1:edit-form:2", "", annas_key).encode()
+    sent = await bot.send(MODAL_SUBMIT, submission(modal, {"title": "Taken over"}), who=bot.bo)
+    assert (await bot.answer(sent))["content"].startswith("Your form was open so long")
+    story = next(s for s in await stories(bot) if s.number == 2)
+    assert (story.title, story.credited) != ("Taken over", [bot.mo["id"]])
+    assert story.credited == []
+
+
+async def test_a_draft_button_reopens_only_for_its_owner(bot: Harness) -> None:
+    opened = await bot.run("submit")
+    modal = (await bot.callback(opened)).json["data"]
+    sent = await bot.send(MODAL_SUBMIT, submission(modal, {"text": "Too short"}))
+    answer = await bot.answer(sent)
+    fix = buttons(answer)["Fix and send again"]
+
+    other = await bot.click(bot.message_of(sent), fix, who=bot.bo)
+    refused = (await bot.callback(other)).json
+    assert refused["type"] == 4 and refused["data"]["content"].startswith("That draft is gone")
+    mine = await bot.click(bot.message_of(sent), fix)
+    assert (await bot.callback(mine)).json["type"] == 9  # the modal, for its owner
+
+
+async def test_a_tag_choice_that_does_not_fit_is_left_out_not_cut(bot: Harness) -> None:
+    """A choice's value is at most 100 characters; a cut one would name another tag."""
+    typed = "x" * 90 + ", foll"  # "…, follow-up" would be 101 characters
+    iid = await bot.send(AUTOCOMPLETE, bot.slash("submit", {"tags": typed}, focused="tags"))
+    choices = (await bot.callback(iid)).json["data"]["choices"]
+    assert all(len(c["value"]) <= 100 for c in choices)
+    assert all(c["value"].startswith("x" * 90 + ", ") for c in choices)
+    assert not any(c["value"].endswith("…") for c in choices)
+    assert "x" * 90 + ", follow-up" not in [c["value"] for c in choices]

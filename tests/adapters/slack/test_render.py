@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.slack import render
+from adapters.text import shorten
 from bot.domain import Language
 from bot.i18n import Translator
 from bot.replies import (
@@ -149,7 +150,7 @@ def test_a_story_full_of_pings_renders_as_literal_text() -> None:
         # The heading is plain_text, which Slack parses for nothing: shown as typed.
         assert blocks[0]["type"] == "header"
         assert blocks[0]["text"]["type"] == "plain_text"
-        assert blocks[0]["text"]["text"] == render.cut(story, 150)
+        assert blocks[0]["text"]["text"] == shorten(story, 150)
 
 
 def test_plain_text_is_sent_raw_and_a_bold_title_stays_bold() -> None:

@@ -18,6 +18,7 @@ import discord
 
 from adapters.discord import limits
 from adapters.discord.limits import fit
+from adapters.text import units
 from bot.i18n import Translator
 from bot.replies import FieldKind, Form, FormField
 
@@ -39,7 +40,7 @@ class ModalRef:
 
     def encode(self) -> str:
         custom_id = "|".join((PREFIX, self.action, self.source, self.carry))
-        if limits.size(custom_id) > limits.CUSTOM_ID:
+        if units(custom_id) > limits.CUSTOM_ID:
             raise ValueError(f"modal custom_id too long: {custom_id!r}")
         return custom_id
 
