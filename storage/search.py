@@ -1,70 +1,90 @@
-"""Full-text matching and ranking over the core's pre-stemmed words, for both databases.
+"""Search tiers as text-index queries, for both databases.
 
-A story matches when every group of the query has a stem in its `search_body`; its rank is the
-number of groups with a stem in `search_strong`. Matching uses the full-text index of each
-database (FTS5, GIN over tsvector); ranking is plain string search written the same way on
-both, so the order is identical. Query text always travels as a bound parameter.
+The order (bot.search_text.tier): stories with every query group in the title or tags
+(TIER_STRONG), then every group anywhere in the story (TIER_BODY), then stories where some group
+is only found as a compound part (TIER_PART); newest first within a tier. Each tier is one
+query of the text index that excludes the tiers above it, so a page is the first k hits of an
+index walk in a fixed order, never a sort of every match:
+
+- SQLite: FTS5 with columns scope/strong/body/parts; the community's published stories share
+  the scope token, so `scope AND words` is an intersection of doclists, walked by rowid
+  descending (story ids grow with numbers inside a community) and stopped after k rows.
+- PostgreSQL: a stored tsvector (strong terms weight A, body B, parts C); the planner walks the
+  community's stories backwards by number filtered by it, or uses the GIN index when the words
+  are rare, whichever its statistics favour.
+
+Query text always travels as a bound parameter; every term is quoted, so none is syntax.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Integer, bindparam, case, func, literal, literal_column, or_
-from sqlalchemy import text as sql_text
-
-from storage.models import FTS_TABLE, StoryRow
+from bot.search_text import TIER_BODY, TIER_PART, TIER_STRONG
 
 Groups = Sequence[Sequence[str]]
 
-# Written as a constant, not a parameter, so the planner matches the GIN expression index.
-_SIMPLE = literal_column("'simple'::regconfig")
-
 
 def normalise_words(words: str) -> str:
-    """One space between stems, so ' stem ' lookups in the padded text are exact."""
+    """One space between terms."""
     return " ".join(words.split())
 
 
-def fts5_query(groups: Groups) -> str:
-    """`("a" OR "b") AND ("c")`: every stem a quoted string, so no stem is read as syntax."""
-    return " AND ".join(
-        "(" + " OR ".join('"' + stem.replace('"', '""') + '"' for stem in group) + ")"
-        for group in groups
-    )
+def tiers(flags: Sequence[bool]) -> list[int]:
+    """The tiers a query can have, best first: the part tier only if a word may be a part."""
+    return [TIER_STRONG, TIER_BODY] + ([TIER_PART] if any(flags) else [])
 
 
-def tsquery(groups: Groups) -> str:
-    """`('a' | 'b') & ('c')`: every stem a quoted tsquery lexeme."""
-    return " & ".join(
-        "(" + " | ".join(_ts_lexeme(stem) for stem in group) + ")" for group in groups
-    )
+# SQLite FTS5 --------------------------------------------------------------------------------
 
 
-def _ts_lexeme(stem: str) -> str:
-    return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
+def _fts_group(group: Sequence[str]) -> str:
+    return "(" + " OR ".join('"' + term.replace('"', '""') + '"' for term in group) + ")"
 
 
-def matches(dialect: str, groups: Groups) -> ColumnElement[bool]:
-    """Stories whose body has a stem of every group, through the database's text index."""
-    if dialect == "postgresql":
-        vector = func.to_tsvector(_SIMPLE, StoryRow.search_body)
-        query = func.to_tsquery(_SIMPLE, bindparam("search_tsquery", tsquery(groups)))
-        return vector.op("@@")(query)
-    hits = (
-        sql_text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :search_fts")
-        .bindparams(search_fts=fts5_query(groups))
-        .columns(rowid=Integer)
-    )
-    return StoryRow.id.in_(hits)
+def _fts_all(columns: str, groups: Groups, flags: Sequence[bool] | None = None) -> str:
+    """Every group in `columns`; with flags, a flagged group may also be in `parts`."""
+    clauses = []
+    for index, group in enumerate(groups):
+        where = "{body parts}" if flags is not None and flags[index] else columns
+        clauses.append(f"{where} : {_fts_group(group)}")
+    return "(" + " AND ".join(clauses) + ")"
 
 
-def rank(dialect: str, groups: Groups) -> ColumnElement[int]:
-    """How many groups have a stem among the strong words (title and tags)."""
-    padded = literal(" ") + StoryRow.search_strong + literal(" ")
-    position = func.strpos if dialect == "postgresql" else func.instr
-    total: ColumnElement[int] = literal(0)
-    for group in groups:
-        found = or_(*(position(padded, literal(f" {stem} ")) > 0 for stem in group))
-        total = total + case((found, 1), else_=0)
-    return total
+def fts5_query(community_id: int, tier: int, groups: Groups, flags: Sequence[bool]) -> str:
+    """The FTS5 expression for one tier of one community's published stories."""
+    scope = f'scope : "p{int(community_id)}"'
+    strong = _fts_all("strong", groups)
+    if tier == TIER_STRONG:
+        return f"{scope} AND {strong}"
+    body = _fts_all("body", groups)
+    if tier == TIER_BODY:
+        return f"{scope} AND ({body} NOT {strong})"
+    return f"{scope} AND ({_fts_all('body', groups, flags)} NOT {body})"
+
+
+# PostgreSQL tsquery -------------------------------------------------------------------------
+
+
+def _ts_lexeme(term: str, weights: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "':" + weights
+
+
+def _ts_all(weights: str, groups: Groups, flags: Sequence[bool] | None = None) -> str:
+    clauses = []
+    for index, group in enumerate(groups):
+        w = "BC" if flags is not None and flags[index] else weights
+        # A strong term is also a body term, so "B" alone finds every story with the word.
+        clauses.append("(" + " | ".join(_ts_lexeme(term, w) for term in group) + ")")
+    return "(" + " & ".join(clauses) + ")"
+
+
+def tsquery(tier: int, groups: Groups, flags: Sequence[bool]) -> str:
+    """The tsquery text for one tier: weights A strong, B body, C parts."""
+    strong = _ts_all("A", groups)
+    if tier == TIER_STRONG:
+        return strong
+    body = _ts_all("B", groups)
+    if tier == TIER_BODY:
+        return f"{body} & !{strong}"
+    return f"{_ts_all('B', groups, flags)} & !{body}"

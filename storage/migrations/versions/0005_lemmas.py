@@ -1,0 +1,186 @@
+"""Search by lemmas and compound parts, in tiers walked through the text index (issues 15, 16).
+
+Every story is indexed again with the core's new normalisation (bot.search_text: dictionary
+forms instead of bare stems, plus Swedish compound parts in the new `search_parts` column).
+
+SQLite: the FTS5 table gets four columns: `scope` (one token per community for published
+stories, so the community filter is part of the index walk), `strong`, `body` and `parts`. Its
+content is a view over `stories`, so `rebuild` still works. PostgreSQL: a stored tsvector
+(title and tags weighted A, the story B, compound parts C) with a GIN index, replacing the
+expression index that recomputed to_tsvector on every recheck.
+
+The downgrade restores the old index objects but keeps the new search text.
+
+Revision ID: lemmas
+Revises: perf
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "lemmas"
+down_revision: str | Sequence[str] | None = "perf"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BATCH = 2000
+
+# The scope token: published stories of community 12 share "p12"; others are never searched.
+_SCOPE = "(CASE WHEN {row}.status = 'published' THEN 'p' || {row}.community_id ELSE 'x' END)"
+_COLUMNS = "{row}.search_strong, {row}.search_body, {row}.search_parts"
+
+
+def _values(row: str) -> str:
+    return f"{row}.id, {_SCOPE.format(row=row)}, {_COLUMNS.format(row=row)}"
+
+
+# The view gives FTS5 its columns under their own names, for 'rebuild'.
+SQLITE_FTS = [
+    f"""CREATE VIEW stories_fts_content AS SELECT id, {_SCOPE.format(row="stories")} AS scope,
+        search_strong AS strong, search_body AS body, search_parts AS parts FROM stories""",
+    """CREATE VIRTUAL TABLE stories_fts USING fts5(
+        scope, strong, body, parts, content='stories_fts_content', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0')""",
+    f"""CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts(rowid, scope, strong, body, parts) VALUES ({_values("new")});
+    END""",
+    f"""CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, scope, strong, body, parts)
+        VALUES ('delete', {_values("old")});
+    END""",
+    f"""CREATE TRIGGER stories_fts_update AFTER UPDATE OF
+        community_id, status, search_strong, search_body, search_parts ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, scope, strong, body, parts)
+        VALUES ('delete', {_values("old")});
+        INSERT INTO stories_fts(rowid, scope, strong, body, parts) VALUES ({_values("new")});
+    END""",
+    "INSERT INTO stories_fts(stories_fts) VALUES ('rebuild')",
+]
+SQLITE_FTS_DROP = [
+    "DROP TRIGGER IF EXISTS stories_fts_update",
+    "DROP TRIGGER IF EXISTS stories_fts_delete",
+    "DROP TRIGGER IF EXISTS stories_fts_insert",
+    "DROP TABLE IF EXISTS stories_fts",
+    "DROP VIEW IF EXISTS stories_fts_content",
+]
+# 0001's objects, for the downgrade.
+SQLITE_OLD_FTS = [
+    """CREATE VIRTUAL TABLE stories_fts USING fts5(
+        search_body, content='stories', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0')""",
+    """CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts(rowid, search_body) VALUES (new.id, new.search_body);
+    END""",
+    """CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, search_body)
+        VALUES ('delete', old.id, old.search_body);
+    END""",
+    """CREATE TRIGGER stories_fts_update AFTER UPDATE OF search_body ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, search_body)
+        VALUES ('delete', old.id, old.search_body);
+        INSERT INTO stories_fts(rowid, search_body) VALUES (new.id, new.search_body);
+    END""",
+    "INSERT INTO stories_fts(stories_fts) VALUES ('rebuild')",
+]
+PG_FTS = [
+    """ALTER TABLE stories ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple'::regconfig, search_strong), 'A')
+        || setweight(to_tsvector('simple'::regconfig, search_body), 'B')
+        || setweight(to_tsvector('simple'::regconfig, search_parts), 'C')) STORED""",
+    "CREATE INDEX ix_stories_search ON stories USING gin (search_vector)",
+]
+PG_FTS_DROP = [
+    "DROP INDEX IF EXISTS ix_stories_search",
+    "ALTER TABLE stories DROP COLUMN IF EXISTS search_vector",
+]
+PG_OLD_FTS = [
+    "CREATE INDEX ix_stories_search ON stories "
+    "USING gin (to_tsvector('simple'::regconfig, search_body))",
+]
+
+
+def _dialect() -> str:
+    return op.get_bind().dialect.name
+
+
+def _reindex() -> None:
+    """Every story's search text again, by the core's current rules, in batches by id."""
+    from bot import search_text, tags
+
+    bind = op.get_bind()
+    stories = sa.table(
+        "stories",
+        sa.column("id", sa.Integer),
+        sa.column("title", sa.Text),
+        sa.column("text", sa.Text),
+        sa.column("customer", sa.Text),
+        sa.column("tags", sa.JSON),
+        sa.column("search_body", sa.Text),
+        sa.column("search_strong", sa.Text),
+        sa.column("search_parts", sa.Text),
+    )
+    update = (
+        stories.update()
+        .where(stories.c.id == sa.bindparam("story_id"))
+        .values(
+            search_body=sa.bindparam("body"),
+            search_strong=sa.bindparam("strong"),
+            search_parts=sa.bindparam("parts"),
+        )
+    )
+    last = 0
+    while True:
+        rows = bind.execute(
+            sa.select(
+                stories.c.id, stories.c.title, stories.c.text, stories.c.customer, stories.c.tags
+            )
+            .where(stories.c.id > last)
+            .order_by(stories.c.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        params = []
+        for row in rows:
+            terms = [term for slug in row.tags or [] for term in tags.search_terms(slug)]
+            doc = search_text.document(row.title, row.text, row.customer or "", terms)
+            params.append(
+                {"story_id": row.id, "body": doc.body, "strong": doc.strong, "parts": doc.parts}
+            )
+        bind.execute(update, params)
+        last = rows[-1].id
+
+
+def upgrade() -> None:
+    sqlite = _dialect() == "sqlite"
+    for statement in (
+        [
+            "DROP TRIGGER IF EXISTS stories_fts_update",
+            "DROP TRIGGER IF EXISTS stories_fts_delete",
+            "DROP TRIGGER IF EXISTS stories_fts_insert",
+            "DROP TABLE IF EXISTS stories_fts",
+        ]
+        if sqlite
+        else ["DROP INDEX IF EXISTS ix_stories_search"]
+    ):
+        op.execute(statement)
+    op.add_column(
+        "stories", sa.Column("search_parts", sa.Text(), nullable=False, server_default=sa.text("''"))
+    )
+    _reindex()
+    for statement in SQLITE_FTS if sqlite else PG_FTS:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    sqlite = _dialect() == "sqlite"
+    for statement in SQLITE_FTS_DROP if sqlite else PG_FTS_DROP:
+        op.execute(statement)
+    op.drop_column("stories", "search_parts")
+    for statement in SQLITE_OLD_FTS if sqlite else PG_OLD_FTS:
+        op.execute(statement)
