@@ -6,12 +6,15 @@ is only found as a compound part (TIER_PART); newest first within a tier. Each t
 query of the text index that excludes the tiers above it, so a page is the first k hits of an
 index walk in a fixed order, never a sort of every match:
 
-- SQLite: FTS5 with columns scope/strong/body/parts; the community's published stories share
-  the scope token, so `scope AND words` is an intersection of doclists, walked by rowid
-  descending (story ids grow with numbers inside a community) and stopped after k rows.
-- PostgreSQL: a stored tsvector (strong terms weight A, body B, parts C); the planner walks the
-  community's stories backwards by number filtered by it, or uses the GIN index when the words
-  are rare, whichever its statistics favour.
+Title and tag terms, and compound parts, are indexed as tokens of their own (marked below),
+so a tier is a plain intersection of doclists, never a filter over a common word's positions.
+
+- SQLite: FTS5; the community's published stories share a scope token, so `scope AND words`
+  is an intersection of doclists, walked by rowid descending (story ids grow with numbers
+  inside a community) and stopped after k rows.
+- PostgreSQL: a stored tsvector of the same tokens; the planner walks the community's stories
+  backwards by number filtered by it, or uses the GIN index when the words are rare, whichever
+  its statistics favour.
 
 Query text always travels as a bound parameter; every term is quoted, so none is syntax.
 """
@@ -35,56 +38,60 @@ def tiers(flags: Sequence[bool]) -> list[int]:
     return [TIER_STRONG, TIER_BODY] + ([TIER_PART] if any(flags) else [])
 
 
+# Index tokens (migration "lemmas"): body terms plain, title/tag terms "_term", compound parts
+# "__term", and on SQLite "___N" for the published stories of community N.
+STRONG = "_"
+PART = "__"
+SCOPE = "___"
+
+
+def _tier_groups(tier: int, groups: Groups, flags: Sequence[bool]) -> list[list[str]]:
+    """The tokens, one list per group, a story of `tier` or above has (any of each list)."""
+    if tier == TIER_STRONG:
+        return [[STRONG + term for term in group] for group in groups]
+    if tier == TIER_BODY:
+        return [list(group) for group in groups]
+    return [
+        [*group, *(PART + term for term in group)] if flag else list(group)
+        for group, flag in zip(groups, flags, strict=True)
+    ]
+
+
+def _above(tier: int) -> int | None:
+    return None if tier == TIER_STRONG else tier + 1
+
+
 # SQLite FTS5 --------------------------------------------------------------------------------
 
 
-def _fts_group(group: Sequence[str]) -> str:
-    return "(" + " OR ".join('"' + term.replace('"', '""') + '"' for term in group) + ")"
-
-
-def _fts_all(columns: str, groups: Groups, flags: Sequence[bool] | None = None) -> str:
-    """Every group in `columns`; with flags, a flagged group may also be in `parts`."""
-    clauses = []
-    for index, group in enumerate(groups):
-        where = "{body parts}" if flags is not None and flags[index] else columns
-        clauses.append(f"{where} : {_fts_group(group)}")
-    return "(" + " AND ".join(clauses) + ")"
+def _fts_all(token_groups: list[list[str]]) -> str:
+    quoted = (" OR ".join('"' + t.replace('"', '""') + '"' for t in g) for g in token_groups)
+    return "(" + " AND ".join(f"({group})" for group in quoted) + ")"
 
 
 def fts5_query(community_id: int, tier: int, groups: Groups, flags: Sequence[bool]) -> str:
-    """The FTS5 expression for one tier of one community's published stories."""
-    scope = f'scope : "p{int(community_id)}"'
-    strong = _fts_all("strong", groups)
-    if tier == TIER_STRONG:
-        return f"{scope} AND {strong}"
-    body = _fts_all("body", groups)
-    if tier == TIER_BODY:
-        return f"{scope} AND ({body} NOT {strong})"
-    return f"{scope} AND ({_fts_all('body', groups, flags)} NOT {body})"
+    """One tier of one community's published stories: this tier's tokens, not the one above."""
+    query = f'"{SCOPE}{int(community_id)}" AND {_fts_all(_tier_groups(tier, groups, flags))}'
+    above = _above(tier)
+    if above is not None:
+        query += f" NOT {_fts_all(_tier_groups(above, groups, flags))}"
+    return query
 
 
 # PostgreSQL tsquery -------------------------------------------------------------------------
 
 
-def _ts_lexeme(term: str, weights: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "':" + weights
+def _ts_all(token_groups: list[list[str]]) -> str:
+    def lexeme(token: str) -> str:
+        return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
-
-def _ts_all(weights: str, groups: Groups, flags: Sequence[bool] | None = None) -> str:
-    clauses = []
-    for index, group in enumerate(groups):
-        w = "BC" if flags is not None and flags[index] else weights
-        # A strong term is also a body term, so "B" alone finds every story with the word.
-        clauses.append("(" + " | ".join(_ts_lexeme(term, w) for term in group) + ")")
-    return "(" + " & ".join(clauses) + ")"
+    return "(" + " & ".join("(" + " | ".join(map(lexeme, g)) + ")" for g in token_groups) + ")"
 
 
 def tsquery(tier: int, groups: Groups, flags: Sequence[bool]) -> str:
-    """The tsquery text for one tier: weights A strong, B body, C parts."""
-    strong = _ts_all("A", groups)
-    if tier == TIER_STRONG:
-        return strong
-    body = _ts_all("B", groups)
-    if tier == TIER_BODY:
-        return f"{body} & !{strong}"
-    return f"{_ts_all('B', groups, flags)} & !{body}"
+    """The tsquery text (exact lexemes, cast, never parsed) for one tier."""
+    query = _ts_all(_tier_groups(tier, groups, flags))
+    above = _above(tier)
+    if above is not None:
+        query += f" & !{_ts_all(_tier_groups(above, groups, flags))}"
+    return query

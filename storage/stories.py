@@ -11,6 +11,7 @@ from sqlalchemy import (
     Row,
     Select,
     bindparam,
+    cast,
     delete,
     func,
     literal,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from bot.domain import Author, Platform, SpaceRef, Status, Story
 from bot.ports import Keyset, Ranked, SearchDoc, SearchQuery, Slice
@@ -288,9 +290,9 @@ class SqlStoryRepository(Repository):
                 StoryRow.community_id == community_id,
                 StoryRow.status == Status.PUBLISHED.value,
                 literal_column(PG_SEARCH_VECTOR).op("@@")(
-                    func.to_tsquery(
-                        literal_column("'simple'::regconfig"),
+                    cast(
                         bindparam("search_tsquery", search.tsquery(tier, groups, flags)),
+                        TSQUERY,
                     )
                 ),
             )

@@ -3,11 +3,12 @@
 Every story is indexed again with the core's new normalisation (bot.search_text: dictionary
 forms instead of bare stems, plus Swedish compound parts in the new `search_parts` column).
 
-SQLite: the FTS5 table gets four columns: `scope` (one token per community for published
-stories, so the community filter is part of the index walk), `strong`, `body` and `parts`. Its
-content is a view over `stories`, so `rebuild` still works. PostgreSQL: a stored tsvector
-(title and tags weighted A, the story B, compound parts C) with a GIN index, replacing the
-expression index that recomputed to_tsvector on every recheck.
+Both databases index one set of tokens per story (see _terms): the body terms, the title and
+tag terms marked "_", the compound parts marked "__", and on SQLite a token for "published in
+community N", so the community filter is part of the index walk. SQLite: an FTS5 table whose
+content is a view over `stories` (so `rebuild` still works). PostgreSQL: a stored tsvector of
+exact lexemes with a GIN index, replacing the expression index that recomputed to_tsvector on
+every recheck.
 
 The downgrade restores the old index objects but keeps the new search text.
 
@@ -30,34 +31,47 @@ depends_on: str | Sequence[str] | None = None
 
 BATCH = 2000
 
-# The scope token: published stories of community 12 share "p12"; others are never searched.
-_SCOPE = "(CASE WHEN {row}.status = 'published' THEN 'p' || {row}.community_id ELSE 'x' END)"
-_COLUMNS = "{row}.search_strong, {row}.search_body, {row}.search_parts"
+
+# One namespace of index tokens for all three columns, so each tier is a plain intersection of
+# doclists and never a column filter (which would read every position of a common word):
+# body terms as they are, title/tag terms as "_term", compound parts as "__term", and the scope
+# of a community's published stories as "___12". Terms are letters and digits only
+# (bot.search_text.words), so no term can pass for a marked one.
+def _marked(column: str, mark: str) -> str:
+    return (
+        f"(CASE WHEN {column} = '' THEN '' ELSE '{mark}' || replace({column}, ' ', ' {mark}') END)"
+    )
 
 
-def _values(row: str) -> str:
-    return f"{row}.id, {_SCOPE.format(row=row)}, {_COLUMNS.format(row=row)}"
+def _terms(row: str) -> str:
+    scope = f"(CASE WHEN {row}.status = 'published' THEN '___' || {row}.community_id ELSE '' END)"
+    return " || ' ' || ".join(
+        [
+            scope,
+            f"{row}.search_body",
+            _marked(f"{row}.search_strong", "_"),
+            _marked(f"{row}.search_parts", "__"),
+        ]
+    )
 
 
-# The view gives FTS5 its columns under their own names, for 'rebuild'.
+# The view gives FTS5 its column under its own name, for 'rebuild'.
 SQLITE_FTS = [
-    f"""CREATE VIEW stories_fts_content AS SELECT id, {_SCOPE.format(row="stories")} AS scope,
-        search_strong AS strong, search_body AS body, search_parts AS parts FROM stories""",
+    f"""CREATE VIEW stories_fts_content AS SELECT id, {_terms("stories")} AS terms
+        FROM stories""",
     """CREATE VIRTUAL TABLE stories_fts USING fts5(
-        scope, strong, body, parts, content='stories_fts_content', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 0')""",
+        terms, content='stories_fts_content', content_rowid='id',
+        tokenize="unicode61 remove_diacritics 0 tokenchars '_'")""",
     f"""CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
-        INSERT INTO stories_fts(rowid, scope, strong, body, parts) VALUES ({_values("new")});
+        INSERT INTO stories_fts(rowid, terms) VALUES (new.id, {_terms("new")});
     END""",
     f"""CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
-        INSERT INTO stories_fts(stories_fts, rowid, scope, strong, body, parts)
-        VALUES ('delete', {_values("old")});
+        INSERT INTO stories_fts(stories_fts, rowid, terms) VALUES ('delete', old.id, {_terms("old")});
     END""",
     f"""CREATE TRIGGER stories_fts_update AFTER UPDATE OF
         community_id, status, search_strong, search_body, search_parts ON stories BEGIN
-        INSERT INTO stories_fts(stories_fts, rowid, scope, strong, body, parts)
-        VALUES ('delete', {_values("old")});
-        INSERT INTO stories_fts(rowid, scope, strong, body, parts) VALUES ({_values("new")});
+        INSERT INTO stories_fts(stories_fts, rowid, terms) VALUES ('delete', old.id, {_terms("old")});
+        INSERT INTO stories_fts(rowid, terms) VALUES (new.id, {_terms("new")});
     END""",
     "INSERT INTO stories_fts(stories_fts) VALUES ('rebuild')",
 ]
@@ -87,11 +101,20 @@ SQLITE_OLD_FTS = [
     END""",
     "INSERT INTO stories_fts(stories_fts) VALUES ('rebuild')",
 ]
+
+
+# The same marked tokens as exact lexemes (array_to_tsvector: no parser, no positions).
+def _pg_marked(column: str, mark: str) -> str:
+    return f"string_to_array(regexp_replace({column}, '(\\S+)', '{mark}\\1', 'g'), ' ')"
+
+
 PG_FTS = [
-    """ALTER TABLE stories ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple'::regconfig, search_strong), 'A')
-        || setweight(to_tsvector('simple'::regconfig, search_body), 'B')
-        || setweight(to_tsvector('simple'::regconfig, search_parts), 'C')) STORED""",
+    f"""ALTER TABLE stories ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        array_to_tsvector(array_remove(
+            string_to_array(search_body, ' ')
+            || {_pg_marked("search_strong", "_")}
+            || {_pg_marked("search_parts", "__")},
+        ''))) STORED""",
     "CREATE INDEX ix_stories_search ON stories USING gin (search_vector)",
 ]
 PG_FTS_DROP = [
@@ -170,7 +193,8 @@ def upgrade() -> None:
     ):
         op.execute(statement)
     op.add_column(
-        "stories", sa.Column("search_parts", sa.Text(), nullable=False, server_default=sa.text("''"))
+        "stories",
+        sa.Column("search_parts", sa.Text(), nullable=False, server_default=sa.text("''")),
     )
     _reindex()
     for statement in SQLITE_FTS if sqlite else PG_FTS:
