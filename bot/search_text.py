@@ -149,7 +149,8 @@ def _split(word: str) -> tuple[str, ...] | None:
 @functools.lru_cache(maxsize=65536)
 def parts(word: str) -> tuple[str, ...]:
     """The terms of a compound's parts that the word's own terms do not already hold."""
-    if len(word) < COMPOUND_MIN or not word.isalpha():
+    # An English word ("together") is not a Swedish compound, whatever it could be cut into.
+    if len(word) < COMPOUND_MIN or not word.isalpha() or lemmas.known(word, "en"):
         return ()
     split = _split(word)
     if split is None:
