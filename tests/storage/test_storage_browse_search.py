@@ -371,6 +371,7 @@ async def _seed(uows: Callable[[], UnitOfWork], seed: int) -> int:
         for _ in range(40):
             body = rng.sample(VOCAB, rng.randint(1, 5))
             strong = rng.sample(body, rng.randint(0, len(body)))
+            parts = rng.sample([w for w in VOCAB if w not in body], rng.randint(0, 2))
             fields: dict[str, Any] = {
                 "tags": rng.sample(TAGS, rng.randint(0, 2)),
                 "status": HIDDEN if rng.random() < 0.2 else PUBLISHED,
@@ -380,7 +381,7 @@ async def _seed(uows: Callable[[], UnitOfWork], seed: int) -> int:
             number = await uow.communities.next_story_number(community.id)
             story = await uow.stories.add(
                 make_story(community.id, number, **fields),
-                make_doc(" ".join(body), " ".join(strong)),
+                SearchDoc(" ".join(body), " ".join(strong), " ".join(parts)),
             )
             for user in range(rng.randint(0, 4)):
                 await uow.stories.appreciate(story, Platform.SLACK, f"V{user}", T0)
@@ -393,11 +394,11 @@ def _queries(seed: int) -> list[SearchQuery]:
     words = [*VOCAB, "saknas"]
     found = [SearchQuery(())]
     for _ in range(24):
-        found.append(
-            SearchQuery(
-                tuple(tuple(rng.sample(words, rng.randint(1, 3))) for _ in range(rng.randint(1, 3)))
-            )
+        groups = tuple(
+            tuple(rng.sample(words, rng.randint(1, 3))) for _ in range(rng.randint(1, 3))
         )
+        # Which words may match as compound parts (the core sets it for words of 4+ letters).
+        found.append(SearchQuery(groups, tuple(rng.random() < 0.6 for _ in groups)))
     return found
 
 
