@@ -5,17 +5,27 @@ English forms). We look words up directly instead of calling `simplemma.lemmatiz
 fallback strategies guess at unknown words; an unknown word is better left to the Snowball
 stemmer (bot.search_text), which treats every form of it alike.
 
-The tables are loaded once per process, on first use or by `load()` at start-up (about two
-seconds), and are shared by every thread: they are only read.
+Held in memory as Python dicts the two tables cost about 130 MB per process, more than the
+whole bot otherwise uses. So the first process to need them copies them once into a read-only
+SQLite file in the user's cache directory (a few seconds, in a child process so this one never
+holds the dicts), and every process then looks words up in that file: a few microseconds per
+word, and only the pages read stay in memory.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
 import threading
-from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
 from typing import Literal
 
 Language = Literal["sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("sv", "en")
 
 # Forms simplemma maps to the wrong word: "bytte" (past of "byta", to change) is listed under
 # "bytta" (a tub). Kept to forms a story is likely to use; each was checked against the table.
@@ -25,26 +35,71 @@ _OVERRIDES: dict[Language, dict[str, str]] = {
 }
 
 _lock = threading.Lock()
-_tables: dict[Language, Mapping[str, str]] = {}
+_local = threading.local()  # one read-only connection per thread
+_ready: Path | None = None
 
 
-def _table(language: Language) -> Mapping[str, str]:
-    table = _tables.get(language)
-    if table is None:
-        with _lock:
-            table = _tables.get(language)
-            if table is None:
-                from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+def _cache_file() -> Path:
+    """STORYBOT_CACHE_DIR, else the user's cache directory, else the temporary directory."""
+    explicit = os.environ.get("STORYBOT_CACHE_DIR")
+    if explicit:
+        root = Path(explicit)
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "storybot"
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only home: the table is only a cache
+            root = Path(tempfile.gettempdir()) / "storybot"
+    return root / f"lemmas-simplemma-{metadata.version('simplemma')}.sqlite3"
 
-                table = DefaultDictionaryFactory().get_dictionary(language)
-                _tables[language] = table
-    return table
+
+def _build(target: Path) -> None:
+    """Write the tables to `target` (run in a child process: see the module doc)."""
+    from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+    factory = DefaultDictionaryFactory()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        db = sqlite3.connect(temporary)
+        for language in LANGUAGES:
+            db.execute(f"CREATE TABLE {language} (word TEXT PRIMARY KEY, lemma TEXT) WITHOUT ROWID")
+            table = factory.get_dictionary(language)
+            db.executemany(
+                f"INSERT OR IGNORE INTO {language} VALUES (?, ?)",
+                ((word, table[word]) for word in table),
+            )
+        db.commit()
+        db.close()
+        os.replace(temporary, target)  # atomic: readers see no file or a whole one
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _path() -> Path:
+    global _ready
+    if _ready is not None:
+        return _ready
+    with _lock:
+        path = _cache_file()
+        if not path.exists():
+            subprocess.run([sys.executable, "-m", "bot.lemmas", str(path)], check=True)
+        _ready = path
+    return path
+
+
+def _db() -> sqlite3.Connection:
+    db: sqlite3.Connection | None = getattr(_local, "db", None)
+    if db is None:
+        db = _local.db = sqlite3.connect(f"file:{_path()}?mode=ro", uri=True)
+    return db
 
 
 def load() -> None:
-    """Read both tables now, so the first search or submission does not wait for them."""
-    _table("sv")
-    _table("en")
+    """Prepare the tables now, so the first search or submission does not wait for them."""
+    _db()
 
 
 def lemma(word: str, language: Language) -> str | None:
@@ -52,9 +107,13 @@ def lemma(word: str, language: Language) -> str | None:
     override = _OVERRIDES[language].get(word)
     if override is not None:
         return override
-    found = _table(language).get(word)
-    return found.casefold() if found is not None else None
+    row = _db().execute(f"SELECT lemma FROM {language} WHERE word = ?", (word,)).fetchone()
+    return row[0].casefold() if row is not None else None
 
 
 def known(word: str, language: Language) -> bool:
-    return word in _OVERRIDES[language] or _table(language).get(word) is not None
+    return lemma(word, language) is not None
+
+
+if __name__ == "__main__":
+    _build(Path(sys.argv[1]))
