@@ -286,18 +286,22 @@ class SqlStoryRepository(Repository):
     ) -> list[int]:
         """Ids of one tier's stories beyond story number `bound`, in walk order."""
         if self._dialect == "postgresql":
+            # Values written into the statement, not bound: a prepared statement's generic
+            # plan cannot see how rare the words are or how large the community is, and then
+            # walks a whole community for a word it never finds. (Every term is letters and
+            # digits, and SQLAlchemy quotes the literal.)
+            def inline(name: str, value: Any) -> Any:
+                return bindparam(name, value, literal_execute=True)
+
+            tsquery = cast(inline("search_tsquery", search.tsquery(tier, groups, flags)), TSQUERY)
             stmt = select(StoryRow.id).where(
-                StoryRow.community_id == community_id,
+                StoryRow.community_id == inline("search_community", community_id),
                 StoryRow.status == Status.PUBLISHED.value,
-                literal_column(PG_SEARCH_VECTOR).op("@@")(
-                    cast(
-                        bindparam("search_tsquery", search.tsquery(tier, groups, flags)),
-                        TSQUERY,
-                    )
-                ),
+                literal_column(PG_SEARCH_VECTOR).op("@@")(tsquery),
             )
             if bound is not None:
-                stmt = stmt.where(StoryRow.number > bound if newer else StoryRow.number < bound)
+                number = inline("search_bound", bound)
+                stmt = stmt.where(StoryRow.number > number if newer else StoryRow.number < number)
             stmt = stmt.order_by(StoryRow.number.asc() if newer else StoryRow.number.desc())
             return list((await self._session.execute(stmt.limit(limit))).scalars())
         # SQLite: FTS5 walks rowids; inside a community they grow with the story number.
