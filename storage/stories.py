@@ -286,8 +286,9 @@ class SqlStoryRepository(Repository):
     ) -> list[int]:
         """Ids of one tier's stories beyond story number `bound`, in walk order."""
         if self._dialect == "postgresql":
-            # Values written into the statement, not bound: a prepared statement's generic
-            # plan cannot see how rare the words are or how large the community is, and then
+            # Every value written into the statement, none bound: asyncpg prepares statements,
+            # and after five runs PostgreSQL may switch to a generic plan that cannot see how
+            # rare the words are, how large the community is or how small the limit, and then
             # walks a whole community for a word it never finds. (Every term is letters and
             # digits, and SQLAlchemy quotes the literal.)
             def inline(name: str, value: Any) -> Any:
@@ -296,14 +297,15 @@ class SqlStoryRepository(Repository):
             tsquery = cast(inline("search_tsquery", search.tsquery(tier, groups, flags)), TSQUERY)
             stmt = select(StoryRow.id).where(
                 StoryRow.community_id == inline("search_community", community_id),
-                StoryRow.status == Status.PUBLISHED.value,
+                StoryRow.status == inline("search_status", Status.PUBLISHED.value),
                 literal_column(PG_SEARCH_VECTOR).op("@@")(tsquery),
             )
             if bound is not None:
                 number = inline("search_bound", bound)
                 stmt = stmt.where(StoryRow.number > number if newer else StoryRow.number < number)
             stmt = stmt.order_by(StoryRow.number.asc() if newer else StoryRow.number.desc())
-            return list((await self._session.execute(stmt.limit(limit))).scalars())
+            stmt = stmt.limit(literal_column(str(int(limit))))
+            return list((await self._session.execute(stmt)).scalars())
         # SQLite: FTS5 walks rowids; inside a community they grow with the story number.
         where = f"{FTS_TABLE} MATCH :search_fts"
         params: dict[str, Any] = {
