@@ -50,7 +50,7 @@ def _cache_file() -> Path:
             root.mkdir(parents=True, exist_ok=True)
         except OSError:  # a read-only home: the table is only a cache
             root = Path(tempfile.gettempdir()) / "storybot"
-    return root / f"lemmas-simplemma-{metadata.version('simplemma')}.sqlite3"
+    return root / f"lemmas-v2-simplemma-{metadata.version('simplemma')}.sqlite3"
 
 
 def _build(target: Path) -> None:
@@ -70,6 +70,7 @@ def _build(target: Path) -> None:
                 f"INSERT OR IGNORE INTO {language} VALUES (?, ?)",
                 ((word, table[word]) for word in table),
             )
+            db.execute(f"CREATE INDEX {language}_lemma ON {language} (lemma)")
         db.commit()
         db.close()
         os.replace(temporary, target)  # atomic: readers see no file or a whole one
@@ -113,6 +114,14 @@ def lemma(word: str, language: Language) -> str | None:
 
 def known(word: str, language: Language) -> bool:
     return lemma(word, language) is not None
+
+
+def is_headword(word: str, language: Language) -> bool:
+    """Whether some form has `word` as its dictionary form. simplemma gives one lemma per
+    form, and for some it picks another word: "ursäkt" (an apology) is listed under the verb
+    "ursäkta", while "ursäkten" is listed under "ursäkt"."""
+    found = _db().execute(f"SELECT 1 FROM {language} WHERE lemma = ? LIMIT 1", (word,))
+    return found.fetchone() is not None
 
 
 if __name__ == "__main__":

@@ -94,25 +94,30 @@ def stems(word: str) -> tuple[str, ...]:
     return (swedish,) if swedish == english else (swedish, english)
 
 
-def lemma_or_stem(word: str, language: StemLanguage) -> str:
-    """One language's dictionary form of a word from words(), or its stem if unknown there."""
+def language_terms(word: str, language: StemLanguage) -> tuple[str, ...]:
+    """One language's terms for a word from words(): its dictionary form, and the word itself
+    when it is a dictionary form too ("ursäkt", which simplemma files under "ursäkta"); its
+    Snowball stem when the language does not know it."""
     found = lemmas.lemma(word, language)
     single = _single_word(found) if found else None
-    return single or _stemmer(language).stemWord(word)
+    if single is None:
+        return (_stemmer(language).stemWord(word),)
+    if single != word and lemmas.is_headword(word, language):
+        return (single, word)
+    return (single,)
 
 
 @functools.lru_cache(maxsize=65536)
 def terms(word: str) -> tuple[str, ...]:
-    """What a word from words() is indexed and searched as: its distinct Swedish and English
-    dictionary forms, Swedish first; the Snowball stems when neither dictionary knows it."""
+    """What a word from words() is indexed and searched as: its Swedish and English dictionary
+    forms (language_terms), Swedish first; the Snowball stems when neither dictionary knows it."""
     if not word:
         return ()
     found: dict[str, None] = {}
     for language in ("sv", "en"):
-        lemma = lemmas.lemma(word, language)
-        single = _single_word(lemma) if lemma else None
-        if single:
-            found.setdefault(single, None)
+        if lemmas.known(word, language):
+            for term in language_terms(word, language):
+                found.setdefault(term, None)
     return tuple(found) if found else stems(word)
 
 

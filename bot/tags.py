@@ -13,7 +13,7 @@ import unicodedata
 
 from bot.errors import ValidationError
 from bot.i18n_marker import N_
-from bot.search_text import StemLanguage, lemma_or_stem, words
+from bot.search_text import StemLanguage, language_terms, words
 from bot.taxonomy import TAXONOMY, TagDef
 
 TAG_MAX = 40
@@ -160,7 +160,7 @@ def autocomplete(typed: str, language: str, limit: int = 25) -> list[tuple[str, 
 def _terms(found: list[str], language: StemLanguage) -> set[str]:
     """The words in one language's dictionary form (stems for unknown words), as search does:
     "leveranserna" and "leverans" both become "leverans"."""
-    return {lemma_or_stem(word, language) for word in found}
+    return {term for word in found for term in language_terms(word, language)}
 
 
 @functools.cache

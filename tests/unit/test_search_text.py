@@ -184,3 +184,10 @@ def test_compounds_split_into_parts_with_the_linking_s() -> None:
     assert set(search_text.terms("buss")) & set(search_text.parts("ersättningsbussar"))
     assert search_text.parts("rafael") == ()  # not a compound
     assert search_text.parts("kaffe") == ()  # too short to hold two parts
+
+
+def test_a_word_that_is_itself_a_dictionary_form_keeps_itself() -> None:
+    # simplemma files "ursäkt" under the verb "ursäkta" but "ursäkten" under "ursäkt":
+    # without the word itself, a search for "ursäkt" would miss "ursäkten".
+    assert set(search_text.terms("ursäkt")) & set(search_text.terms("ursäkten"))
+    assert search_text.language_terms("zqxwing", "sv") == (search_text.stems("zqxwing")[0],)
