@@ -18,7 +18,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Literal
 
 import Stemmer
@@ -37,6 +37,8 @@ PART_QUERY_MIN = 4
 # compound is only split into parts at least this long, which keeps chance splits rare.
 PART_MIN = 4
 COMPOUND_MIN = 2 * PART_MIN
+# Longer "words" (a pasted hash, "aaaa…") are not split: real compounds are far shorter.
+COMPOUND_MAX = 40
 
 _SNOWBALL_NAMES: dict[StemLanguage, str] = {"sv": "swedish", "en": "english"}
 
@@ -72,11 +74,6 @@ def _fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The text's words: NFKC, case-folded, split on anything not a letter or digit."""
     return _WORD.findall(_fold(text))
-
-
-def stem_all(items: Sequence[str], language: StemLanguage) -> list[str]:
-    """Stem already-split words with one language's Snowball stemmer."""
-    return _stemmer(language).stemWords(items) if items else []
 
 
 def _single_word(text: str) -> str | None:
@@ -132,6 +129,7 @@ def _known_part(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def _split(word: str) -> tuple[str, ...] | None:
     """The Swedish words a compound is made of, None when it is not one. Fewest parts win,
     then the longest last part: the last part carries the meaning ("biträde" in
@@ -154,8 +152,9 @@ def _split(word: str) -> tuple[str, ...] | None:
 @functools.lru_cache(maxsize=65536)
 def parts(word: str) -> tuple[str, ...]:
     """The terms of a compound's parts that the word's own terms do not already hold."""
-    # An English word ("together") is not a Swedish compound, whatever it could be cut into.
-    if len(word) < COMPOUND_MIN or not word.isalpha() or lemmas.known(word, "en"):
+    if not COMPOUND_MIN <= len(word) <= COMPOUND_MAX or not word.isalpha():
+        return ()
+    if lemmas.known(word, "en"):  # "together" is no Swedish compound, whatever its pieces
         return ()
     split = _split(word)
     if split is None:

@@ -191,3 +191,11 @@ def test_a_word_that_is_itself_a_dictionary_form_keeps_itself() -> None:
     # without the word itself, a search for "ursäkt" would miss "ursäkten".
     assert set(search_text.terms("ursäkt")) & set(search_text.terms("ursäkten"))
     assert search_text.language_terms("zqxwing", "sv") == (search_text.stems("zqxwing")[0],)
+
+
+def test_splitting_stays_cheap_on_long_hostile_words() -> None:
+    # Many known prefixes at every cut: without memoising, the split search is exponential.
+    assert search_text.parts("kund" * 10) == search_text.parts("kund" * 10)
+    assert search_text.parts("kund" * 11) == ()  # beyond COMPOUND_MAX: not split at all
+    doc = search_text.document("", "buss" * 30 + " " + "a" * 500, None, [])
+    assert doc.parts == ""
