@@ -125,4 +125,10 @@ def is_headword(word: str, language: Language) -> bool:
 
 
 if __name__ == "__main__":
-    _build(Path(sys.argv[1]))
+    # `python -m bot.lemmas` prepares the cache where every process will look for it (for an
+    # image build: set STORYBOT_CACHE_DIR for the build and the bot alike); with a path, it
+    # writes there (the child process of _path).
+    if len(sys.argv) > 1:
+        _build(Path(sys.argv[1]))
+    else:
+        print(_path())
