@@ -18,6 +18,8 @@ from bot import search_text, tags
 COMMON_WORD = "customer"  # in almost every English story
 RARE_WORD = "zeppelin"  # in a handful of stories, whatever the size
 SWEDISH_INFLECTED = "förseningarna"  # the stories say "förseningen"/"försening"
+TWO_WORDS = "customer refund"  # two words that meet in some English stories
+COMPOUND_PART = "buss"  # only inside compounds: "ersättningsbussen", "bussförarens"
 RARE_EVERY = 50_000  # one story in this many mentions the rare word (at least one does)
 
 _EN_SUBJECTS = [
@@ -80,6 +82,8 @@ _SV_PROBLEMS = [
     "förstod inte det finstilta på fakturan",
     "ringde om ett trasigt element på rummet",
     "stod länge i kön till kundtjänst",
+    "väntade på ersättningsbussen i en timme",
+    "hittade ett fakturafel och blev orolig",
 ]
 _SV_ACTIONS = [
     "Vår kollega var lugn, lyssnade och förklarade alla alternativ",
@@ -90,6 +94,7 @@ _SV_ACTIONS = [
     "Vi ringde tillbaka före utlovad tid med goda nyheter",
     "De löste problemet och bjöd på kaffe under väntan",
     "Kundtjänst skrev en tydlig sammanfattning av vad som skulle hända",
+    "Butiksbiträdet ringde bussförarens växel och ordnade skjuts",
 ]
 _SV_ENDINGS = [
     "Kunden gick därifrån glad och tackade alla.",
@@ -117,12 +122,16 @@ def rare_tag() -> str:
 @dataclass(frozen=True, slots=True)
 class _Piece:
     text: str
-    stems: tuple[str, ...]  # search_text's stems of the piece's words, first occurrences
+    stems: tuple[str, ...]  # search_text's terms of the piece's words, first occurrences
+    parts: tuple[str, ...]  # search_text's compound parts of its words
 
 
 def _piece(text: str) -> _Piece:
-    stems = (s for w in search_text.words(text) for s in search_text.stems(w))
-    return _Piece(text, tuple(dict.fromkeys(stems)))  # first occurrences are all that count
+    found = search_text.words(text)
+    stems = (s for w in found for s in search_text.terms(w))
+    parts = (p for w in found for p in search_text.parts(w))
+    # First occurrences are all that count.
+    return _Piece(text, tuple(dict.fromkeys(stems)), tuple(dict.fromkeys(parts)))
 
 
 def _sentences(subjects: list[str], problems: list[str], actions: list[str]) -> list[_Piece]:
@@ -141,6 +150,7 @@ class GeneratedStory:
     consent: bool
     search_body: str
     search_strong: str
+    search_parts: str
 
 
 def _ordered_unique(parts: Sequence[tuple[str, ...]]) -> str:
@@ -168,6 +178,7 @@ class Corpus:
         self._customers = {c: _piece(c) for c in _CUSTOMERS if c}
         self._tags = tag_pool()
         self._tag_stems = {slug: self._tag_terms(slug) for slug in self._tags}
+        self._tag_parts = {slug: self._tag_parts(slug) for slug in self._tags}
         weights = [1 / (rank**1.1) for rank in range(1, len(self._tags) + 1)]
         self._cumulative = list(itertools.accumulate(weights))
 
@@ -180,7 +191,16 @@ class Corpus:
             s
             for term in tags.search_terms(slug)
             for w in search_text.words(term)
-            for s in search_text.stems(w)
+            for s in search_text.terms(w)
+        )
+
+    @staticmethod
+    def _tag_parts(slug: str) -> tuple[str, ...]:
+        return tuple(
+            p
+            for term in tags.search_terms(slug)
+            for w in search_text.words(term)
+            for p in search_text.parts(w)
         )
 
     def _pick_tags(self) -> tuple[str, ...]:
@@ -200,6 +220,12 @@ class Corpus:
         customer = self._customers[customer_name] if customer_name else None
         slugs = self._pick_tags()
         tag_stems = [self._tag_stems[slug] for slug in slugs]
+        pieces = [title, *body, *([customer] if customer else [])]
+        body_terms = _ordered_unique(
+            [title.stems, *(p.stems for p in body), customer.stems if customer else (), *tag_stems]
+        )
+        in_body = set(body_terms.split())
+        parts = [p.parts for p in pieces] + [self._tag_parts[slug] for slug in slugs]
         return GeneratedStory(
             title=title.text,
             text=" ".join(p.text for p in body),
@@ -207,15 +233,11 @@ class Corpus:
             tags=slugs,
             anonymous=rng.random() < 0.1,
             consent=rng.random() < 0.5,
-            search_body=_ordered_unique(
-                [
-                    title.stems,
-                    *(p.stems for p in body),
-                    customer.stems if customer else (),
-                    *tag_stems,
-                ]
-            ),
+            search_body=body_terms,
             search_strong=_ordered_unique([title.stems, *tag_stems]),
+            search_parts=" ".join(
+                t for t in dict.fromkeys(itertools.chain.from_iterable(parts)) if t not in in_body
+            ),
         )
 
     def stories(self, count: int) -> Iterator[GeneratedStory]:

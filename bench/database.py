@@ -224,6 +224,7 @@ def _story_row(
         "updated_at": at,
         "search_body": story.search_body,
         "search_strong": story.search_strong,
+        "search_parts": story.search_parts,
     }
 
 

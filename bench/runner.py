@@ -191,6 +191,8 @@ async def _measure_core(
         ("common word", corpus.COMMON_WORD),
         ("rare word", corpus.RARE_WORD),
         ("Swedish inflected", corpus.SWEDISH_INFLECTED),
+        ("two words", corpus.TWO_WORDS),
+        ("compound part", corpus.COMPOUND_PART),
     ):
         await case(f"search {label}", lambda _, w=words: c.Search(words=w), note=f"“{words}”")
 

@@ -32,19 +32,23 @@ Clock = Callable[[], dt.datetime]
 class SearchDoc:
     """Pre-stemmed text the core hands to storage, so both databases index the same words.
 
-    `body` holds the stems of title, text, customer and tags; `strong` the stems of the title
-    and tags only, which rank a story higher.
+    `body` holds the terms of title, text, customer and tags; `strong` the terms of the title
+    and tags only, which rank a story higher; `parts` the terms of Swedish compound parts that
+    are not in `body` ("faktura" for "fakturafelet"), which rank it lower.
     """
 
     body: str
     strong: str
+    parts: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """Every group must match; a group matches when any of its stems does."""
+    """Every group must match; a group matches when any of its terms does. A group whose
+    `in_parts` flag is set may also match through compound parts (missing flags: False)."""
 
     groups: tuple[tuple[str, ...], ...]
+    in_parts: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

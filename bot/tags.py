@@ -13,7 +13,7 @@ import unicodedata
 
 from bot.errors import ValidationError
 from bot.i18n_marker import N_
-from bot.search_text import StemLanguage, stem_all, words
+from bot.search_text import StemLanguage, language_terms, words
 from bot.taxonomy import TAXONOMY, TagDef, TaxonomyError
 
 TAG_MAX = 40
@@ -167,12 +167,18 @@ def autocomplete(typed: str, language: str, limit: int = 25) -> list[tuple[str, 
     return found[:limit]
 
 
+def _terms(found: list[str], language: StemLanguage) -> set[str]:
+    """The words in one language's dictionary form (stems for unknown words), as search does:
+    "leveranserna" and "leverans" both become "leverans"."""
+    return {term for word in found for term in language_terms(word, language)}
+
+
 @functools.cache
 def _keyword_stems() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
-    """(slug, English keyword stems, Swedish keyword stems), stemmed on first use."""
+    """(slug, English keyword terms, Swedish keyword terms), normalised on first use."""
 
     def stemmed(keywords: tuple[str, ...], language: StemLanguage) -> frozenset[str]:
-        return frozenset(stem_all([w for k in keywords for w in words(k)], language))
+        return frozenset(_terms([w for k in keywords for w in words(k)], language))
 
     return tuple(
         (tag.slug, stemmed(tag.keywords_en, "en"), stemmed(tag.keywords_sv, "sv"))
@@ -183,18 +189,18 @@ def _keyword_stems() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
 def suggest(text: str, limit: int = 3) -> list[str]:
     """Up to `limit` built-in slugs whose keywords the text mentions, best first.
 
-    The story's language is unknown, so its words are stemmed both ways; each language's
-    stems are compared with that language's keywords, which keeps cross-language stem
-    coincidences out. The score is the number of distinct keyword stems hit; ties keep
-    taxonomy order.
+    The story's language is unknown, so its words are normalised both ways (dictionary form,
+    else stem: bot.search_text); each language's terms are compared with that language's
+    keywords, which keeps cross-language coincidences out. The score is the number of distinct
+    keyword terms hit; ties keep taxonomy order.
     """
     if limit <= 0:
         return []
     found = words(text)
     if not found:
         return []
-    text_en = set(stem_all(found, "en"))
-    text_sv = set(stem_all(found, "sv"))
+    text_en = _terms(found, "en")
+    text_sv = _terms(found, "sv")
     scored: list[tuple[int, int, str]] = []
     for position, (slug, keywords_en, keywords_sv) in enumerate(_keyword_stems()):
         score = len((keywords_en & text_en) | (keywords_sv & text_sv))

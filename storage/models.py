@@ -25,10 +25,13 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 FTS_TABLE = "stories_fts"
 PG_SEARCH_INDEX = "ix_stories_search"
+# PostgreSQL only: a stored tsvector of the three search columns (migration "lemmas").
+PG_SEARCH_VECTOR = "search_vector"
 
 NAMING = {
     "pk": "pk_%(table_name)s",
@@ -137,6 +140,8 @@ class StoryRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     search_body: Mapped[str] = mapped_column(Text)
     search_strong: Mapped[str] = mapped_column(Text)
+    # Compound-part terms (bot.search_text.parts), matched after the words themselves.
+    search_parts: Mapped[str] = mapped_column(Text, default="", server_default=sql_text("''"))
     # 0002: the space the story was told in ("platform:external id"), and credited names.
     origin_space: Mapped[str | None] = mapped_column(String(300))
     credited_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
@@ -357,5 +362,7 @@ def include_object(
 ) -> bool:
     """Autogenerate filter: skip the full-text objects, which only the migration knows."""
     if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+        return False
+    if type_ == "column" and name == PG_SEARCH_VECTOR:
         return False
     return not (type_ == "index" and name == PG_SEARCH_INDEX)

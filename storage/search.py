@@ -1,70 +1,97 @@
-"""Full-text matching and ranking over the core's pre-stemmed words, for both databases.
+"""Search tiers as text-index queries, for both databases.
 
-A story matches when every group of the query has a stem in its `search_body`; its rank is the
-number of groups with a stem in `search_strong`. Matching uses the full-text index of each
-database (FTS5, GIN over tsvector); ranking is plain string search written the same way on
-both, so the order is identical. Query text always travels as a bound parameter.
+The order (bot.search_text.tier): stories with every query group in the title or tags
+(TIER_STRONG), then every group anywhere in the story (TIER_BODY), then stories where some group
+is only found as a compound part (TIER_PART); newest first within a tier. Each tier is one
+query of the text index that excludes the tiers above it, so a page is the first k hits of an
+index walk in a fixed order, never a sort of every match:
+
+Title and tag terms, and compound parts, are indexed as tokens of their own (marked below),
+so a tier is a plain intersection of doclists, never a filter over a common word's positions.
+
+- SQLite: FTS5; the community's published stories share a scope token, so `scope AND words`
+  is an intersection of doclists, walked by rowid descending (story ids grow with numbers
+  inside a community) and stopped after k rows.
+- PostgreSQL: a stored tsvector of the same tokens; the planner walks the community's stories
+  backwards by number filtered by it, or uses the GIN index when the words are rare, whichever
+  its statistics favour.
+
+Query text always travels as a bound parameter; every term is quoted, so none is syntax.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Integer, bindparam, case, func, literal, literal_column, or_
-from sqlalchemy import text as sql_text
-
-from storage.models import FTS_TABLE, StoryRow
+from bot.search_text import TIER_BODY, TIER_PART, TIER_STRONG
 
 Groups = Sequence[Sequence[str]]
 
-# Written as a constant, not a parameter, so the planner matches the GIN expression index.
-_SIMPLE = literal_column("'simple'::regconfig")
-
 
 def normalise_words(words: str) -> str:
-    """One space between stems, so ' stem ' lookups in the padded text are exact."""
+    """One space between terms."""
     return " ".join(words.split())
 
 
-def fts5_query(groups: Groups) -> str:
-    """`("a" OR "b") AND ("c")`: every stem a quoted string, so no stem is read as syntax."""
-    return " AND ".join(
-        "(" + " OR ".join('"' + stem.replace('"', '""') + '"' for stem in group) + ")"
-        for group in groups
-    )
+def tiers(flags: Sequence[bool]) -> list[int]:
+    """The tiers a query can have, best first: the part tier only if a word may be a part."""
+    return [TIER_STRONG, TIER_BODY] + ([TIER_PART] if any(flags) else [])
 
 
-def tsquery(groups: Groups) -> str:
-    """`('a' | 'b') & ('c')`: every stem a quoted tsquery lexeme."""
-    return " & ".join(
-        "(" + " | ".join(_ts_lexeme(stem) for stem in group) + ")" for group in groups
-    )
+# Index tokens (migration "lemmas"): body terms plain, title/tag terms "_term", compound parts
+# "__term", and on SQLite "___N" for the published stories of community N.
+STRONG = "_"
+PART = "__"
+SCOPE = "___"
 
 
-def _ts_lexeme(stem: str) -> str:
-    return "'" + stem.replace("\\", "\\\\").replace("'", "''") + "'"
+def _tier_groups(tier: int, groups: Groups, flags: Sequence[bool]) -> list[list[str]]:
+    """The tokens, one list per group, a story of `tier` or above has (any of each list)."""
+    if tier == TIER_STRONG:
+        return [[STRONG + term for term in group] for group in groups]
+    if tier == TIER_BODY:
+        return [list(group) for group in groups]
+    return [
+        [*group, *(PART + term for term in group)] if flag else list(group)
+        for group, flag in zip(groups, flags, strict=True)
+    ]
 
 
-def matches(dialect: str, groups: Groups) -> ColumnElement[bool]:
-    """Stories whose body has a stem of every group, through the database's text index."""
-    if dialect == "postgresql":
-        vector = func.to_tsvector(_SIMPLE, StoryRow.search_body)
-        query = func.to_tsquery(_SIMPLE, bindparam("search_tsquery", tsquery(groups)))
-        return vector.op("@@")(query)
-    hits = (
-        sql_text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :search_fts")
-        .bindparams(search_fts=fts5_query(groups))
-        .columns(rowid=Integer)
-    )
-    return StoryRow.id.in_(hits)
+def _above(tier: int) -> int | None:
+    return None if tier == TIER_STRONG else tier + 1
 
 
-def rank(dialect: str, groups: Groups) -> ColumnElement[int]:
-    """How many groups have a stem among the strong words (title and tags)."""
-    padded = literal(" ") + StoryRow.search_strong + literal(" ")
-    position = func.strpos if dialect == "postgresql" else func.instr
-    total: ColumnElement[int] = literal(0)
-    for group in groups:
-        found = or_(*(position(padded, literal(f" {stem} ")) > 0 for stem in group))
-        total = total + case((found, 1), else_=0)
-    return total
+# SQLite FTS5 --------------------------------------------------------------------------------
+
+
+def _fts_all(token_groups: list[list[str]]) -> str:
+    quoted = (" OR ".join('"' + t.replace('"', '""') + '"' for t in g) for g in token_groups)
+    return "(" + " AND ".join(f"({group})" for group in quoted) + ")"
+
+
+def fts5_query(community_id: int, tier: int, groups: Groups, flags: Sequence[bool]) -> str:
+    """One tier of one community's published stories: this tier's tokens, not the one above."""
+    query = f'"{SCOPE}{int(community_id)}" AND {_fts_all(_tier_groups(tier, groups, flags))}'
+    above = _above(tier)
+    if above is not None:
+        query += f" NOT {_fts_all(_tier_groups(above, groups, flags))}"
+    return query
+
+
+# PostgreSQL tsquery -------------------------------------------------------------------------
+
+
+def _ts_all(token_groups: list[list[str]]) -> str:
+    def lexeme(token: str) -> str:
+        return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    return "(" + " & ".join("(" + " | ".join(map(lexeme, g)) + ")" for g in token_groups) + ")"
+
+
+def tsquery(tier: int, groups: Groups, flags: Sequence[bool]) -> str:
+    """The tsquery text (exact lexemes, cast, never parsed) for one tier."""
+    query = _ts_all(_tier_groups(tier, groups, flags))
+    above = _above(tier)
+    if above is not None:
+        query += f" & !{_ts_all(_tier_groups(above, groups, flags))}"
+    return query

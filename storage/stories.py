@@ -10,19 +10,29 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
-    and_,
+    bindparam,
+    cast,
     delete,
     func,
     literal,
-    or_,
+    literal_column,
     select,
     update,
 )
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from bot.domain import Author, Platform, SpaceRef, Status, Story
 from bot.ports import Keyset, Ranked, SearchDoc, SearchQuery, Slice
 from storage import search
-from storage.models import AppreciationRow, StoryRow, StoryTagRow, TagCountRow
+from storage.models import (
+    FTS_TABLE,
+    PG_SEARCH_VECTOR,
+    AppreciationRow,
+    StoryRow,
+    StoryTagRow,
+    TagCountRow,
+)
 from storage.repositories import Repository, guarded
 
 
@@ -68,16 +78,8 @@ def _editable(story: Story, doc: SearchDoc) -> dict[str, Any]:
         "updated_at": story.updated_at,
         "search_body": search.normalise_words(doc.body),
         "search_strong": search.normalise_words(doc.strong),
+        "search_parts": search.normalise_words(doc.parts),
     }
-
-
-def _keyset(
-    rank: ColumnElement[int], number: ColumnElement[int], position: Keyset
-) -> ColumnElement[bool]:
-    """(rank, number) beyond `position`, spelled without row values so both databases agree."""
-    if position.direction == "older":
-        return or_(rank < position.rank, and_(rank == position.rank, number < position.number))
-    return or_(rank > position.rank, and_(rank == position.rank, number > position.number))
 
 
 class SqlStoryRepository(Repository):
@@ -236,26 +238,107 @@ class SqlStoryRepository(Repository):
     async def search(
         self, community_id: int, query: SearchQuery, position: Keyset | None, size: int
     ) -> Slice:
+        """Tier by tier (storage.search), each the first hits of an index walk newest first.
+
+        Older pages walk the tiers downward from the position, newer pages upward (oldest
+        first, turned around at the end); either stops once it has one row beyond the page.
+        """
         groups = [tuple(dict.fromkeys(group)) for group in query.groups]
         if any(not group for group in groups):
-            return Slice(items=[], more=False)  # a group with no stems matches nothing
-        conditions = [
-            StoryRow.community_id == community_id,
-            StoryRow.status == Status.PUBLISHED.value,
-        ]
-        if groups:  # no groups at all: every published story, rank 0
-            conditions.append(search.matches(self._dialect, groups))
-        ranked = (
-            select(StoryRow.id, StoryRow.number, search.rank(self._dialect, groups).label("rank"))
-            .where(*conditions)
-            .subquery()
-        )
-        stmt = self._stories().add_columns(ranked.c.rank).join(ranked, ranked.c.id == StoryRow.id)
+            return Slice(items=[], more=False)  # a group with no terms matches nothing
+        if not groups:  # no groups at all: every published story, rank 0
+            return await self.browse(community_id, None, position, size)
+        flags = list(query.in_parts) + [False] * (len(groups) - len(query.in_parts))
+        size = max(size, 0)
         newer = position is not None and position.direction == "newer"
+        order = search.tiers(flags)
         if position is not None:
-            stmt = stmt.where(_keyset(ranked.c.rank, ranked.c.number, position))
-        rows, more = await self._page(stmt, [ranked.c.rank, ranked.c.number], newer, size)
-        return Slice(items=[Ranked(_to_story(row), rank) for row, rank in rows], more=more)
+            order = [t for t in order if (t >= position.rank if newer else t <= position.rank)]
+        if newer:
+            order.reverse()
+        found: list[tuple[int, int]] = []  # (story id, tier) in walk order
+        for tier in order:
+            bound = position.number if position is not None and tier == position.rank else None
+            want = size + 1 - len(found)
+            ids = await self._tier_ids(community_id, tier, groups, flags, bound, newer, want)
+            found.extend((story_id, tier) for story_id in ids)
+            if len(found) > size:
+                break
+        more = len(found) > size
+        found = found[:size]
+        if newer:
+            found.reverse()
+        rows = {}
+        if found:
+            stmt = self._stories().where(StoryRow.id.in_([story_id for story_id, _ in found]))
+            rows = {row.id: row for row in (await self._session.execute(stmt)).scalars()}
+        return Slice(
+            items=[Ranked(_to_story(rows[i]), tier) for i, tier in found if i in rows], more=more
+        )
+
+    async def _tier_ids(
+        self,
+        community_id: int,
+        tier: int,
+        groups: list[tuple[str, ...]],
+        flags: list[bool],
+        bound: int | None,
+        newer: bool,
+        limit: int,
+    ) -> list[int]:
+        """Ids of one tier's stories beyond story number `bound`, in walk order."""
+        if self._dialect == "postgresql":
+            # Every value written into the statement, none bound: asyncpg prepares statements,
+            # and after five runs PostgreSQL may switch to a generic plan that cannot see how
+            # rare the words are, how large the community is or how small the limit, and then
+            # walks a whole community for a word it never finds. (Every term is letters and
+            # digits, and SQLAlchemy quotes the literal.)
+            def inline(name: str, value: Any) -> Any:
+                return bindparam(name, value, literal_execute=True)
+
+            tsquery = cast(inline("search_tsquery", search.tsquery(tier, groups, flags)), TSQUERY)
+            stmt = select(StoryRow.id).where(
+                StoryRow.community_id == inline("search_community", community_id),
+                StoryRow.status == inline("search_status", Status.PUBLISHED.value),
+                literal_column(PG_SEARCH_VECTOR).op("@@")(tsquery),
+            )
+            if bound is not None:
+                number = inline("search_bound", bound)
+                stmt = stmt.where(StoryRow.number > number if newer else StoryRow.number < number)
+            stmt = stmt.order_by(StoryRow.number.asc() if newer else StoryRow.number.desc())
+            stmt = stmt.limit(literal_column(str(int(limit))))
+            return list((await self._session.execute(stmt)).scalars())
+        # SQLite: FTS5 walks rowids; inside a community they grow with the story number.
+        where = f"{FTS_TABLE} MATCH :search_fts"
+        params: dict[str, Any] = {
+            "search_fts": search.fts5_query(community_id, tier, groups, flags),
+            "limit": limit,
+        }
+        if bound is not None:
+            bound_id = await self._story_id(community_id, bound)
+            if bound_id is None:  # the story at the position is gone: walk by number instead
+                bound_id = await self._nearest_id(community_id, bound, newer)
+            where += " AND rowid > :bound" if newer else " AND rowid < :bound"
+            params["bound"] = bound_id
+        stmt = sql_text(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {where} "
+            f"ORDER BY rowid {'ASC' if newer else 'DESC'} LIMIT :limit"
+        )
+        return list((await self._session.execute(stmt, params)).scalars())
+
+    async def _nearest_id(self, community_id: int, number: int, newer: bool) -> int:
+        """The id to walk from when story `number` no longer exists: that of the nearest
+        story beyond it in the walk's direction, minus (plus) one; or past every id."""
+        column = StoryRow.number
+        stmt = select(StoryRow.id).where(StoryRow.community_id == community_id)
+        if newer:
+            stmt = stmt.where(column > number).order_by(column.asc())
+        else:
+            stmt = stmt.where(column < number).order_by(column.desc())
+        found = (await self._session.execute(stmt.limit(1))).scalar_one_or_none()
+        if found is None:
+            return 2**62 if newer else 0
+        return found - 1 if newer else found + 1
 
     async def _page(
         self, stmt: Select[Any], order: list[ColumnElement[int]], newer: bool, size: int

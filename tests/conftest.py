@@ -12,6 +12,16 @@ from bot.domain import Platform, SpaceRef
 from bot.replies import Reply
 from tests.fakes.memory import FakeAnnouncer, FakeClock, FakeDatabase
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _lemma_tables() -> None:
+    """Build the lemma cache once, before any test starts a bot process: on a fresh machine
+    the first build takes seconds, which a subprocess with a reply deadline cannot wait for."""
+    from bot import lemmas
+
+    lemmas.load()
+
+
 TEAM = SpaceRef(Platform.SLACK, "T-ACME")
 OTHER_TEAM = SpaceRef(Platform.SLACK, "T-OTHER")
 

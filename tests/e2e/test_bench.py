@@ -18,6 +18,8 @@ FIGURES = [
     "search common word",
     "search rare word",
     "search Swedish inflected",
+    "search two words",
+    "search compound part",
     "show one story",
     "tag list",
     "weekly job, all communities",

@@ -102,9 +102,18 @@ def test_sample_stories_load_once(run) -> None:
     run("console", "--sample", stdin="/quit\n")
     run("console", "--sample", stdin="/quit\n")
     rows = json.loads(run("export", "--format", "json").stdout)
-    assert len(rows) == 6
+    assert len(rows) == 8
     texts = " ".join(row["text"] for row in rows)
     assert "courier" in texts and "Kunden" in texts  # English and Swedish samples
+
+
+def test_the_readme_search_examples_find_sample_stories(run) -> None:
+    english = run("console", "--sample", stdin="/story search delay\n").stdout
+    assert "Delayed, but never in the dark" in english and "No stories match" not in english
+    # Swedish, on the same database: "försening" also finds "Förseningen" in the title.
+    swedish = run("console", "--lang", "sv", stdin="/story sök försening\n").stdout
+    assert "Förseningen som blev en bra upplevelse" in swedish
+    assert "Inga berättelser hittades" not in swedish
 
 
 def test_moderator_features_and_the_announcement_appears(run) -> None:

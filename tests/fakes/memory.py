@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from bot import search_text
 from bot.domain import (
     ChannelRef,
     Community,
@@ -447,16 +448,23 @@ class FakeStoryRepository:
     async def search(
         self, community_id: int, query: SearchQuery, position: Keyset | None, size: int
     ) -> Slice:
-        """Published stories whose body has a stem of every group, ranked by strong groups."""
+        """Published stories matching every group, ranked by bot.search_text.tier."""
         state = self._uow._call()
         ranked: list[Ranked] = []
         for (cid, _), row in state.stories.items():
             if cid != community_id or not row.story.published:
                 continue
-            body, strong = set(row.doc.body.split()), set(row.doc.strong.split())
-            if all(body.intersection(group) for group in query.groups):
-                rank = sum(1 for group in query.groups if strong.intersection(group))
-                ranked.append(Ranked(_copy(row.story), rank))
+            if not query.groups:
+                ranked.append(Ranked(_copy(row.story), 0))
+                continue
+            tier = search_text.tier(
+                query,
+                body=set(row.doc.body.split()),
+                strong=set(row.doc.strong.split()),
+                parts=set(row.doc.parts.split()),
+            )
+            if tier is not None:
+                ranked.append(Ranked(_copy(row.story), tier))
         return _page(ranked, position, size)
 
     async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:

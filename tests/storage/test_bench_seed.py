@@ -28,7 +28,7 @@ SMALL = 4
 COMPARED = (
     "title, text, customer, credited, tags, author_platform, author_id, author_name, "
     "anonymous, consent, status, source_url, appreciations, created_at, updated_at, "
-    "search_body, search_strong"
+    "search_body, search_strong, search_parts"
 )
 
 
@@ -104,11 +104,18 @@ async def test_every_seeded_row_agrees_with_the_core_rules(seeded: AsyncEngine) 
     assert len(stories) == STORIES
     raw = {
         row.id: row
-        for row in await _rows(seeded, "SELECT id, search_body, search_strong FROM stories")
+        for row in await _rows(
+            seeded, "SELECT id, search_body, search_strong, search_parts FROM stories"
+        )
     }
     for story in stories:
         doc = search_doc(story)  # the rule every write of the core follows
-        assert (raw[story.id].search_body, raw[story.id].search_strong) == (doc.body, doc.strong)
+        row = raw[story.id]
+        assert (row.search_body, row.search_strong, row.search_parts) == (
+            doc.body,
+            doc.strong,
+            doc.parts,
+        )
 
     # Numbers are 1..n per community with no gaps, and the counter says n.
     counters = dict(await _rows(seeded, "SELECT id, last_number FROM communities"))
@@ -193,7 +200,7 @@ async def test_the_bench_measures_every_core_figure_on_this_backend(
     )
     [run] = await runner.run(options)
     assert run.skipped == ["platforms (--skip-platforms)"]
-    assert len(run.figures) == 11
+    assert len(run.figures) == 13  # search: common, rare, inflected, two words, part
     for figure in run.figures:
         assert len(figure.samples_ms) >= 3 and len(figure.floor_ms) >= 3, figure.note
     assert run.submit_per_second > 0

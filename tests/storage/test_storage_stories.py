@@ -91,7 +91,8 @@ async def test_update_rewrites_fields_tags_and_search_but_not_the_count(
         assert numbers((await uow.stories.browse(community, "after", None, 5)).items) == [1]
         assert (await uow.stories.browse(community, "before", None, 5)).items == []
         found = await uow.stories.search(community, SearchQuery((("new",),)), None, 5)
-        assert [(r.story.number, r.rank) for r in found.items] == [(1, 1)]
+        # Rank is the search tier: 2, every word in the title or tags (bot.search_text.tier).
+        assert [(r.story.number, r.rank) for r in found.items] == [(1, 2)]
         assert (await uow.stories.search(community, SearchQuery((("old",),)), None, 5)).items == []
 
 

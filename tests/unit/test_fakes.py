@@ -165,15 +165,16 @@ async def test_browse_pages_both_directions(db: FakeDatabase) -> None:
         assert await uow.stories.tag_counts(cid) == [("kind", 4)]
 
 
-async def test_search_is_and_of_or_ranked_by_strong_groups(db: FakeDatabase) -> None:
+async def test_search_is_and_of_or_in_tiers(db: FakeDatabase) -> None:
+    """Tier 2: every group in the title or tags; tier 1: every group in the story."""
     cid = await seed(
         db,
-        (make_story(1), SearchDoc("refund fast servic", "refund")),  # rank 1
+        (make_story(1), SearchDoc("refund fast servic", "refund")),  # tier 1
         (make_story(2), SearchDoc("refund slow", "refund")),  # no fast/quick
         (make_story(3), SearchDoc("quick servic", "quick servic")),  # no refund/repay
-        (make_story(4), SearchDoc("refund quick", "refund quick")),  # rank 2
-        (make_story(5), SearchDoc("repay fast", "")),  # rank 0
-        (make_story(6), SearchDoc("refund quick", "refund")),  # rank 1
+        (make_story(4), SearchDoc("refund quick", "refund quick")),  # tier 2
+        (make_story(5), SearchDoc("repay fast", "")),  # tier 1
+        (make_story(6), SearchDoc("refund quick", "refund")),  # tier 1
         (make_story(7, status=Status.HIDDEN), SearchDoc("refund quick", "refund quick")),
     )
     query = SearchQuery(groups=(("refund", "repay"), ("fast", "quick")))
@@ -182,13 +183,13 @@ async def test_search_is_and_of_or_ranked_by_strong_groups(db: FakeDatabase) -> 
         assert [(r.rank, r.story.number) for r in first.items] == [(2, 4), (1, 6)]
         assert first.more
         page = await uow.stories.search(cid, query, Keyset("older", 1, 6), 2)
-        assert [(r.rank, r.story.number) for r in page.items] == [(1, 1), (0, 5)]
+        assert [(r.rank, r.story.number) for r in page.items] == [(1, 5), (1, 1)]
         assert not page.more
-        page = await uow.stories.search(cid, query, Keyset("newer", 0, 5), 2)
-        assert [(r.rank, r.story.number) for r in page.items] == [(1, 6), (1, 1)]
-        assert page.more
+        page = await uow.stories.search(cid, query, Keyset("newer", 1, 5), 2)
+        assert [(r.rank, r.story.number) for r in page.items] == [(2, 4), (1, 6)]
+        assert not page.more
         page = await uow.stories.search(cid, query, Keyset("newer", 1, 1), 2)
-        assert (numbers(page), page.more) == ([4, 6], False)
+        assert (numbers(page), page.more) == ([6, 5], True)
 
 
 async def test_appreciate_once_per_user_and_most_appreciated_order(db: FakeDatabase) -> None:

@@ -82,17 +82,21 @@ def test_document_body_and_strong() -> None:
     body = doc.body.split()
     strong = doc.strong.split()
     assert len(body) == len(set(body))  # de-duplicated
-    assert {"ring", "försening", "cykelbutik", "telefon", "phon"} <= set(body)
+    # Dictionary forms: "ringde" -> "ringa", "Butiken" -> "butik", "phone" stays "phone".
+    assert {"ringa", "försening", "butik", "cykelbutik", "telefon", "phone"} <= set(body)
     assert "försening" not in strong  # only in the text
     assert "cykelbutik" not in strong  # only the customer
-    assert {"ring", "före", "telefon", "phon"} <= set(strong)
+    assert {"ringa", "före", "telefon", "phone"} <= set(strong)
     assert set(strong) <= set(body)
+    # "Cykelbutiken" is cykel + butik; "butik" is already a word of the story, so it is
+    # not repeated among the parts.
+    assert "cykel" in doc.parts.split() and "butik" not in doc.parts.split()
 
 
 def test_document_is_deterministic_in_first_seen_order() -> None:
-    doc = document("B a", "a c", None, ["d"])
-    assert doc == SearchDoc(body="b a c d", strong="b a d")
-    assert document("B a", "a c", None, ["d"]) == doc
+    doc = document("Xq a", "a zz", None, ["qd"])
+    assert doc == SearchDoc(body="xq a zz qd", strong="xq a qd")
+    assert document("Xq a", "a zz", None, ["qd"]) == doc
 
 
 def test_document_without_customer_or_tags() -> None:
@@ -102,8 +106,13 @@ def test_document_without_customer_or_tags() -> None:
 
 
 def test_query_groups_one_per_distinct_word() -> None:
-    assert query("Lyssnade, lyssnade!") == SearchQuery(groups=(("lyssn", "lyssnad"),))
-    assert query("kaffe listened") == SearchQuery(groups=(("kaff",), ("listened", "listen")))
+    assert query("Lyssnade, lyssnade!") == SearchQuery(groups=(("lyssna",),), in_parts=(True,))
+    # Words both dictionaries know get both forms; unknown words their Snowball stems.
+    assert query("kaffe listened zqxw") == SearchQuery(
+        groups=(("kaffe",), ("listen",), ("zqxw",)), in_parts=(True, True, True)
+    )
+    # Under four letters a word matches whole words only, never a compound part.
+    assert query("fel kaffe").in_parts == (False, True)
 
 
 def test_query_caps_groups() -> None:
@@ -115,8 +124,8 @@ def test_query_caps_groups() -> None:
 
 
 def test_empty_query() -> None:
-    assert query("") == SearchQuery(groups=())
-    assert query("?! -- #") == SearchQuery(groups=())
+    assert query("") == SearchQuery(groups=(), in_parts=())
+    assert query("?! -- #") == SearchQuery(groups=(), in_parts=())
 
 
 def test_inflected_query_finds_the_story() -> None:
@@ -153,8 +162,40 @@ def test_stemmers_are_per_thread() -> None:
 
 
 def test_stop_words_do_not_narrow_a_search() -> None:
-    from bot.search_text import query, stems
+    from bot.search_text import query, terms
 
-    assert query("the delay").groups == (stems("delay"),)
-    assert query("om förseningen").groups == (stems("förseningen"),)
-    assert query("the").groups == (stems("the"),)  # nothing else to search for
+    assert query("the delay").groups == (terms("delay"),)
+    assert query("om förseningen").groups == (terms("förseningen"),)
+    assert query("the").groups == (terms("the"),)  # nothing else to search for
+
+
+def test_terms_are_lemmas_with_stems_for_unknown_words() -> None:
+    assert search_text.terms("leveranser") == search_text.terms("leverans") == ("leverans",)
+    assert search_text.terms("bytte") == search_text.terms("byta") == ("byta",)
+    assert search_text.terms("hotellets") == ("hotell",)
+    assert search_text.terms("delayed") == search_text.terms("delays") == ("delay",)
+    assert search_text.terms("zqxwing") == search_text.stems("zqxwing")
+
+
+def test_compounds_split_into_parts_with_the_linking_s() -> None:
+    assert search_text.parts("fakturafelet") == ("faktura", "fel")
+    assert search_text.parts("butiksbiträdet") == ("butik", "biträde")
+    assert "ersättning" in search_text.parts("ersättningsbussar")
+    assert set(search_text.terms("buss")) & set(search_text.parts("ersättningsbussar"))
+    assert search_text.parts("rafael") == ()  # not a compound
+    assert search_text.parts("kaffe") == ()  # too short to hold two parts
+
+
+def test_a_word_that_is_itself_a_dictionary_form_keeps_itself() -> None:
+    # simplemma files "ursäkt" under the verb "ursäkta" but "ursäkten" under "ursäkt":
+    # without the word itself, a search for "ursäkt" would miss "ursäkten".
+    assert set(search_text.terms("ursäkt")) & set(search_text.terms("ursäkten"))
+    assert search_text.language_terms("zqxwing", "sv") == (search_text.stems("zqxwing")[0],)
+
+
+def test_splitting_stays_cheap_on_long_hostile_words() -> None:
+    # Many known prefixes at every cut: without memoising, the split search is exponential.
+    assert search_text.parts("kund" * 10) == search_text.parts("kund" * 10)
+    assert search_text.parts("kund" * 11) == ()  # beyond COMPOUND_MAX: not split at all
+    doc = search_text.document("", "buss" * 30 + " " + "a" * 500, None, [])
+    assert doc.parts == ""

@@ -315,3 +315,14 @@ def test_parse_hashtags_handles_decomposed_letters() -> None:
     text, raw = tags.parse_hashtags(decomposed)
     assert text == "tack"
     assert raw == ["Tillgänglighet"]
+
+
+def test_suggestions_use_dictionary_forms() -> None:
+    # Keyword "nådde" and text "når" share the lemma "nå" (stems "nådd" and "når" do not);
+    # "föreslår" meets the keyword "föreslog"; "ursäkter" meets "ursäkt".
+    from bot.tags import suggest
+
+    assert "accessibility" in suggest("Man når dem alltid")
+    assert "customer-care" in suggest("Hon föreslår något")
+    assert "service-recovery" in suggest("Vi ber om ursäkter")
+    assert suggest("leveranserna var försenade") == suggest("leveransen var försenad")
