@@ -243,8 +243,16 @@ class UnitOfWork(Protocol):
 
     async def commit(self) -> None: ...
 
+    async def rollback(self) -> None:
+        """Undo what was not committed; the unit of work stays usable."""
+        ...
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work. A read-only one takes no write lock (readers never queue behind
+        a writer) and any write inside it fails: for commands that write nothing."""
+        ...
 
 
 class AnnounceFailed(Exception):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.errors import StorageUnavailable
 from storage.communities import SqlCommunityRepository
 from storage.drafts import SqlDraftRepository
+from storage.engine import READ_ONLY, read_only_engine
 from storage.features import SqlFeatureRepository
 from storage.links import SqlLinkRepository
 from storage.repositories import storage_errors
@@ -35,6 +35,10 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._dialect = dialect
         self._session: AsyncSession | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self._sessions.kw["bind"].get_execution_options().get(READ_ONLY))
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
@@ -72,8 +76,32 @@ class SqlUnitOfWork:
         with storage_errors():
             await self._session.commit()
 
+    async def rollback(self) -> None:
+        """Undo what was not committed; the next statement begins a new transaction."""
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        with storage_errors():
+            await self._session.rollback()
 
-def uow_factory(engine: AsyncEngine) -> Callable[[], SqlUnitOfWork]:
-    """What the bootstrap hands the core as its UnitOfWorkFactory."""
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    return functools.partial(SqlUnitOfWork, sessions, engine.dialect.name)
+
+class SqlUnitOfWorkFactory:
+    """What the bootstrap hands the core as its UnitOfWorkFactory: `factory()` for a unit of
+    work that may write, `factory(read_only=True)` for one that cannot (no write lock)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        dialect = engine.dialect.name
+        self._writer = functools.partial(
+            SqlUnitOfWork, async_sessionmaker(engine, expire_on_commit=False), dialect
+        )
+        self._reader = functools.partial(
+            SqlUnitOfWork,
+            async_sessionmaker(read_only_engine(engine), expire_on_commit=False),
+            dialect,
+        )
+
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return self._reader() if read_only else self._writer()
+
+
+def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
+    return SqlUnitOfWorkFactory(engine)

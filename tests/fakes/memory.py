@@ -168,8 +168,8 @@ class FakeDatabase:
         self.uows: list[FakeUnitOfWork] = []  # every unit of work the factory made
 
     def factory(self) -> UnitOfWorkFactory:
-        def new() -> FakeUnitOfWork:
-            uow = FakeUnitOfWork(self)
+        def new(*, read_only: bool = False) -> FakeUnitOfWork:
+            uow = FakeUnitOfWork(self, read_only=read_only)
             self.uows.append(uow)
             return uow
 
@@ -213,8 +213,12 @@ class FakeDatabase:
 
 
 class FakeUnitOfWork:
-    def __init__(self, db: FakeDatabase) -> None:
+    """A read-only one refuses to commit or leave with a change, as the databases refuse any
+    write inside a read-only transaction."""
+
+    def __init__(self, db: FakeDatabase, *, read_only: bool = False) -> None:
         self.db = db
+        self.read_only = read_only
         self.communities: CommunityRepository = FakeCommunityRepository(self)
         self.stories: StoryRepository = FakeStoryRepository(self)
         self.features: FeatureRepository = FakeFeatureRepository(self)
@@ -236,14 +240,23 @@ class FakeUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        changed = self.read_only and self._staged != self._base
         self._base = self._staged = None
+        if changed and exc is None:
+            raise RuntimeError("a read-only unit of work wrote")
 
     async def commit(self) -> None:
         staged = self._call()
         assert self._base is not None
+        if self.read_only and staged != self._base:
+            raise RuntimeError("a read-only unit of work wrote")
         self.db._state = _merge(self.db._state, self._base, staged)
         self.committed += 1
         self.db.committed += 1
+        self._begin()
+
+    async def rollback(self) -> None:
+        self._call()
         self._begin()
 
     def _begin(self) -> None:

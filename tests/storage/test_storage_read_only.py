@@ -1,0 +1,81 @@
+"""The read-only unit of work: it never writes, and it never waits for a writer."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+
+from bot.domain import Platform, SpaceRef
+from storage import create_engine, uow_factory
+from tests.storage.builders import UowFactory, make_doc, make_story, new_community, submit
+
+
+async def test_a_write_inside_a_read_only_unit_of_work_fails(uows: UowFactory) -> None:
+    community = await new_community(uows)
+    await submit(uows, community)
+
+    async with uows(read_only=True) as uow:
+        assert uow.read_only
+        with pytest.raises(sa_exc.DBAPIError, match="read"):
+            await uow.communities.next_story_number(community)
+    async with uows(read_only=True) as uow:
+        with pytest.raises(sa_exc.DBAPIError, match="read"):
+            await uow.stories.add(make_story(community, 9), make_doc("word"))
+            await uow.commit()
+
+    async with uows() as uow:
+        assert [s.number for s in await uow.stories.export(community)] == [1]
+        assert await uow.communities.next_story_number(community) == 2
+
+
+async def test_a_reader_does_not_wait_for_a_writer(db_url: str, uows: UowFactory) -> None:
+    """With a writer holding the lock, a read-only unit of work with a 200 ms lock timeout
+    still reads (a writing one would wait for the lock, then fail: see test_storage_uow)."""
+    community = await new_community(uows)
+    await submit(uows, community, title="Kept")
+    engine = create_engine(db_url, statement_timeout_ms=200)
+    impatient = uow_factory(engine)
+    try:
+        async with uows() as writer:
+            assert await writer.communities.next_story_number(community) == 2
+            async with impatient(read_only=True) as reader:
+                found = await reader.communities.for_space(SpaceRef(Platform.SLACK, "T1"))
+                story = await reader.stories.get(community, 1)
+            await writer.commit()
+    finally:
+        await engine.dispose()
+    assert found is not None and found.id == community
+    assert story is not None and story.title == "Kept"
+
+
+async def test_one_connection_alternates_between_reading_and_writing(
+    db_url: str, engine: object
+) -> None:
+    """A pooled connection that served a reader writes again afterwards, and the reverse."""
+    engine = create_engine(db_url, pool_size=1)  # the `engine` fixture emptied the database
+    uows = uow_factory(engine)
+    try:
+        community = await new_community(uows)
+        for round_ in range(2):
+            async with uows(read_only=True) as uow:
+                with pytest.raises(sa_exc.DBAPIError, match="read"):
+                    await uow.communities.next_story_number(community)
+            await submit(uows, community, client_key=f"k{round_}")
+        async with uows(read_only=True) as uow:
+            assert [s.number for s in await uow.stories.export(community)] == [1, 2]
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_syncs_every_commit_to_disk(db_url: str, uows: UowFactory) -> None:
+    """synchronous=FULL: a story confirmed to its author survives a power cut."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a SQLite pragma")
+    for read_only in (False, True):
+        async with uows(read_only=read_only) as uow:
+            session = uow._session
+            assert session is not None
+            synchronous = (await session.execute(text("PRAGMA synchronous"))).scalar_one()
+            journal = (await session.execute(text("PRAGMA journal_mode"))).scalar_one()
+        assert (synchronous, journal) == (2, "wal")  # 2 is FULL
