@@ -84,6 +84,17 @@ class CommunityRepository(Protocol):
 
     async def all_ids(self) -> list[int]: ...
 
+    async def weekly_due(self, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
+        """(id, weekly_due_at) of the communities the weekly job has not settled up to `now`:
+        one indexed query. A new community, a settings change and a moderator's pick make a
+        community due."""
+        ...
+
+    async def settle_weekly(self, community_id: int, seen: dt.datetime, until: dt.datetime) -> bool:
+        """Nothing for the weekly job here before `until`, unless the community changed since
+        its weekly_due_at was read as `seen` (then False, and it stays due)."""
+        ...
+
     async def next_story_number(self, community_id: int) -> int:
         """Reserve the next number; the reservation holds a lock until commit or rollback."""
         ...

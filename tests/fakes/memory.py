@@ -91,12 +91,14 @@ class _State:
     drafts: dict[str, tuple[dict[str, Any], dt.datetime]] = field(default_factory=dict)
     link_codes: dict[int, LinkCode] = field(default_factory=dict)
     link_failures: dict[int, tuple[SpaceRef, dt.datetime]] = field(default_factory=dict)
+    weekly_due: dict[int, dt.datetime] = field(default_factory=dict)  # absent: unsettled
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)
         return table
 
 
+WEEKLY_UNSETTLED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _TABLES = tuple(f.name for f in dataclasses.fields(_State))
 
 
@@ -162,6 +164,7 @@ class FakeDatabase:
         self._community_ids = itertools.count(1)
         self._story_ids = itertools.count(1)
         self._link_ids = itertools.count(1)
+        self._changes = itertools.count(1)
         self._failures = 0
         self.unavailable = False
         self.committed = 0  # commits across all units of work
@@ -174,6 +177,10 @@ class FakeDatabase:
             return uow
 
         return new
+
+    def weekly_changed(self) -> dt.datetime:
+        """Due at once, and unlike any earlier value (see storage.models.weekly_changed)."""
+        return WEEKLY_UNSETTLED + dt.timedelta(microseconds=next(self._changes))
 
     def fail_next(self, n: int = 1) -> None:
         """The next `n` storage calls raise StorageUnavailable."""
@@ -315,12 +322,29 @@ class FakeCommunityRepository:
         return _copy(self._uow._call().communities.get(community_id))
 
     async def save_settings(self, community: Community) -> None:
-        stored = self._uow._call().communities.get(community.id)
+        state = self._uow._call()
+        stored = state.communities.get(community.id)
         if stored is not None:  # like an UPDATE that matches no row
             stored.settings = _copy(community.settings)
+            state.weekly_due[community.id] = self._uow.db.weekly_changed()
 
     async def all_ids(self) -> list[int]:
         return sorted(self._uow._call().communities)
+
+    async def weekly_due(self, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
+        state = self._uow._call()
+        due = [(state.weekly_due.get(i, WEEKLY_UNSETTLED), i) for i in state.communities]
+        return [(i, at) for at, i in sorted(due) if at <= now]
+
+    async def settle_weekly(self, community_id: int, seen: dt.datetime, until: dt.datetime) -> bool:
+        state = self._uow._call()
+        if community_id not in state.communities:
+            return False
+        live = self._uow.db._state.weekly_due.get(community_id, WEEKLY_UNSETTLED)
+        if state.weekly_due.get(community_id, WEEKLY_UNSETTLED) != seen or live != seen:
+            return False  # changed since the tick read it, as the SQL UPDATE's WHERE checks
+        state.weekly_due[community_id] = until
+        return True
 
     async def next_story_number(self, community_id: int) -> int:
         state = self._uow._call()
@@ -492,10 +516,11 @@ class FakeFeatureRepository:
         return _copy(self._uow._call().features.get((community_id, week)))
 
     async def put(self, feature: Feature) -> Feature | None:
-        features = self._uow._call().features
+        state = self._uow._call()
         key = (feature.community_id, feature.week)
-        previous = features.get(key)
-        features[key] = _copy(feature)
+        previous = state.features.get(key)
+        state.features[key] = _copy(feature)
+        state.weekly_due[feature.community_id] = self._uow.db.weekly_changed()
         return _copy(previous)
 
     async def add_if_absent(self, feature: Feature) -> bool:

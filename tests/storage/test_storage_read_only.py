@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
-from bot.domain import Platform, SpaceRef
+from bot.domain import Platform, SpaceRef, Story
 from storage import create_engine, uow_factory
-from tests.storage.builders import UowFactory, make_doc, make_story, new_community, submit
+from tests.storage.builders import (
+    UowFactory,
+    make_doc,
+    make_feature,
+    make_story,
+    new_community,
+    submit,
+)
 
 
 async def test_a_write_inside_a_read_only_unit_of_work_fails(uows: UowFactory) -> None:
@@ -79,3 +88,59 @@ async def test_sqlite_syncs_every_commit_to_disk(db_url: str, uows: UowFactory) 
             synchronous = (await session.execute(text("PRAGMA synchronous"))).scalar_one()
             journal = (await session.execute(text("PRAGMA journal_mode"))).scalar_one()
         assert (synchronous, journal) == (2, "wal")  # 2 is FULL
+
+
+async def test_the_weekly_tick_reads_only_due_communities(uows: UowFactory) -> None:
+    """New communities are due; a settled one is not until its time; a settings change or a
+    moderator's pick makes it due again, and a settle that read it before the change fails."""
+    first = await new_community(uows, "T1")
+    second = await new_community(uows, "T2")
+    now = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
+    later = now + dt.timedelta(days=7)
+    async with uows(read_only=True) as uow:
+        due = await uow.communities.weekly_due(now)
+    assert [i for i, _ in due] == [first, second]
+
+    async with uows() as uow:
+        for community, seen in due:
+            assert await uow.communities.settle_weekly(community, seen, later)
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        assert await uow.communities.weekly_due(now) == []
+        assert [i for i, _ in await uow.communities.weekly_due(later)] == [first, second]
+
+    async with uows() as uow:
+        community = await uow.communities.get(second)
+        assert community is not None
+        await uow.communities.save_settings(community)
+        await uow.features.put(make_feature(first, (await submit_in(uow, first)).number))
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        again = await uow.communities.weekly_due(now)
+    assert sorted(i for i, _ in again) == [first, second]
+
+    async with uows() as uow:  # a tick that read the values before the change
+        for community, seen in due:
+            assert not await uow.communities.settle_weekly(community, seen, later)
+        await uow.commit()
+
+
+async def test_the_due_query_walks_the_index(uows: UowFactory) -> None:
+    async with uows(read_only=True) as uow:
+        session = uow._session
+        assert session is not None
+        dialect = session.bind.dialect.name
+        query = (
+            "EXPLAIN QUERY PLAN SELECT id FROM communities WHERE weekly_due_at <= '2026-01-01'"
+            if dialect == "sqlite"
+            else "EXPLAIN SELECT id FROM communities WHERE weekly_due_at <= now()"
+        )
+        if dialect == "postgresql":
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(str(row) for row in await session.execute(text(query)))
+    assert "ix_communities_weekly_due_at" in plan
+
+
+async def submit_in(uow: object, community: int) -> Story:
+    number = await uow.communities.next_story_number(community)  # type: ignore[attr-defined]
+    return await uow.stories.add(make_story(community, number), make_doc("word"))  # type: ignore[attr-defined]
