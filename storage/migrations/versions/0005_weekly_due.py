@@ -20,16 +20,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Every existing community is looked at by the next tick, which settles it.
-    with op.batch_alter_table("communities") as batch:
-        batch.add_column(
-            sa.Column(
-                "weekly_due_at",
-                sa.DateTime(timezone=True),
-                nullable=False,
-                server_default=sa.text("'1970-01-01 00:00:00.000000'"),
-            )
-        )
+    # Every existing community is looked at by the next tick, which settles it. A plain
+    # ADD COLUMN: SQLite allows it with a constant default, no table copy needed.
+    op.add_column(
+        "communities",
+        sa.Column(
+            "weekly_due_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.text("'1970-01-01 00:00:00.000000'"),
+        ),
+    )
     op.create_index("ix_communities_weekly_due_at", "communities", ["weekly_due_at"])
 
 
