@@ -250,7 +250,9 @@ async def _run_for(
     ctx = job_context(community, uow, clock, announcers)
     result = await announce(feature, community, story, ctx)
     await _tell_moderators(community, week, result, uow, clock, announcers)
-    if seen is not None and not force and not result.failures:  # failures: retried next tick
+    # Every channel posted, here or by another process (a claim it holds). A failure, here or
+    # there, releases its claim and makes the community due again: retried on the next tick.
+    if seen is not None and not force and not result.failures:
         async with uow() as work:
             await work.communities.settle_weekly(community_id, seen, next_due(settings, week))
             await work.commit()

@@ -85,13 +85,17 @@ class SqlFeatureRepository(Repository):
         )
         await self._session.execute(stmt)
         # The weekly job retries this pick's announcements if the moderator's own post failed.
+        await self._due_again(feature.community_id)
+        return previous
+
+    async def _due_again(self, community_id: int) -> None:
+        """The next weekly tick looks at this community again (see CommunityRow)."""
         await self._session.execute(
             update(CommunityRow)
-            .where(CommunityRow.id == feature.community_id)
+            .where(CommunityRow.id == community_id)
             .values(weekly_due_at=weekly_changed())
             .execution_options(synchronize_session=False)
         )
-        return previous
 
     @guarded
     async def add_if_absent(self, feature: Feature) -> bool:
@@ -166,6 +170,7 @@ class SqlFeatureRepository(Repository):
             )
             .execution_options(synchronize_session=False)
         )
+        await self._due_again(feature.community_id)
 
     @guarded
     async def claim_notice(

@@ -559,7 +559,9 @@ class FakeFeatureRepository:
         return True
 
     async def release_announcement(self, feature: Feature, channel: ChannelRef) -> None:
-        self._uow._call().claims.pop(_claim_key(feature, channel), None)
+        state = self._uow._call()
+        state.claims.pop(_claim_key(feature, channel), None)
+        state.weekly_due[feature.community_id] = self._uow.db.weekly_changed()
 
     async def claim_notice(
         self, community_id: int, week: IsoWeek, channel: ChannelRef, reason: str, at: dt.datetime

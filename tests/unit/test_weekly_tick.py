@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.domain import Feature, IsoWeek
 from tests.conftest import OTHER_TEAM, Bot, actor
 
 MOD = actor("U-MOD", moderator=True, channel="C-HIGHLIGHT")
@@ -106,3 +107,32 @@ async def test_a_dry_or_forced_run_settles_nothing(bot: Bot) -> None:
     assert len(await bot.core.run_weekly(dry_run=True, force=True)) == 1
     [outcome] = await bot.core.run_weekly()
     assert outcome.announced == 1
+
+
+async def test_a_process_failing_after_another_settled_makes_the_community_due_again(
+    bot: Bot,
+) -> None:
+    """Process A holds the claim while it posts; process B finds the channel claimed and
+    settles; A's post then fails and releases the claim: the next tick must retry."""
+    await _a_week_with_a_story(bot)
+    bot.clock.now = DUE
+    async with bot.core.uow() as uow:  # the week's pick, as any tick makes it
+        community = await uow.communities.get(1)
+        assert community is not None
+        [channel] = community.settings.highlight_channels
+        pick = Feature(1, IsoWeek(2026, 48), 1, None, None, DUE)
+        assert await uow.features.add_if_absent(pick)
+        assert await uow.features.claim_announcement(pick, channel)  # A, posting
+        await uow.commit()
+
+    [by_b] = await bot.core.run_weekly()
+    assert by_b.announced == 0 and by_b.problems == ()
+    assert await bot.core.run_weekly() == []  # B settled the week
+
+    async with bot.core.uow() as uow:  # A's post failed
+        await uow.features.release_announcement(pick, channel)
+        await uow.commit()
+
+    [retried] = await bot.core.run_weekly()
+    assert retried.announced == 1
+    assert len(bot.slack.posted) == 1
