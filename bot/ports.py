@@ -254,10 +254,6 @@ class UnitOfWork(Protocol):
 
     async def commit(self) -> None: ...
 
-    async def rollback(self) -> None:
-        """Undo what was not committed; the unit of work stays usable."""
-        ...
-
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:

@@ -76,13 +76,6 @@ class SqlUnitOfWork:
         with storage_errors():
             await self._session.commit()
 
-    async def rollback(self) -> None:
-        """Undo what was not committed; the next statement begins a new transaction."""
-        if self._session is None:
-            raise RuntimeError("use the unit of work inside `async with`")
-        with storage_errors():
-            await self._session.rollback()
-
 
 class SqlUnitOfWorkFactory:
     """What the bootstrap hands the core as its UnitOfWorkFactory: `factory()` for a unit of

@@ -262,10 +262,6 @@ class FakeUnitOfWork:
         self.db.committed += 1
         self._begin()
 
-    async def rollback(self) -> None:
-        self._call()
-        self._begin()
-
     def _begin(self) -> None:
         self._base = copy.deepcopy(self.db._state)
         self._staged = copy.deepcopy(self.db._state)
