@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
 from storage.models import CommunityRow, SpaceRow, weekly_changed
@@ -83,25 +82,14 @@ class SqlCommunityRepository(Repository):
 
     @guarded
     async def for_space(self, space: SpaceRef) -> Community | None:
-        """One statement (every command starts here): the community with all its spaces."""
-        mine, spaces = aliased(SpaceRow), aliased(SpaceRow)
         stmt = (
-            select(CommunityRow, spaces.platform, spaces.external_id)
-            .join(mine, mine.community_id == CommunityRow.id)
-            .join(spaces, spaces.community_id == CommunityRow.id)
-            .where(mine.platform == str(space.platform), mine.external_id == space.external_id)
-            .order_by(spaces.id)
-            .execution_options(populate_existing=True)
+            self._communities()
+            .join(SpaceRow, SpaceRow.community_id == CommunityRow.id)
+            .where(
+                SpaceRow.platform == str(space.platform), SpaceRow.external_id == space.external_id
+            )
         )
-        rows = (await self._session.execute(stmt)).all()
-        if not rows:
-            return None
-        row = rows[0][0]
-        return Community(
-            id=row.id,
-            settings=_to_settings(row),
-            spaces=[SpaceRef(Platform(p), e) for _, p, e in rows],
-        )
+        return await self._community((await self._session.execute(stmt)).scalar_one_or_none())
 
     @guarded
     async def create(self, space: SpaceRef, settings: CommunitySettings) -> Community:
