@@ -30,11 +30,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.corpus import Corpus, GeneratedStory, created_at
-from storage.engine import create_engine, normalise_url
+from storage.engine import READ_ONLY, create_engine, normalise_url
 from storage.migrate import upgrade
 from storage.models import (
     FTS_TABLE,
     PG_SEARCH_INDEX,
+    WEEKLY_UNSETTLED,
     AppreciationRow,
     CommunityRow,
     SpaceRow,
@@ -167,6 +168,7 @@ def _community_row(community_id: int, last_number: int, now: dt.datetime) -> dic
         "created_at": now - dt.timedelta(days=800),
         "wall_enabled": False,
         "wall_token": None,
+        "weekly_due_at": WEEKLY_UNSETTLED,  # as a new community: due at the next tick
     }
 
 
@@ -506,14 +508,18 @@ class Recorder:
 
         @event.listens_for(sync, "before_cursor_execute")
         def _statement(conn: Any, cursor: Any, sql: str, params: Any, ctx: Any, many: bool) -> None:
-            if self.steps is not None:
+            # query_only only guards the core's read-only transactions against its own bugs;
+            # the raw connection replays reads with a plain deferred BEGIN and needs no guard.
+            if self.steps is not None and not sql.startswith("PRAGMA query_only"):
                 self.steps.append(Step(sql, params, many))
 
         @event.listens_for(sync, "begin")
         def _begin(conn: Any) -> None:
-            # SQLite's BEGIN IMMEDIATE is itself a statement (engine.py); asyncpg's is not.
+            # SQLite's BEGIN (IMMEDIATE or deferred) is itself a statement (engine.py); asyncpg's
+            # is not: it begins READ ONLY for the core's read-only units of work.
             if self.steps is not None and postgres:
-                self.steps.append(Step("BEGIN", ()))
+                read_only = conn.get_execution_options().get(READ_ONLY)
+                self.steps.append(Step("BEGIN READ ONLY" if read_only else "BEGIN", ()))
 
         @event.listens_for(sync, "commit")
         def _commit(conn: Any) -> None:
@@ -610,7 +616,7 @@ class RawPostgres(RawDriver):
         return cls(connection)
 
     async def _run(self, step: Step, params: Any) -> list[Any]:
-        if not params and step.sql in ("BEGIN", "COMMIT", "ROLLBACK"):
+        if not params and step.sql in ("BEGIN", "BEGIN READ ONLY", "COMMIT", "ROLLBACK"):
             await self._db.execute(step.sql)
             return []
         if step.many:
@@ -641,8 +647,9 @@ async def open_storage(url: str) -> Storage:
     url = normalise_url(url)
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
-    # As bot/bootstrap.py: one pooled connection on SQLite, the default pool elsewhere.
-    engine = create_engine(url, pool_size=1 if sqlite else 5)
+    # As bot/bootstrap.py with the default settings: one pooled connection on SQLite, five
+    # elsewhere, a 30 s wait for a free one (50 concurrent submitters queue for it).
+    engine = create_engine(url, pool_size=1 if sqlite else 5, pool_timeout=30)
     recorder = Recorder(engine)
     raw: RawDriver
     if sqlite:

@@ -22,7 +22,7 @@ from bot.handlers import admin, links, moderation, reading, stories
 from bot.i18n import Translator, language_for
 from bot.parser import parse
 from bot.permissions import is_moderator
-from bot.ports import Announcer, Clock, UnitOfWorkFactory
+from bot.ports import Announcer, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply, error
 from bot.validation import checked
 
@@ -118,6 +118,12 @@ class Core:
         )
 
     async def community_for(self, actor: Actor) -> Community:
+        """The actor's community, created on first contact."""
+        async with self.uow(read_only=True) as uow:
+            community = await uow.communities.for_space(actor.space)
+        return community or await self._create_community(actor)
+
+    async def _create_community(self, actor: Actor) -> Community:
         async with self.uow() as uow:
             community = await uow.communities.for_space(actor.space)
             if community is None:
@@ -134,20 +140,27 @@ class Core:
     ) -> tuple[Reply, Translator]:
         t = Translator(language_for(actor.locale, self._defaults().language))
         try:
-            community = await self.community_for(actor)
-            t = Translator(language_for(actor.locale, community.settings.language))
-            command = build()
-            ctx = Context(
-                actor=actor,
-                community=community,
-                t=t,
-                uow=self.uow,
-                clock=self.clock,
-                moderator=is_moderator(actor, community),
-                announcers=self.announcers,
-                web_base_url=self.web_base_url,
-            )
-            reply = await HANDLERS[type(command)](command, ctx)
+            command, refused = _built(build)
+            read_only = command is None or type(command) in READ_ONLY
+            for _ in range(2):
+                # A command that writes nothing runs in one read-only unit of work, which also
+                # finds the community. One that writes finds it in a read-only one (no lock)
+                # and writes in the handler's own.
+                async with self.uow(read_only=True) as uow:
+                    community = await uow.communities.for_space(actor.space)
+                    if community is not None:
+                        t = Translator(language_for(actor.locale, community.settings.language))
+                        if refused is not None:
+                            raise refused
+                        assert command is not None
+                        ctx = self._context(actor, community, t, lend(uow) if read_only else None)
+                        if read_only:
+                            return await HANDLERS[type(command)](command, ctx), t
+                        break
+                await self._create_community(actor)  # first contact: outside that transaction
+            else:
+                raise LookupError(f"space {actor.space.key} changed hands concurrently")
+            return await HANDLERS[type(command)](command, ctx), t
         except StorybotError as refusal:
             message = t(refusal.message, **refusal.params)
             fields = {refusal.field: message} if refusal.field else {}
@@ -158,4 +171,66 @@ class Core:
         except Exception:
             log.exception("command failed")
             return error(t(messages.SOMETHING_WRONG)), t
-        return reply, t
+
+    def _context(
+        self, actor: Actor, community: Community, t: Translator, uow: UnitOfWorkFactory | None
+    ) -> Context:
+        return Context(
+            actor=actor,
+            community=community,
+            t=t,
+            uow=uow or self.uow,
+            clock=self.clock,
+            moderator=is_moderator(actor, community),
+            announcers=self.announcers,
+            web_base_url=self.web_base_url,
+        )
+
+
+# Commands whose handlers write nothing: they run in one read-only unit of work.
+READ_ONLY: frozenset[type] = frozenset(
+    {
+        c.Browse,
+        c.Search,
+        c.Show,
+        c.ListTags,
+        c.Share,
+        c.Home,
+        c.ShowFeatured,
+        c.Shortlist,
+        c.Help,
+        c.OpenSubmitForm,
+        c.OpenEditForm,
+        c.Export,
+        c.ListLinks,
+    }
+)
+
+
+def _built(build: Callable[[], c.Command]) -> tuple[c.Command | None, StorybotError | None]:
+    """The command, or the refusal to answer in the community's language once it is known."""
+    try:
+        return build(), None
+    except StorybotError as refusal:
+        return None, refusal
+
+
+def lend(uow: UnitOfWork) -> UnitOfWorkFactory:
+    """A factory that hands out the already open `uow` (the command's own); entering and
+    leaving it neither begins nor ends the transaction, its owner does."""
+
+    def lent(*, read_only: bool = False) -> UnitOfWork:
+        return _Lent(uow)  # type: ignore[return-value]
+
+    return lent
+
+
+class _Lent:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self._uow
+
+    async def __aexit__(self, *_: object) -> None:
+        return None

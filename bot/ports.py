@@ -88,6 +88,17 @@ class CommunityRepository(Protocol):
 
     async def all_ids(self) -> list[int]: ...
 
+    async def weekly_due(self, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
+        """(id, weekly_due_at) of the communities the weekly job has not settled up to `now`:
+        one indexed query. A new community, a settings change and a moderator's pick make a
+        community due."""
+        ...
+
+    async def settle_weekly(self, community_id: int, seen: dt.datetime, until: dt.datetime) -> bool:
+        """Nothing for the weekly job here before `until`, unless the community changed since
+        its weekly_due_at was read as `seen` (then False, and it stays due)."""
+        ...
+
     async def next_story_number(self, community_id: int) -> int:
         """Reserve the next number; the reservation holds a lock until commit or rollback."""
         ...
@@ -322,7 +333,11 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work. A read-only one takes no write lock (readers never queue behind
+        a writer) and any write inside it fails: for commands that write nothing."""
+        ...
 
 
 class AnnounceFailed(Exception):

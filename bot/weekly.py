@@ -61,12 +61,21 @@ def week_start(settings: CommunitySettings, week: IsoWeek) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def is_due(settings: CommunitySettings, now: dt.datetime) -> bool:
-    """The weekly job runs for a week once its configured weekday and time have passed."""
-    week = current_week(settings, now)
+def due_at(settings: CommunitySettings, week: IsoWeek) -> dt.datetime:
+    """When the weekly job runs for `week`: its configured weekday and time, as UTC."""
     day = week.monday() + dt.timedelta(days=settings.weekly_weekday - 1)
     due = dt.datetime.combine(day, settings.weekly_time, tzinfo=ZoneInfo(settings.timezone))
-    return now >= due
+    return due.astimezone(dt.UTC)
+
+
+def is_due(settings: CommunitySettings, now: dt.datetime) -> bool:
+    """The weekly job runs for a week once its configured weekday and time have passed."""
+    return now >= due_at(settings, current_week(settings, now))
+
+
+def next_due(settings: CommunitySettings, week: IsoWeek) -> dt.datetime:
+    """When the job runs for the week after `week`."""
+    return due_at(settings, IsoWeek.of(week.monday() + dt.timedelta(days=7)))
 
 
 def announcement(
@@ -160,15 +169,26 @@ async def run_weekly(
 ) -> list[WeeklyOutcome]:
     """For every community whose weekly time has passed: make sure this week has a feature
     (last week's most appreciated story unless a moderator picked one) and that it is
-    announced. Safe to run from any number of processes at once, and as often as you like."""
+    announced. Safe to run from any number of processes at once, and as often as you like.
+
+    A tick reads only the communities that are due (one indexed query, so a tick with nothing
+    due costs that query); each one settled is not read again until its next weekly time, or
+    until its settings or its feature change. `force` looks at every community and settles none.
+    """
     now = clock()
-    async with uow() as work:
-        ids = await work.communities.all_ids()
+    async with uow(read_only=True) as work:
+        if force:
+            due: list[tuple[int, dt.datetime | None]] = [
+                (i, None) for i in await work.communities.all_ids()
+            ]
+        else:
+            due = list(await work.communities.weekly_due(now))
     outcomes = []
-    for community_id in ids:
+    for community_id, seen in due:
         try:
             outcome = await _run_for(
                 community_id,
+                seen,
                 uow,
                 clock,
                 announcers,
@@ -187,6 +207,7 @@ async def run_weekly(
 
 async def _run_for(
     community_id: int,
+    seen: dt.datetime | None,
     uow: UnitOfWorkFactory,
     clock: Clock,
     announcers: Mapping[Platform, Announcer],
@@ -199,9 +220,14 @@ async def _run_for(
         if community is None:
             return None
         settings = community.settings
-        if not (force or is_due(settings, now)):
-            return None
         week = current_week(settings, now)
+        # Settling is only for a real tick: a dry or forced run changes nothing.
+        settle = seen is not None and not dry_run and not force
+        if not (force or is_due(settings, now)):
+            if settle:
+                await work.communities.settle_weekly(community_id, seen, due_at(settings, week))
+                await work.commit()
+            return None
         feature = await work.features.get(community_id, week)
         picked = False
         if feature is not None and not dry_run:
@@ -217,6 +243,11 @@ async def _run_for(
                 community_id, week_start(settings, last), week_start(settings, week), 1
             )
             if not best:
+                if settle:  # last week's stories will not change: nothing to do this week
+                    await work.communities.settle_weekly(
+                        community_id, seen, next_due(settings, week)
+                    )
+                    await work.commit()
                 return WeeklyOutcome(community_id, week, None, False, 0)
             feature = Feature(community_id, week, best[0].number, None, None, now)
             if dry_run:
@@ -234,6 +265,12 @@ async def _run_for(
     ctx = job_context(community, uow, clock, announcers)
     result = await announce(feature, community, story, ctx)
     await _tell_moderators(community, week, result, uow, clock, announcers)
+    # Every channel posted, here or by another process (a claim it holds). A failure, here or
+    # there, releases its claim and makes the community due again: retried on the next tick.
+    if seen is not None and not force and not result.failures:
+        async with uow() as work:
+            await work.communities.settle_weekly(community_id, seen, next_due(settings, week))
+            await work.commit()
     return WeeklyOutcome(
         community_id, week, feature.story_number, picked, result.posted, result.problems
     )

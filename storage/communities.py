@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
 from bot.ratelimit import WINDOW
-from storage.models import CommunityRow, SpaceRow, SubmissionRow
+from storage.models import CommunityRow, SpaceRow, SubmissionRow, weekly_changed
 from storage.repositories import Repository, guarded
 
 
@@ -134,12 +134,35 @@ class SqlCommunityRepository(Repository):
 
     @guarded
     async def save_settings(self, community: Community) -> None:
+        # New settings may move the weekly time or add a channel: the next tick looks again.
         await self._session.execute(
             update(CommunityRow)
             .where(CommunityRow.id == community.id)
-            .values(_settings_columns(community.settings))
+            .values(_settings_columns(community.settings) | {"weekly_due_at": weekly_changed()})
             .execution_options(synchronize_session=False)
         )
+
+    @guarded
+    async def weekly_due(self, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
+        """One range of ix_communities_weekly_due_at: a tick with nothing due costs this."""
+        stmt = (
+            select(CommunityRow.id, CommunityRow.weekly_due_at)
+            .where(CommunityRow.weekly_due_at <= now)
+            .order_by(CommunityRow.weekly_due_at, CommunityRow.id)
+        )
+        return [(i, due) for i, due in await self._session.execute(stmt)]
+
+    @guarded
+    async def settle_weekly(self, community_id: int, seen: dt.datetime, until: dt.datetime) -> bool:
+        """Only if nothing changed since `seen` was read: a change meanwhile wrote its own
+        time, and the next tick must look at the community again."""
+        stmt = (
+            update(CommunityRow)
+            .where(CommunityRow.id == community_id, CommunityRow.weekly_due_at == seen)
+            .values(weekly_due_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool((await self._session.execute(stmt)).rowcount)
 
     @guarded
     async def all_ids(self) -> list[int]:

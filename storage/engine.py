@@ -76,17 +76,37 @@ def create_migration_engine(url: str) -> AsyncEngine:
     return engine
 
 
+READ_ONLY = "storybot_read_only"
+"""Execution option of a read-only unit of work's engine (see `read_only_engine`)."""
+
+
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool, for transactions that only read.
+
+    PostgreSQL: asyncpg begins them `READ ONLY` (in the BEGIN itself, no extra round trip).
+    SQLite: a deferred `BEGIN`, which in WAL mode takes no lock at all, so readers never queue
+    behind a writer; `query_only` makes any write inside fail (see install_sqlite_hooks).
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
+
+
 def install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
-    """Pragmas on every connection, and BEGIN IMMEDIATE for every transaction.
+    """Pragmas on every connection; BEGIN IMMEDIATE for writers, a deferred BEGIN for readers.
 
     sqlite3's own transaction handling begins lazily with a deferred BEGIN; a reader that later
     writes must upgrade its lock and fails with SQLITE_BUSY at once instead of waiting. Taking
-    the write lock up front makes concurrent writers queue on busy_timeout instead.
+    the write lock up front makes concurrent writers queue on busy_timeout instead. A read-only
+    unit of work (read_only_engine) never writes, so it begins deferred and takes no lock.
     """
     pragmas = (
         f"busy_timeout={int(busy_timeout_ms)}",
         "foreign_keys=ON",
-        "synchronous=NORMAL",
+        # A story confirmed to its author must survive a power cut: NORMAL in WAL mode may
+        # lose the last commits (they are not fsynced until a checkpoint).
+        "synchronous=FULL",
     )
     # Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
     # locked" at once, without its busy handler, while another process does the same.
@@ -112,7 +132,14 @@ def install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get(READ_ONLY))
+        # query_only is per connection: switch it only when this transaction differs from
+        # the connection's last one, so a pool of readers pays nothing per transaction.
+        info = connection.connection.info
+        if info.get(READ_ONLY, False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            info[READ_ONLY] = read_only
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _is_locked(error: BaseException) -> bool:

@@ -7,10 +7,17 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, delete, literal, select
+from sqlalchemy import Select, delete, literal, select, update
 
 from bot.domain import ChannelRef, Feature, IsoWeek
-from storage.models import AnnouncementRow, FeatureRow, NoticeRow, StoryRow
+from storage.models import (
+    AnnouncementRow,
+    CommunityRow,
+    FeatureRow,
+    NoticeRow,
+    StoryRow,
+    weekly_changed,
+)
 from storage.repositories import Repository, guarded
 
 
@@ -77,7 +84,18 @@ class SqlFeatureRepository(Repository):
             set_={k: stmt.excluded[k] for k in ("story_id", "featured_by", "note", "featured_at")},
         )
         await self._session.execute(stmt)
+        # The weekly job retries this pick's announcements if the moderator's own post failed.
+        await self._due_again(feature.community_id)
         return previous
+
+    async def _due_again(self, community_id: int) -> None:
+        """The next weekly tick looks at this community again (see CommunityRow)."""
+        await self._session.execute(
+            update(CommunityRow)
+            .where(CommunityRow.id == community_id)
+            .values(weekly_due_at=weekly_changed())
+            .execution_options(synchronize_session=False)
+        )
 
     @guarded
     async def add_if_absent(self, feature: Feature) -> bool:
@@ -169,6 +187,7 @@ class SqlFeatureRepository(Repository):
             )
             .execution_options(synchronize_session=False)
         )
+        await self._due_again(feature.community_id)
 
     @guarded
     async def claim_notice(

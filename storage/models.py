@@ -7,6 +7,7 @@ migration alone; `include_object` hides them from autogenerate and the drift che
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,10 +69,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+# "The weekly job has never looked at this community": due at the next tick.
+WEEKLY_UNSETTLED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def weekly_changed() -> dt.datetime:
+    """What a change of settings or feature writes into weekly_due_at: a random instant of
+    1970-2001, so due at the next tick whatever its clock, and unlike the value a running tick
+    read (its settle_weekly then matches no row and cannot hide the change)."""
+    return WEEKLY_UNSETTLED + dt.timedelta(microseconds=secrets.randbelow(10**15) + 1)
+
+
 class CommunityRow(Base):
     __tablename__ = "communities"
-    # A unique index rather than a constraint: SQLite adds it without copying the table.
-    __table_args__ = (Index("ix_communities_wall_token", "wall_token", unique=True),)
+    # Unique index rather than a constraint: SQLite adds it without copying the table. The
+    # weekly tick reads only the communities whose weekly_due_at has come.
+    __table_args__ = (
+        Index("ix_communities_wall_token", "wall_token", unique=True),
+        Index("ix_communities_weekly_due_at", "weekly_due_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     language: Mapped[str] = mapped_column(String(16))
@@ -89,6 +106,11 @@ class CommunityRow(Base):
     # wall: the public web wall, off by default; the token is the unguessable part of its address.
     wall_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     wall_token: Mapped[str | None] = mapped_column(String(64))
+    # Until when the weekly job has nothing to do here (see bot.weekly.run_weekly); a settings
+    # change or a moderator's pick sets it back to the moment it happened.
+    weekly_due_at: Mapped[dt.datetime] = mapped_column(
+        UtcDateTime, default=WEEKLY_UNSETTLED, server_default=text("'1970-01-01 00:00:00.000000'")
+    )
 
 
 class SpaceRow(Base):

@@ -23,6 +23,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from bot.domain import Author, Platform, SpaceRef, Status, Story
+from bot.errors import Conflict
 from bot.ports import Keyset, Ranked, SearchDoc, SearchQuery, Slice
 from storage import search
 from storage.models import (
@@ -117,10 +118,10 @@ class SqlStoryRepository(Repository):
             index_elements=["community_id", "tag"],
             set_={"stories": table.c.stories + stmt.excluded.stories},
         )
-        for tag in tags:
-            await self._session.execute(
-                stmt.values(community_id=community_id, tag=tag, stories=delta)
-            )
+        # One statement for all of them; rows in tag order, locked in that order.
+        await self._session.execute(
+            stmt.values([{"community_id": community_id, "tag": t, "stories": delta} for t in tags])
+        )
 
     @guarded
     async def add(self, story: Story, doc: SearchDoc) -> Story:
@@ -135,12 +136,21 @@ class SqlStoryRepository(Repository):
             "origin_space": story.origin.key if story.origin else None,
             "created_at": story.created_at,
         }
-        # A savepoint, so a Conflict leaves the transaction usable (e.g. to read the winner).
-        async with self._session.begin_nested():
-            stmt = StoryRow.__table__.insert().values(values).returning(StoryRow.id)
-            story_id = (await self._session.execute(stmt)).scalar_one()
-            await self._write_tags(story_id, story)
-            await self._count_tags(story.community_id, story.tags, str(story.status), 1)
+        # DO NOTHING on a taken number or client key, so a Conflict leaves the transaction
+        # usable (e.g. to read the winner) without the two statements of a savepoint.
+        stmt = (
+            self._insert(StoryRow.__table__)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(StoryRow.id)
+        )
+        story_id = (await self._session.execute(stmt)).scalar_one_or_none()
+        if story_id is None:
+            raise Conflict(
+                f"story {story.community_id}#{story.number} or its client key already exists"
+            )
+        await self._write_tags(story_id, story)
+        await self._count_tags(story.community_id, story.tags, str(story.status), 1)
         return dataclasses.replace(story, id=story_id)
 
     @guarded

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.errors import StorageUnavailable
 from storage.communities import SqlCommunityRepository
 from storage.drafts import SqlDraftRepository
+from storage.engine import READ_ONLY, read_only_engine
 from storage.features import SqlFeatureRepository
 from storage.links import SqlLinkRepository
 from storage.published import SqlPublishedRepository
@@ -37,6 +37,10 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._dialect = dialect
         self._session: AsyncSession | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self._sessions.kw["bind"].get_execution_options().get(READ_ONLY))
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
@@ -76,7 +80,24 @@ class SqlUnitOfWork:
             await self._session.commit()
 
 
-def uow_factory(engine: AsyncEngine) -> Callable[[], SqlUnitOfWork]:
-    """What the bootstrap hands the core as its UnitOfWorkFactory."""
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    return functools.partial(SqlUnitOfWork, sessions, engine.dialect.name)
+class SqlUnitOfWorkFactory:
+    """What the bootstrap hands the core as its UnitOfWorkFactory: `factory()` for a unit of
+    work that may write, `factory(read_only=True)` for one that cannot (no write lock)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        dialect = engine.dialect.name
+        self._writer = functools.partial(
+            SqlUnitOfWork, async_sessionmaker(engine, expire_on_commit=False), dialect
+        )
+        self._reader = functools.partial(
+            SqlUnitOfWork,
+            async_sessionmaker(read_only_engine(engine), expire_on_commit=False),
+            dialect,
+        )
+
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return self._reader() if read_only else self._writer()
+
+
+def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
+    return SqlUnitOfWorkFactory(engine)

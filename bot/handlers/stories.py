@@ -73,9 +73,11 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
     now = ctx.clock()
     actor = ctx.actor
     author = Author(actor.space.platform, actor.user_id, actor.display_name)
-    # Refuse over the limit before looking names up; storing checks again under the lock.
-    async with ctx.uow() as uow:
-        await _check_rate(uow, ctx.community_id, author, now)
+    # Refuse over the limit before looking names up (each a platform call); storing checks
+    # again under the lock, so without names to look up the early check is not needed.
+    if clean.credited:
+        async with ctx.uow(read_only=True) as uow:
+            await _check_rate(uow, ctx.community_id, author, now)
     draft = Story(
         community_id=ctx.community_id,
         number=0,

@@ -115,12 +115,14 @@ class _State:
     link_failures: dict[int, tuple[SpaceRef, dt.datetime]] = field(default_factory=dict)
     # id -> (community id, platform, user id, at): the rate limit's submission log
     submissions: dict[int, tuple[int, Platform, str, dt.datetime]] = field(default_factory=dict)
+    weekly_due: dict[int, dt.datetime] = field(default_factory=dict)  # absent: unsettled
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)
         return table
 
 
+WEEKLY_UNSETTLED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _TABLES = tuple(f.name for f in dataclasses.fields(_State))
 
 
@@ -189,18 +191,23 @@ class FakeDatabase:
         self._community_ids = itertools.count(1)
         self._story_ids = itertools.count(1)
         self._link_ids = itertools.count(1)
+        self._changes = itertools.count(1)
         self._failures = 0
         self.unavailable = False
         self.committed = 0  # commits across all units of work
         self.uows: list[FakeUnitOfWork] = []  # every unit of work the factory made
 
     def factory(self) -> UnitOfWorkFactory:
-        def new() -> FakeUnitOfWork:
-            uow = FakeUnitOfWork(self)
+        def new(*, read_only: bool = False) -> FakeUnitOfWork:
+            uow = FakeUnitOfWork(self, read_only=read_only)
             self.uows.append(uow)
             return uow
 
         return new
+
+    def weekly_changed(self) -> dt.datetime:
+        """Due at once, and unlike any earlier value (see storage.models.weekly_changed)."""
+        return WEEKLY_UNSETTLED + dt.timedelta(microseconds=next(self._changes))
 
     def fail_next(self, n: int = 1) -> None:
         """The next `n` storage calls raise StorageUnavailable."""
@@ -240,8 +247,12 @@ class FakeDatabase:
 
 
 class FakeUnitOfWork:
-    def __init__(self, db: FakeDatabase) -> None:
+    """A read-only one refuses to commit or leave with a change, as the databases refuse any
+    write inside a read-only transaction."""
+
+    def __init__(self, db: FakeDatabase, *, read_only: bool = False) -> None:
         self.db = db
+        self.read_only = read_only
         self.communities: CommunityRepository = FakeCommunityRepository(self)
         self.stories: StoryRepository = FakeStoryRepository(self)
         self.features: FeatureRepository = FakeFeatureRepository(self)
@@ -264,11 +275,16 @@ class FakeUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        changed = self.read_only and self._staged != self._base
         self._base = self._staged = None
+        if changed and exc is None:
+            raise RuntimeError("a read-only unit of work wrote")
 
     async def commit(self) -> None:
         staged = self._call()
         assert self._base is not None
+        if self.read_only and staged != self._base:
+            raise RuntimeError("a read-only unit of work wrote")
         self.db._state = _merge(self.db._state, self._base, staged)
         self.committed += 1
         self.db.committed += 1
@@ -330,12 +346,29 @@ class FakeCommunityRepository:
         return _copy(self._uow._call().communities.get(community_id))
 
     async def save_settings(self, community: Community) -> None:
-        stored = self._uow._call().communities.get(community.id)
+        state = self._uow._call()
+        stored = state.communities.get(community.id)
         if stored is not None:  # like an UPDATE that matches no row
             stored.settings = _copy(community.settings)
+            state.weekly_due[community.id] = self._uow.db.weekly_changed()
 
     async def all_ids(self) -> list[int]:
         return sorted(self._uow._call().communities)
+
+    async def weekly_due(self, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
+        state = self._uow._call()
+        due = [(state.weekly_due.get(i, WEEKLY_UNSETTLED), i) for i in state.communities]
+        return [(i, at) for at, i in sorted(due) if at <= now]
+
+    async def settle_weekly(self, community_id: int, seen: dt.datetime, until: dt.datetime) -> bool:
+        state = self._uow._call()
+        if community_id not in state.communities:
+            return False
+        live = self._uow.db._state.weekly_due.get(community_id, WEEKLY_UNSETTLED)
+        if state.weekly_due.get(community_id, WEEKLY_UNSETTLED) != seen or live != seen:
+            return False  # changed since the tick read it, as the SQL UPDATE's WHERE checks
+        state.weekly_due[community_id] = until
+        return True
 
     async def next_story_number(self, community_id: int) -> int:
         state = self._uow._call()
@@ -597,10 +630,11 @@ class FakeFeatureRepository:
         return _copy(self._uow._call().features.get((community_id, week)))
 
     async def put(self, feature: Feature) -> Feature | None:
-        features = self._featurable(feature).features
+        state = self._featurable(feature)
         key = (feature.community_id, feature.week)
-        previous = features.get(key)
-        features[key] = _stored_feature(feature)
+        previous = state.features.get(key)
+        state.features[key] = _stored_feature(feature)
+        state.weekly_due[feature.community_id] = self._uow.db.weekly_changed()
         return _copy(previous)
 
     async def add_if_absent(self, feature: Feature) -> bool:
@@ -658,7 +692,9 @@ class FakeFeatureRepository:
         return True
 
     async def release_announcement(self, feature: Feature, channel: ChannelRef) -> None:
-        self._uow._call().claims.pop(_claim_key(feature, channel), None)
+        state = self._uow._call()
+        state.claims.pop(_claim_key(feature, channel), None)
+        state.weekly_due[feature.community_id] = self._uow.db.weekly_changed()
 
     async def claim_notice(
         self, community_id: int, week: IsoWeek, channel: ChannelRef, reason: str, at: dt.datetime

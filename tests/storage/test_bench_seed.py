@@ -200,10 +200,15 @@ async def test_the_bench_measures_every_core_figure_on_this_backend(
     )
     [run] = await runner.run(options)
     assert run.skipped == ["platforms (--skip-platforms)"]
-    assert len(run.figures) == 13  # search: common, rare, inflected, two words, part
+    assert len(run.figures) == 15  # search: two words and a part; weekly idle; 50 at once
     for figure in run.figures:
-        assert len(figure.samples_ms) >= 3 and len(figure.floor_ms) >= 3, figure.note
+        assert not figure.failed, (figure.name, figure.note)
+        assert len(figure.samples_ms) >= 3, figure.name
+        assert len(figure.floor_ms) >= 3 or figure.floor == "none", figure.name
     assert run.submit_per_second > 0
+    crowd = run.figures[-1]
+    assert crowd.name == "submit, 50 concurrent submitters" and len(crowd.samples_ms) == 200
+    assert crowd.per_second > 0 and "none lost or duplicated" in crowd.note
     # Dropped afterwards: the same name can be created again.
     again = await storage_bench.fresh_database(url)
     await again.drop()

@@ -94,7 +94,8 @@ async def test_one_failing_community_does_not_stop_the_weekly_round(uows, caplog
     # The first community's announcement breaks in a way nobody foresaw.
     announcer.surprise = RuntimeError("a bug nobody foresaw")
     outcomes = await core.run_weekly()
-    assert [o.community_id for o in outcomes] == [2]
+    # Whichever community the round reached first failed; the other still got its week.
+    assert len(outcomes) == 1 and outcomes[0].community_id in (1, 2)
     assert "weekly job failed for a community" in caplog.text
 
 

@@ -126,8 +126,8 @@ async def test_one_export_per_community_at_a_time(bot: Bot) -> None:
     gate, entered = asyncio.Event(), asyncio.Event()
     factory = bot.core.uow
 
-    def gated():  # type: ignore[no-untyped-def]
-        uow = factory()
+    def gated(*, read_only: bool = False):  # type: ignore[no-untyped-def]
+        uow = factory(read_only=read_only)
         original = uow.stories.export
 
         async def export(community_id):  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@ process serves many Slack workspaces (tables as slack_sdk's SQLAlchemy stores na
 token columns wide enough for encrypted tokens).
 
 Revision ID: slack_oauth
-Revises: lemmas
+Revises: weekly_due
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "slack_oauth"
-down_revision: str | Sequence[str] | None = "lemmas"
+down_revision: str | Sequence[str] | None = "weekly_due"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
