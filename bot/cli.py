@@ -7,15 +7,18 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
-from importlib import resources
+from collections.abc import Awaitable
+from importlib import metadata, resources
 from pathlib import Path
 
+from bot import bootstrap, logs
 from bot import export as exporting
-from bot.bootstrap import App, bootstrap, platform_runtimes
+from bot.bootstrap import App
 from bot.commands import Actor, StoryInput, Submit
-from bot.config import Settings
+from bot.config import ENV_FILE_VARIABLE, Settings, SettingsError, log_settings_or_defaults
 from bot.core import Core
 from bot.domain import SpaceRef
 from bot.scheduler import weekly_loop
@@ -25,6 +28,12 @@ log = logging.getLogger("storybot")
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="storybot", description=__doc__)
+    root.add_argument("--version", action="version", version=f"storybot {version()}")
+    root.add_argument(
+        "--env-file",
+        type=Path,
+        help=f"settings file to read (default: ${ENV_FILE_VARIABLE}, else .env in this folder)",
+    )
     sub = root.add_subparsers(dest="command", required=True)
 
     sub.add_parser("run", help="start every configured platform (the console if none)")
@@ -105,40 +114,93 @@ def _counts(raw: str) -> list[int]:
     return [_count(part) for part in raw.split(",") if part.strip()]
 
 
+class Exit:
+    """Exit codes a service manager can act on (docs/CONFIGURATION.md)."""
+
+    OK = 0
+    FAILED = 1  # a platform died or refused us while running, or a command failed
+    CONFIG = 2  # settings (or the command line) cannot work; the message says which
+    INTERRUPTED = 130
+
+
+STOP_GRACE_SECONDS = 8.0  # under the usual 10-second grace of a service manager
+
+
+def version() -> str:
+    try:
+        return metadata.version("storybot")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "bench":
-        if not _source_checkout():
+        if not bootstrap.bench_checkout():
             print(
                 "storybot bench runs from a source checkout (it is not shipped in the package):"
                 " clone the repository, `pip install -e '.[test]'` there and run it again.",
                 file=sys.stderr,
             )
-            return 2
+            return Exit.CONFIG
         return asyncio.run(_bench(args, sys.argv[1:] if argv is None else argv))
+    if args.env_file is not None:
+        # Every later read (the platform set-up commands included) sees the same file.
+        os.environ[ENV_FILE_VARIABLE] = str(args.env_file)
     if args.command == "slack":
-        from adapters.slack.manifest import main as manifest
-
-        return manifest(args.options)
+        return bootstrap.slack_manifest(args.options)
     if args.command == "discord":
-        from adapters.discord.invite import main as invite
-
-        return invite(args.options)
+        return bootstrap.discord_invite(args.options)
     try:
-        return asyncio.run(_dispatch(args))
+        settings = Settings.load()
+    except SettingsError as invalid:
+        return _refuse(invalid.problems)
+    try:
+        return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
 
 
-async def _dispatch(args: argparse.Namespace) -> int:
-    settings = Settings()
+def _refuse(problems: list[str], code: int = Exit.CONFIG) -> int:
+    """One line per problem, in the configured log format when that much is readable; no
+    traceback."""
+    named = os.environ.get(ENV_FILE_VARIABLE)
+    env_file = Path(named) if named and Path(named).is_file() else None
+    if env_file is None and Path(".env").is_file():
+        env_file = Path(".env")
+    fmt = log_settings_or_defaults(env_file)
+    logs.configure(fmt.level, fmt.format)
+    for problem in problems:
+        log.error(problem)
+    return code
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
-        from storage.migrate import normalise_url, upgrade  # the CLI is a composition root too
-
-        await upgrade(normalise_url(settings.database_url))
+        await bootstrap.upgrade_database(settings)
         print("Database is up to date.")
-        return 0
-    app = await bootstrap(settings, configure_logging=True)
+        return Exit.OK
+    if args.command == "run" and not settings.platforms and not sys.stdin.isatty():
+        return _refuse(
+            [
+                "SLACK_BOT_TOKEN, DISCORD_TOKEN: neither is set, so there is no chat platform "
+                "to run (and standard input is not a terminal for the console)"
+            ]
+        )
+    read_only = args.command == "export" or (args.command == "weekly" and args.dry_run)
+    wants_console = args.command in ("console", "weekly") or (
+        args.command == "run" and not settings.platforms
+    )
+    try:
+        app = await bootstrap.bootstrap(
+            settings,
+            platforms=args.command == "run",
+            console=sys.stdout if wants_console else None,
+            read_only=read_only,
+            configure_logging=True,
+        )
+    except bootstrap.NoDatabase as missing:
+        return _refuse([str(missing)])
     try:
         match args.command:
             case "run":
@@ -151,12 +213,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
                 return await _weekly(app, args)
     finally:
         await app.close()
-    return 2
+    return Exit.CONFIG
 
 
 async def _run(app: App) -> int:
-    runtimes = platform_runtimes(app.settings, app.core)
-    if not runtimes:
+    if not app.runtimes:
         print(
             "No chat platform is configured, so I am starting the local console.", file=sys.stderr
         )
@@ -167,47 +228,94 @@ async def _run(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    for runtime in runtimes:
-        app.core.add_announcer(runtime.announcer)
-        await runtime.start()
-        log.info("platform started", extra={"platform": runtime.name})
-    ticker = asyncio.create_task(weekly_loop(app.core, app.settings.weekly_tick_seconds))
-    waiters = [asyncio.create_task(r.wait_closed()) for r in runtimes]
-    waiters.append(asyncio.create_task(stop.wait()))
+    ticker: asyncio.Task[None] | None = None
     try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (ticker, *waiters):
+        for runtime in app.runtimes:
+            try:
+                if not await _unless_stopped(runtime.start(), stop):
+                    return Exit.OK
+            except bootstrap.platform_errors() as refused:
+                return _refuse([f"{runtime.name}: {refused}"], Exit.FAILED)
+            log.info("platform started", extra={"platform": runtime.name})
+        ticker = asyncio.create_task(
+            weekly_loop(app.core, app.settings.defaults.weekly_tick_seconds)
+        )
+        waiters = {asyncio.create_task(r.wait_closed()): r for r in app.runtimes}
+        stopping = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*waiters, stopping], return_when=asyncio.FIRST_COMPLETED)
+        for task in (*waiters, stopping):
             task.cancel()
-        for runtime in runtimes:
-            with contextlib.suppress(Exception):
-                await runtime.stop()
-    return 0
+        dead = [waiters[task] for task in done if task in waiters]
+        if dead and not stop.is_set():
+            # One dead platform ends the process with an error, so the service manager
+            # restarts all of it rather than leaving a half-working bot up.
+            for runtime in dead:
+                log.error(
+                    "platform stopped",
+                    extra={"platform": runtime.name, "reason": runtime.failure or "closed"},
+                )
+            return Exit.FAILED
+        log.info("stopping on a signal")
+        return Exit.OK
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        if ticker is not None:
+            ticker.cancel()
+        await _stop_all(app)
+
+
+async def _unless_stopped(starting: Awaitable[None], stop: asyncio.Event) -> bool:
+    """Start a platform unless a signal comes first; False when it did."""
+    start = asyncio.ensure_future(starting)
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([start, stopping], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if start.done():
+        start.result()  # raises what the start raised
+        return True
+    start.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await start
+    return False
+
+
+async def _stop_all(app: App) -> None:
+    """Stop every platform within the grace; what does not stop in time is abandoned (a
+    request not yet acknowledged is redelivered by the platform, a stored story stays)."""
+
+    async def stop_one(runtime: bootstrap.PlatformRuntime) -> None:
+        with contextlib.suppress(Exception):
+            await runtime.stop()
+
+    stopping = [asyncio.create_task(stop_one(r)) for r in app.runtimes]
+    if stopping:
+        _, late = await asyncio.wait(stopping, timeout=STOP_GRACE_SECONDS)
+        for task in late:
+            task.cancel()
 
 
 async def _console(app: App, args: argparse.Namespace) -> int:
-    from adapters.console.session import CHANNEL, SPACE, ConsoleAnnouncer, ConsoleSession
-
-    app.core.add_announcer(ConsoleAnnouncer(sys.stdout))
+    space, channel = bootstrap.console_space()
     actor = Actor(
-        space=SPACE,
+        space=space,
         user_id=args.user.casefold().replace(" ", "-"),
         display_name=args.user,
-        channel_id=CHANNEL,
+        channel_id=channel,
         locale=args.lang,
         is_admin=args.moderator,
     )
     if args.sample:
-        added = await load_samples(app.core, SPACE)
+        added = await load_samples(app.core, space)
         print(f"Loaded {added} sample stories.", file=sys.stderr)
-    ticker = asyncio.create_task(weekly_loop(app.core, app.settings.weekly_tick_seconds))
+    ticker = asyncio.create_task(weekly_loop(app.core, app.settings.defaults.weekly_tick_seconds))
     try:
-        await ConsoleSession(app.core, actor).run()
+        await bootstrap.run_console(app, actor)
     finally:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
-    return 0
+    return Exit.OK
 
 
 async def load_samples(core: Core, space: SpaceRef) -> int:
@@ -241,19 +349,8 @@ async def _export(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def _source_checkout() -> bool:
-    """The bench is not shipped: it runs from a source checkout, put on sys.path here since
-    the `storybot` script does not add it."""
-    checkout = Path(__file__).resolve().parents[1]
-    if not (checkout / "bench" / "runner.py").is_file():
-        return False
-    if str(checkout) not in sys.path:
-        sys.path.append(str(checkout))
-    return True
-
-
 async def _bench(args: argparse.Namespace, argv: list[str]) -> int:
-    from bench import runner, stats
+    runner, stats = bootstrap.bench_modules()
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("discord").setLevel(logging.ERROR)  # voice and intents notices
@@ -281,9 +378,6 @@ async def _bench(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 async def _weekly(app: App, args: argparse.Namespace) -> int:
-    from adapters.console.session import ConsoleAnnouncer
-
-    app.core.add_announcer(ConsoleAnnouncer(sys.stdout))
     outcomes = await app.core.run_weekly(dry_run=args.dry_run, force=args.force)
     for o in outcomes:
         if o.story_number is None:
@@ -297,7 +391,7 @@ async def _weekly(app: App, args: argparse.Namespace) -> int:
         )
     if not outcomes:
         print("No community is due.")
-    return 0
+    return Exit.OK
 
 
 if __name__ == "__main__":

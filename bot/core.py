@@ -22,7 +22,7 @@ from bot.handlers import admin, links, moderation, reading, stories
 from bot.i18n import Translator, language_for
 from bot.parser import parse
 from bot.permissions import is_moderator
-from bot.ports import Announcer, Clock, UnitOfWorkFactory
+from bot.ports import Announcer, Clock, Directory, UnitOfWorkFactory
 from bot.replies import Reply, error
 
 log = logging.getLogger(__name__)
@@ -63,15 +63,16 @@ class Core:
         clock: Clock,
         *,
         announcers: Iterable[Announcer] = (),
+        directories: Iterable[Directory] = (),
         defaults: Callable[[], CommunitySettings] = CommunitySettings,
     ) -> None:
+        # Fixed at construction: the composition root (bot/bootstrap.py) builds every
+        # platform's announcer and directory before the core.
         self.uow = uow
         self.clock = clock
-        self.announcers: dict[Platform, Announcer] = {a.platform: a for a in announcers}
+        self.announcers: Mapping[Platform, Announcer] = {a.platform: a for a in announcers}
+        self.directories: Mapping[Platform, Directory] = {d.platform: d for d in directories}
         self._defaults = defaults
-
-    def add_announcer(self, announcer: Announcer) -> None:
-        self.announcers[announcer.platform] = announcer
 
     async def handle(self, command: c.Command, actor: Actor) -> Reply:
         return await self._run(actor, lambda: command)
@@ -153,6 +154,7 @@ class Core:
                 clock=self.clock,
                 moderator=is_moderator(actor, community),
                 announcers=self.announcers,
+                directories=self.directories,
             )
             reply = await HANDLERS[type(command)](command, ctx)
         except StorybotError as refusal:

@@ -71,7 +71,7 @@ class StorybotMixin:
     options: ClientOptions
     tree: StoryTree
 
-    def __init__(self, bridge: Bridge, options: ClientOptions, **kwargs: Any) -> None:
+    def __init__(self, bridge: Bridge | None, options: ClientOptions, **kwargs: Any) -> None:
         super().__init__(  # type: ignore[call-arg]
             intents=intents(),
             allowed_mentions=NO_PINGS,
@@ -80,7 +80,7 @@ class StorybotMixin:
             chunk_guilds_at_startup=False,
             **kwargs,
         )
-        self.bridge = bridge
+        self.bridge = bridge  # type: ignore[assignment]  # bound by the runtime before start
         self.options = options
         self.tree = StoryTree(self)  # type: ignore[arg-type]
 
@@ -114,7 +114,7 @@ class ShardedStoryClient(StorybotMixin, discord.AutoShardedClient):
     pass
 
 
-def make_client(bridge: Bridge, options: ClientOptions) -> discord.Client:
+def make_client(bridge: Bridge | None, options: ClientOptions) -> discord.Client:
     if options.shard_count is None and not options.shard_ids:
         return StoryClient(bridge, options)
     return ShardedStoryClient(

@@ -51,34 +51,43 @@ def api_base(url: str) -> str:
 class DiscordRuntime:
     name = "discord"
 
-    def __init__(
-        self, settings: Settings, core: Core, options: RuntimeOptions | None = None
-    ) -> None:
-        if settings.discord_token is None:
+    def __init__(self, settings: Settings, options: RuntimeOptions | None = None) -> None:
+        if settings.discord.token is None:
             raise DiscordStartError("DISCORD_TOKEN is not set.")
-        if settings.shard_ids and settings.shard_count is None:
+        if settings.discord.shard_ids and settings.discord.shard_count is None:
             raise DiscordStartError("SHARD_IDS needs SHARD_COUNT (the total number of shards).")
         options = options or RuntimeOptions()
         self._settings = settings
         self._options = options
-        self.bridge = Bridge(
-            core, default_language=settings.default_language, form_deadline=options.form_deadline
-        )
         client_options = ClientOptions(
-            guild_id=settings.discord_guild_id,
+            guild_id=settings.discord.guild_id,
             sync_state_file=options.client.sync_state_file,
             guild_ready_timeout=options.client.guild_ready_timeout,
-            shard_count=settings.shard_count,
-            shard_ids=settings.shard_ids,
+            shard_count=settings.discord.shard_count,
+            shard_ids=settings.discord.shard_ids,
         )
-        self.client = make_client(self.bridge, client_options)
+        # The client is both the way out (announcer, directory) and the way in (the bridge,
+        # bound once the core exists).
+        self.client = make_client(None, client_options)
         self.announcer = DiscordAnnouncer(self.client)
+        self.directory = self.announcer
+        self.bridge: Bridge | None = None
+        self.failure: str | None = None
+        self._stopping = False
         self._connection: asyncio.Task[None] | None = None
         self._previous_endpoints: tuple[str, yarl.URL] | None = None
 
+    def bind(self, core: Core) -> None:
+        self.bridge = Bridge(
+            core,
+            default_language=self._settings.defaults.language,
+            form_deadline=self._options.form_deadline,
+        )
+        self.client.bridge = self.bridge  # type: ignore[attr-defined]
+
     async def start(self) -> None:
         self._point_at_endpoints()
-        token = self._settings.discord_token.get_secret_value()  # type: ignore[union-attr]
+        token = self._settings.discord.token.get_secret_value()  # type: ignore[union-attr]
         try:
             await self.client.login(token)
         except discord.LoginFailure as exc:
@@ -108,6 +117,7 @@ class DiscordRuntime:
                 await self._connection
 
     async def stop(self) -> None:
+        self._stopping = True
         with contextlib.suppress(Exception):
             await self.client.close()
         if self._connection is not None:
@@ -116,15 +126,22 @@ class DiscordRuntime:
         self._restore_endpoints()
 
     async def _connect(self) -> None:
+        """Runs until Discord closes for good; `failure` says why when stop() did not ask."""
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired:
-            log.error("Discord asks for a privileged intent; this bot needs none. Check the code.")
+            self.failure = "Discord asks for a privileged intent; this bot needs none."
         except discord.ConnectionClosed as exc:
-            hint = " The token is wrong." if exc.code == 4004 else ""
-            log.error(f"Discord closed the connection for good (code {exc.code}).{hint}")
-        except Exception:
+            hint = " The token is wrong (DISCORD_TOKEN)." if exc.code == 4004 else ""
+            self.failure = f"Discord closed the connection for good (code {exc.code}).{hint}"
+        except Exception as exc:
             log.exception("the Discord connection ended")
+            self.failure = f"the Discord connection ended: {exc!r}"
+        else:
+            if not self._stopping:
+                self.failure = "the Discord connection ended"
+        if self.failure and not self._stopping:
+            log.error(self.failure)
 
     def _point_at_endpoints(self) -> None:
         """DISCORD_API_URL and DISCORD_GATEWAY_URL move discord.py off discord.com (a proxy,
@@ -133,11 +150,11 @@ class DiscordRuntime:
             discord.http.Route.BASE,
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
         )
-        if self._settings.discord_api_url:
-            discord.http.Route.BASE = api_base(self._settings.discord_api_url)
-        if self._settings.discord_gateway_url:
+        if self._settings.discord.api_url:
+            discord.http.Route.BASE = api_base(self._settings.discord.api_url)
+        if self._settings.discord.gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
-                self._settings.discord_gateway_url
+                self._settings.discord.gateway_url
             )
 
     def _restore_endpoints(self) -> None:

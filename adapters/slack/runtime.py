@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+APP_TOKEN_TRIES = 3
+SHUTDOWN_GRACE_SECONDS = 5.0
+APP_TOKEN_RETRY_SECONDS = 2.0
 _TOKEN_REFUSED = {"invalid_auth", "not_authed", "account_inactive", "token_revoked"}
 
 
@@ -33,52 +36,73 @@ class SlackConfigError(RuntimeError):
 class SlackRuntime:
     name = "slack"
 
-    def __init__(
-        self, settings: Settings, core: Core, *, form_budget: float = FORM_BUDGET_SECONDS
-    ) -> None:
-        if settings.slack_bot_token is None:
+    def __init__(self, settings: Settings, *, form_budget: float = FORM_BUDGET_SECONDS) -> None:
+        if settings.slack.bot_token is None:
             raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
         self.settings = settings
-        self.core = core
+        self.form_budget = form_budget
         self.client = web_client(
-            settings.slack_bot_token.get_secret_value(), settings.slack_api_url
+            settings.slack.bot_token.get_secret_value(), settings.slack.api_url
         )
         self.profiles = ProfileCache(self.client)
+        # One object posts and names people: the same client and profile cache serve both.
         self.announcer = SlackAnnouncer(self.client, self.profiles)
-        self.socket_mode = settings.slack_app_token is not None
-        secret = settings.slack_signing_secret
+        self.directory = self.announcer
+        self.socket_mode = settings.slack.app_token is not None
+        secret = settings.slack.signing_secret
         self.app = build_app(
             self.client,
             secret.get_secret_value() if secret else None,
             socket_mode=self.socket_mode,
         )
-        self.services = register(self.app, core, profiles=self.profiles, form_budget=form_budget)
+        self.core: Core | None = None
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._closed = asyncio.Event()
+        self._stopping = False
+        self.failure: str | None = None
+
+    def bind(self, core: Core) -> None:
+        self.core = core
+        self.services = register(
+            self.app, core, profiles=self.profiles, form_budget=self.form_budget
+        )
 
     async def start(self) -> None:
         _quiet_slack_libraries()
-        if not self.socket_mode and self.settings.slack_signing_secret is None:
+        if not self.socket_mode and self.settings.slack.signing_secret is None:
             raise SlackConfigError(
                 "SLACK_SIGNING_SECRET is needed to receive Slack's requests over HTTP "
                 "(or set SLACK_APP_TOKEN to use Socket Mode)."
             )
         await self._check_token()
         if self.socket_mode:
-            assert self.settings.slack_app_token is not None
+            assert self.settings.slack.app_token is not None
+            app_token = self.settings.slack.app_token.get_secret_value()
+            url = await self._open_socket_url(app_token)
             self._socket = AsyncSocketModeHandler(
-                self.app,
-                app_token=self.settings.slack_app_token.get_secret_value(),
-                web_client=self.client,
+                self.app, app_token=app_token, web_client=self.client
             )
+            self._socket.client.wss_uri = url  # the SDK asks for one only when it has none
             await self._socket.connect_async()
             log.info("slack connected", extra={"mode": "socket"})
             return
-        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        # In-flight requests get a few seconds on stop: a service manager's SIGTERM must end
+        # the process well within its 10-second grace.
+        self._runner = web.AppRunner(
+            self.web_app(), access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
+        site = web.TCPSite(self._runner, self.settings.http.host, self.settings.http.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise SlackConfigError(
+                f"HTTP_PORT: cannot listen on {self.settings.http.host}:"
+                f"{self.settings.http.port} ({exc.strerror or exc})"
+            ) from None
         log.info("slack listening", extra={"mode": "http", "port": self.port})
 
     def web_app(self) -> web.Application:
@@ -98,6 +122,7 @@ class SlackRuntime:
         await self._closed.wait()
 
     async def stop(self) -> None:
+        self._stopping = True
         try:
             if self._socket is not None:
                 await self._socket.close_async()
@@ -111,6 +136,31 @@ class SlackRuntime:
     async def _events(self, request: web.Request) -> web.Response:
         bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
+
+    async def _open_socket_url(self, app_token: str) -> str:
+        """Socket Mode's own client retries a refused app token forever, every 10 s; ask
+        apps.connections.open first, a bounded number of times, and give up on a refusal."""
+        for attempt in range(1, APP_TOKEN_TRIES + 1):
+            try:
+                opened = await self.client.apps_connections_open(app_token=app_token)
+                return str(opened["url"])
+            except SlackApiError as failure:
+                code = error_code(failure)
+                if code in _TOKEN_REFUSED or attempt == APP_TOKEN_TRIES:
+                    raise SlackConfigError(
+                        f"Slack refused SLACK_APP_TOKEN ({code}) after {attempt} "
+                        f"tr{'y' if attempt == 1 else 'ies'}. Create an app-level token with "
+                        "connections:write on the app's Basic Information page."
+                    ) from None
+            except SLACK_ERRORS as failure:
+                if attempt == APP_TOKEN_TRIES:
+                    raise SlackConfigError(
+                        f"Could not reach Slack to open a Socket Mode connection "
+                        f"({error_code(failure)}) after {attempt} tries."
+                    ) from None
+            log.warning("apps.connections.open failed", extra={"attempt": attempt})
+            await asyncio.sleep(APP_TOKEN_RETRY_SECONDS * attempt)
+        raise AssertionError("unreachable")
 
     async def _check_token(self) -> None:
         """Refuse to start on a token Slack rejects; carry on if Slack is only unreachable."""

@@ -26,12 +26,12 @@ NAMES_TIMEOUT = 2.0  # seconds; a slow platform costs the names, never the story
 async def credited_names(ctx: Context, user_ids: tuple[str, ...]) -> dict[str, str]:
     """Names of the credited colleagues as the platform shows them now, stored with the story
     so linked spaces on another platform can show them (an id means nothing there)."""
-    announcer = ctx.announcers.get(ctx.actor.space.platform)
-    if not user_ids or announcer is None or not hasattr(announcer, "display_names"):
+    directory = ctx.directories.get(ctx.actor.space.platform)
+    if not user_ids or directory is None:
         return {}
     try:
         async with asyncio.timeout(NAMES_TIMEOUT):
-            found = await announcer.display_names(ctx.actor.space, list(user_ids))
+            found = await directory.display_names(ctx.actor.space, list(user_ids))
     except Exception:
         log.warning("credited names unavailable", exc_info=True)
         return {}

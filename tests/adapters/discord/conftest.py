@@ -12,6 +12,7 @@ import pytest
 
 from adapters.discord.client import ClientOptions
 from adapters.discord.runtime import DiscordRuntime, RuntimeOptions
+from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.core import Core
 from tests.fakes.discord import (
@@ -34,7 +35,7 @@ class Harness:
         self.fake = fake
         self.db = FakeDatabase()
         self.clock = FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
-        self.core = Core(self.db.factory(), self.clock)
+        self.core: Core | None = None  # the core of the runtime started last
         self.sync_file = tmp_path / "discord-commands.json"
         self.runtimes: list[DiscordRuntime] = []
         self.anna = user(fake.new_id(), "anna")
@@ -48,19 +49,28 @@ class Harness:
             "discord_gateway_url": self.fake.gateway_url,
             **overrides,
         }
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings.load(None, **values)
 
     async def start(
-        self, *, core: Core | None = None, form_deadline: float = 1.0, **settings: Any
+        self, *, core_type: type[Core] = Core, form_deadline: float = 1.0, **settings: Any
     ) -> DiscordRuntime:
         options = RuntimeOptions(
             client=ClientOptions(sync_state_file=self.sync_file, guild_ready_timeout=0.05),
             form_deadline=form_deadline,
             ready_timeout=10,
         )
-        core = core or self.core
-        runtime = DiscordRuntime(self.settings(**settings), core, options)
-        core.add_announcer(runtime.announcer)  # as `storybot run` does
+        # Built by the composition root, as `storybot run` builds it.
+        app = await bootstrap(
+            self.settings(**settings),
+            uow=self.db.factory(),
+            clock=self.clock,
+            platforms=True,
+            core_type=core_type,
+            runtime_options={"discord": {"options": options}},
+        )
+        [runtime] = app.runtimes
+        assert isinstance(runtime, DiscordRuntime)
+        self.core = app.core
         self.runtimes.append(runtime)
         await runtime.start()
         return runtime

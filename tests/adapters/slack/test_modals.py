@@ -10,7 +10,7 @@ from bot.core import Core
 from tests.adapters.slack.conftest import ANNA, BO, MakeSlack, SlackHarness
 from tests.adapters.slack.helpers import dump, inputs, seed
 from tests.fakes import slack_payloads as payloads
-from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.memory import FakeDatabase
 
 GOOD = {
     "f:text": "The courier called ahead about the delay & brought a small gift.",
@@ -114,7 +114,7 @@ class SlowCore(Core):
 
 async def slow_slack(make_slack: MakeSlack) -> SlackHarness:
     db = FakeDatabase()
-    return await make_slack(db=db, core=SlowCore(db.factory(), FakeClock()), form_budget=0.1)
+    return await make_slack(db=db, core_type=SlowCore, form_budget=0.1)
 
 
 async def test_a_slow_core_still_saves_and_tells_the_user(make_slack: MakeSlack) -> None:

@@ -10,10 +10,9 @@ from urllib.parse import parse_qsl
 import pytest
 
 from adapters.slack.runtime import SlackRuntime
-from bot.core import Core
-from tests.adapters.slack.conftest import ANNA, settings_for
+from tests.adapters.slack.conftest import ANNA, settings_for, slack_runtime
 from tests.fakes import slack_payloads as payloads
-from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.memory import FakeDatabase
 from tests.fakes.slack import FakeSlack
 
 APP_TOKEN = "xapp-1-A0APP-1234-sockettoken"
@@ -23,7 +22,7 @@ APP_TOKEN = "xapp-1-A0APP-1234-sockettoken"
 async def socket_runtime(fake: FakeSlack) -> AsyncIterator[tuple[SlackRuntime, FakeDatabase]]:
     db = FakeDatabase()
     settings = settings_for(fake, slack_app_token=APP_TOKEN, slack_signing_secret=None)
-    runtime = SlackRuntime(settings, Core(db.factory(), FakeClock()))
+    runtime = await slack_runtime(settings, db=db)
     await runtime.start()
     yield runtime, db
     await runtime.stop()
