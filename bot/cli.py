@@ -309,12 +309,23 @@ async def _console(app: App, args: argparse.Namespace) -> int:
         added = await load_samples(app.core, space)
         print(f"Loaded {added} sample stories.", file=sys.stderr)
     ticker = asyncio.create_task(weekly_loop(app.core, app.settings.defaults.weekly_tick_seconds))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    session = asyncio.create_task(bootstrap.run_console(app, actor))
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await bootstrap.run_console(app, actor)
+        await asyncio.wait([session, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if session.done():
+            session.result()  # what the session raised
     finally:
-        ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticker
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        for task in (ticker, session, stopping):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     return Exit.OK
 
 

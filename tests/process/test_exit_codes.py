@@ -17,7 +17,7 @@ import pytest
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
-from tests.harness.bot_process import BotProcess, bot_env, stop_all
+from tests.harness.bot_process import REPO, BotProcess, bot_env, stop_all, storybot_command
 from tests.harness.story_db import stories
 
 GRACE = 10.0  # systemd's and Docker's usual stop timeout
@@ -144,3 +144,30 @@ def _form(body: str) -> list[tuple[str, str]]:
     from urllib.parse import parse_qsl
 
     return parse_qsl(body)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_a_signal_stops_the_console_waiting_for_input(
+    tmp_path: Path, database_url: str, signum: int
+) -> None:
+    """Before: the thread blocked in readline() kept the process alive until a line came."""
+    env = bot_env(database_url)
+    env["PYTHONPATH"] = str(REPO)
+    process = await asyncio.create_subprocess_exec(
+        *storybot_command("console"),
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,  # open and silent, as an idle user
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None and process.stdin is not None
+    banner = await process.stdout.readline()
+    assert b"Storybot console" in banner
+    process.send_signal(signum)
+    try:
+        assert await asyncio.wait_for(process.wait(), GRACE) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
