@@ -169,6 +169,13 @@ def platform_runtimes(settings: Settings, options: dict[str, Any]) -> list[Platf
     return runtimes
 
 
+def setting_errors() -> tuple[type[Exception], ...]:
+    """Platform start failures that are a setting's fault (exit code 2, like SettingsError)."""
+    from adapters.slack.runtime import PortInUse
+
+    return (PortInUse,)
+
+
 def platform_errors() -> tuple[type[Exception], ...]:
     """The exceptions with which a platform refuses to start, explained in their message."""
     from adapters.discord.runtime import DiscordStartError

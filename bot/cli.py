@@ -187,7 +187,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 "to run (and standard input is not a terminal for the console)"
             ]
         )
-    read_only = args.command == "export" or (args.command == "weekly" and args.dry_run)
+    # Commands that only read (or have nothing to do on an empty database) never create one.
+    read_only = args.command in ("export", "weekly")
     wants_console = args.command in ("console", "weekly") or (
         args.command == "run" and not settings.platforms
     )
@@ -234,6 +235,8 @@ async def _run(app: App) -> int:
             try:
                 if not await _unless_stopped(runtime.start(), stop):
                     return Exit.OK
+            except bootstrap.setting_errors() as invalid:
+                return _refuse([str(invalid)])
             except bootstrap.platform_errors() as refused:
                 return _refuse([f"{runtime.name}: {refused}"], Exit.FAILED)
             log.info("platform started", extra={"platform": runtime.name})

@@ -33,6 +33,10 @@ class SlackConfigError(RuntimeError):
     """Slack cannot start with these settings; the message says what to fix."""
 
 
+class PortInUse(SlackConfigError):
+    """HTTP_HOST:HTTP_PORT cannot be bound; the message names the variable."""
+
+
 class SlackRuntime:
     name = "slack"
 
@@ -59,8 +63,7 @@ class SlackRuntime:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._closed = asyncio.Event()
-        self._stopping = False
-        self.failure: str | None = None
+        self.failure: str | None = None  # HTTP and Socket Mode never end by themselves
 
     def bind(self, core: Core) -> None:
         self.core = core
@@ -99,7 +102,7 @@ class SlackRuntime:
         except OSError as exc:
             await self._runner.cleanup()
             self._runner = None
-            raise SlackConfigError(
+            raise PortInUse(
                 f"HTTP_PORT: cannot listen on {self.settings.http.host}:"
                 f"{self.settings.http.port} ({exc.strerror or exc})"
             ) from None
@@ -122,7 +125,6 @@ class SlackRuntime:
         await self._closed.wait()
 
     async def stop(self) -> None:
-        self._stopping = True
         try:
             if self._socket is not None:
                 await self._socket.close_async()
@@ -146,11 +148,15 @@ class SlackRuntime:
                 return str(opened["url"])
             except SlackApiError as failure:
                 code = error_code(failure)
-                if code in _TOKEN_REFUSED or attempt == APP_TOKEN_TRIES:
+                if code in _TOKEN_REFUSED:
                     raise SlackConfigError(
-                        f"Slack refused SLACK_APP_TOKEN ({code}) after {attempt} "
-                        f"tr{'y' if attempt == 1 else 'ies'}. Create an app-level token with "
-                        "connections:write on the app's Basic Information page."
+                        f"Slack refused SLACK_APP_TOKEN ({code}). Create an app-level token "
+                        "with connections:write on the app's Basic Information page."
+                    ) from None
+                if attempt == APP_TOKEN_TRIES:
+                    raise SlackConfigError(
+                        f"Slack did not open a Socket Mode connection ({code}) "
+                        f"after {attempt} tries."
                     ) from None
             except SLACK_ERRORS as failure:
                 if attempt == APP_TOKEN_TRIES:

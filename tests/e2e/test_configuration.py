@@ -81,7 +81,7 @@ def test_the_refusal_uses_the_configured_log_format(tmp_path: Path) -> None:
 def test_reading_commands_refuse_to_create_a_database(tmp_path: Path) -> None:
     """cron starts in $HOME: `storybot export` there used to create an empty storybot.db and
     print []."""
-    for command in (["export"], ["weekly", "--dry-run"]):
+    for command in (["export"], ["weekly", "--dry-run"], ["weekly"]):
         result = storybot(*command, cwd=tmp_path)
         line = one_line_refusal(result, "no database at", "storybot db upgrade")
         assert str(tmp_path / "storybot.db") in line

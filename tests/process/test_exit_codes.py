@@ -135,7 +135,7 @@ async def test_a_port_in_use_is_named_and_the_process_exits(
     await first.wait_http()
     second = make_bot(slack=fake_slack, http_port=first.http_port)
     await second.start()
-    assert await second.wait_exit(GRACE * 3) == 1
+    assert await second.wait_exit(GRACE * 3) == 2  # a setting's fault, like a bad value
     assert f"HTTP_PORT: cannot listen on 127.0.0.1:{first.http_port}" in second.log()
     assert "Traceback" not in second.log()
 
