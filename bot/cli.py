@@ -147,11 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.env_file is not None:
         # Every later read (the platform set-up commands included) sees the same file.
         os.environ[ENV_FILE_VARIABLE] = str(args.env_file)
-    if args.command == "slack":
-        return bootstrap.slack_manifest(args.options)
-    if args.command == "discord":
-        return bootstrap.discord_invite(args.options)
     try:
+        if args.command == "slack":
+            return bootstrap.slack_manifest(args.options)
+        if args.command == "discord":
+            return bootstrap.discord_invite(args.options)
         settings = Settings.load()
     except SettingsError as invalid:
         return _refuse(invalid.problems)

@@ -7,7 +7,6 @@ composes them. Whatever is wrong becomes one line per variable in `SettingsError
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any, ClassVar
@@ -322,5 +321,4 @@ def log_settings_or_defaults(env_file: Path | None) -> LogSettings:
     try:
         return LogSettings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError:
-        logging.getLogger(__name__).debug("log settings invalid too")
         return LogSettings.model_construct(level="INFO", format="console")
