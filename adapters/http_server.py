@@ -47,9 +47,10 @@ class Limits:
 
 
 def http_wanted(settings: Settings) -> bool:
-    """Slack's HTTP mode always listens; other modes only when HTTP_PORT was set explicitly."""
-    slack_http = settings.slack_bot_token is not None and settings.slack_app_token is None
-    return slack_http or "http_port" in settings.model_fields_set
+    """Slack's HTTP mode always listens; other modes when HTTP_PORT or WEB_BASE_URL is set."""
+    slack_http = settings.slack.bot_token is not None and settings.slack.app_token is None
+    asked = "port" in settings.http.model_fields_set or bool(settings.http.web_base_url)
+    return slack_http or asked
 
 
 class HttpServer:
@@ -69,7 +70,7 @@ class HttpServer:
 
     @classmethod
     def from_settings(cls, settings: Settings, limits: Limits | None = None) -> HttpServer:
-        return cls(settings.http_host, settings.http_port, limits)
+        return cls(settings.http.host, settings.http.port, limits)
 
     def add_routes(self, routes: Iterable[web.AbstractRouteDef]) -> None:
         self.app.add_routes(routes)

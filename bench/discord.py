@@ -17,11 +17,11 @@ import discord
 import yarl
 
 from adapters.discord.client import ClientOptions
-from adapters.discord.drafts import DraftStore
 from adapters.discord.runtime import DiscordRuntime, RuntimeOptions, api_base
 from bench.stats import Figure
+from bot.bootstrap import bootstrap
 from bot.config import Settings
-from bot.core import Core
+from bot.ports import UnitOfWorkFactory
 
 WARMUP = 3
 CHAT_INPUT = 2
@@ -120,12 +120,12 @@ async def _play(
 
 
 async def measure_discord(
-    core: Core, fake: DiscordFake, number: int, count: int, workdir: Path
+    uow: UnitOfWorkFactory, fake: DiscordFake, number: int, count: int, workdir: Path
 ) -> list[Figure]:
     """`/story show number:<number>` in the fake's guild."""
     answers = _Answers(fake)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+    settings = Settings.load(
+        None,
         discord_token="bench-token",
         discord_api_url=f"http://127.0.0.1:{fake.port}",
         discord_gateway_url=fake.gateway_url,
@@ -136,7 +136,12 @@ async def measure_discord(
         ),
         ready_timeout=10,
     )
-    runtime = DiscordRuntime(settings, core, options, drafts=DraftStore(core.uow, core.clock))
+    # Built by the composition root, as `storybot run` builds it.
+    app = await bootstrap(
+        settings, uow=uow, platforms=True, runtime_options={"discord": {"options": options}}
+    )
+    [runtime] = app.runtimes
+    assert isinstance(runtime, DiscordRuntime)
     await runtime.start()
     try:
         data = {

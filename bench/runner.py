@@ -26,7 +26,9 @@ from bench import corpus
 from bench.stats import Figure, SizeRun
 from bot import actions
 from bot import commands as c
+from bot.bootstrap import bootstrap
 from bot.commands import Actor, StoryInput
+from bot.config import Settings
 from bot.core import Core
 from bot.domain import Platform, SpaceRef
 from bot.replies import Pager, Reply
@@ -137,7 +139,7 @@ async def _measure_core(
 ) -> None:
     from bench import database as storage_bench
 
-    core = Core(storage.uow, _utcnow)
+    core = (await bootstrap(Settings.load(None), uow=storage.uow, clock=_utcnow)).core
     space = SpaceRef(Platform(storage_bench.LARGE_SPACE[0]), storage_bench.LARGE_SPACE[1])
     reader = Actor(space=space, user_id="U00001", display_name="Bench reader")
     samples = options.samples
@@ -432,13 +434,12 @@ async def _measure_platforms(
     from bench.discord import measure_discord
     from bench.slack import measure_slack
 
-    core = Core(storage.uow, _utcnow)
     count = max(3, options.samples // 2)
     slack = FakeSlack()
     await slack.start()
     try:
         await storage_bench.add_space(storage.engine, storage_bench.LARGE_COMMUNITY, "slack", TEAM)
-        figures = await measure_slack(core, slack, TEAM, f"show {number}", count)
+        figures = await measure_slack(storage.uow, slack, TEAM, f"show {number}", count)
     finally:
         await slack.stop()
     discord = FakeDiscord()
@@ -447,7 +448,7 @@ async def _measure_platforms(
         await storage_bench.add_space(
             storage.engine, storage_bench.LARGE_COMMUNITY, "discord", str(discord.guild_id)
         )
-        figures += await measure_discord(core, discord, number, count, workdir)
+        figures += await measure_discord(storage.uow, discord, number, count, workdir)
     finally:
         await discord.close()
     for figure in figures:

@@ -22,8 +22,9 @@ from adapters.slack.app import build_app
 from adapters.slack.client import web_client
 from adapters.slack.runtime import EVENTS_PATH, SlackRuntime
 from bench.stats import Figure
+from bot.bootstrap import bootstrap
 from bot.config import Settings
-from bot.core import Core
+from bot.ports import UnitOfWorkFactory
 
 SECRET = "bench-signing-secret"  # only between this process and itself, over loopback
 TOKEN = "xoxb-bench-token"
@@ -85,13 +86,13 @@ def _signed(body: str) -> dict[str, str]:
 
 
 async def measure_slack(
-    core: Core, fake: SlackFake, team: str, text: str, count: int
+    uow: UnitOfWorkFactory, fake: SlackFake, team: str, text: str, count: int
 ) -> list[Figure]:
     """`/story <text>` by a member of the fake's workspace: time to the HTTP answer (the
     ack) and to the reply posted to response_url, for Storybot and for the empty app."""
     fake.add_user(USER, "Bench")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+    settings = Settings.load(
+        None,
         slack_bot_token=TOKEN,
         slack_signing_secret=SECRET,
         slack_app_token=None,
@@ -99,7 +100,9 @@ async def measure_slack(
         http_host="127.0.0.1",
         http_port=0,
     )
-    runtime = SlackRuntime(settings, core)
+    # Built by the composition root, as `storybot run` builds it.
+    [runtime] = (await bootstrap(settings, uow=uow, platforms=True)).runtimes
+    assert isinstance(runtime, SlackRuntime)
     floor = EmptyHandlerApp(fake.api_url)
     await runtime.start()
     floor_port = await floor.start()

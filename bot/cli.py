@@ -1,4 +1,4 @@
-"""The `storybot` command: run, console, db upgrade, export, weekly, and platform set-up."""
+"""The `storybot` command: run, console, web, db, export, weekly, and platform set-up."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
-from importlib import resources
+from collections.abc import Awaitable
+from importlib import metadata, resources
 from pathlib import Path
 
+from bot import bootstrap, logs
 from bot import export as exporting
-from bot.bootstrap import App, bootstrap, platform_runtimes
+from bot.bootstrap import App
 from bot.commands import Actor, StoryInput, Submit
-from bot.config import Settings
+from bot.config import ENV_FILE_VARIABLE, Settings, SettingsError, log_settings_or_defaults
 from bot.core import Core
 from bot.domain import SpaceRef
 from bot.scheduler import weekly_loop
@@ -25,6 +28,12 @@ log = logging.getLogger("storybot")
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="storybot", description=__doc__)
+    root.add_argument("--version", action="version", version=f"storybot {version()}")
+    root.add_argument(
+        "--env-file",
+        type=Path,
+        help=f"settings file to read (default: ${ENV_FILE_VARIABLE}, else .env in this folder)",
+    )
     sub = root.add_subparsers(dest="command", required=True)
 
     sub.add_parser("run", help="start every configured platform (the console if none)")
@@ -40,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
     web = sub.add_parser("web", help="serve the public web walls alone and print their addresses")
     web.add_argument("--sample", action="store_true", help="publish a wall of sample stories")
     web.add_argument("--port", type=int, default=None, help="port (default HTTP_PORT)")
+
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply all migrations")
@@ -116,42 +126,93 @@ def _counts(raw: str) -> list[int]:
     return [_count(part) for part in raw.split(",") if part.strip()]
 
 
+class Exit:
+    """Exit codes a service manager can act on (docs/CONFIGURATION.md)."""
+
+    OK = 0
+    FAILED = 1  # a platform died or refused us while running, or a command failed
+    CONFIG = 2  # settings (or the command line) cannot work; the message says which
+    INTERRUPTED = 130
+
+
+STOP_GRACE_SECONDS = 8.0  # under the usual 10-second grace of a service manager
+
+
+def version() -> str:
+    try:
+        return metadata.version("storybot")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "bench":
-        if not _source_checkout():
+        if not bootstrap.bench_checkout():
             print(
                 "storybot bench runs from a source checkout (it is not shipped in the package):"
                 " clone the repository, `pip install -e '.[test]'` there and run it again.",
                 file=sys.stderr,
             )
-            return 2
+            return Exit.CONFIG
         return asyncio.run(_bench(args, sys.argv[1:] if argv is None else argv))
-    if args.command == "slack":
-        from adapters.slack.manifest import main as manifest
-
-        return manifest(args.options)
-    if args.command == "discord":
-        from adapters.discord.invite import main as invite
-
-        return invite(args.options)
+    if args.env_file is not None:
+        # Every later read (the platform set-up commands included) sees the same file.
+        os.environ[ENV_FILE_VARIABLE] = str(args.env_file)
     try:
-        return asyncio.run(_dispatch(args))
+        if args.command == "slack":
+            return bootstrap.slack_manifest(args.options)
+        if args.command == "discord":
+            return bootstrap.discord_invite(args.options)
+        settings = Settings.load()
+    except SettingsError as invalid:
+        return _refuse(invalid.problems)
+    try:
+        return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
 
 
-async def _dispatch(args: argparse.Namespace) -> int:
-    settings = Settings()
+def _refuse(problems: list[str], code: int = Exit.CONFIG) -> int:
+    """One line per problem, in the configured log format when that much is readable; no
+    traceback."""
+    named = os.environ.get(ENV_FILE_VARIABLE)
+    env_file = Path(named) if named and Path(named).is_file() else None
+    if env_file is None and Path(".env").is_file():
+        env_file = Path(".env")
+    fmt = log_settings_or_defaults(env_file)
+    logs.configure(fmt.level, fmt.format)
+    for problem in problems:
+        log.error(problem)
+    return code
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
-        if args.db_command in ("backup", "copy"):
-            return await _db_data(args, settings)
-        from storage.migrate import normalise_url, upgrade  # the CLI is a composition root too
-
-        await upgrade(normalise_url(settings.database_url))
-        print("Database is up to date.")
-        return 0
-    app = await bootstrap(settings, configure_logging=True)
+        return await _db(args, settings)
+    if args.command == "run" and not settings.platforms and not sys.stdin.isatty():
+        return _refuse(
+            [
+                "SLACK_BOT_TOKEN, DISCORD_TOKEN: neither is set, so there is no chat platform "
+                "to run (and standard input is not a terminal for the console)"
+            ]
+        )
+    # Commands that only read (or have nothing to do on an empty database) never create one.
+    read_only = args.command in ("export", "weekly")
+    wants_console = args.command in ("console", "weekly") or (
+        args.command == "run" and not settings.platforms
+    )
+    try:
+        app = await bootstrap.bootstrap(
+            settings,
+            platforms=args.command == "run",
+            http=args.command == "run",
+            console=sys.stdout if wants_console else None,
+            read_only=read_only,
+            configure_logging=True,
+        )
+    except bootstrap.NoDatabase as missing:
+        return _refuse([str(missing)])
     try:
         match args.command:
             case "run":
@@ -166,35 +227,32 @@ async def _dispatch(args: argparse.Namespace) -> int:
                 return await _web(app, args)
     finally:
         await app.close()
-    return 2
+    return Exit.CONFIG
 
 
-async def _db_data(args: argparse.Namespace, settings: Settings) -> int:
-    """`db backup FILE` and `db copy --to URL` (storage/backup.py, storage/copy.py)."""
-    from storage.backup import BackupError, backup
-    from storage.copy import CopyError, copy_database
-
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    """`db upgrade`, `db backup FILE` (storage/backup.py), `db copy --to URL` (storage/copy.py)."""
     try:
-        if args.db_command == "backup":
-            size = await backup(settings.database_url, args.file)
-            print(f"Wrote a backup of {size:,} bytes to {args.file}.")
-        else:
-            report = await copy_database(settings.database_url, args.to)
-            print(f"Copied {report.total:,} rows; every table's count matches:")
-            for table, count in report.counts.items():
-                print(f"  {table}: {count:,}")
-    except (BackupError, CopyError) as refused:
+        match args.db_command:
+            case "backup":
+                size = await bootstrap.backup_database(settings, args.file)
+                print(f"Wrote a backup of {size:,} bytes to {args.file}.")
+            case "copy":
+                report = await bootstrap.copy_database(settings, args.to)
+                print(f"Copied {report.total:,} rows; every table's count matches:")
+                for table, count in report.counts.items():
+                    print(f"  {table}: {count:,}")
+            case _:
+                await bootstrap.upgrade_database(settings)
+                print("Database is up to date.")
+    except bootstrap.data_errors() as refused:
         print(refused, file=sys.stderr)
-        return 1
-    return 0
+        return Exit.FAILED
+    return Exit.OK
 
 
 async def _run(app: App) -> int:
-    from adapters.http_server import HttpServer, check_readiness_of, http_wanted
-
-    http = HttpServer.from_settings(app.settings) if http_wanted(app.settings) else None
-    runtimes = platform_runtimes(app.settings, app.core, http=http)
-    if not runtimes:
+    if not app.runtimes:
         print(
             "No chat platform is configured, so I am starting the local console.", file=sys.stderr
         )
@@ -205,63 +263,130 @@ async def _run(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    if http is not None:  # listening first: /healthz answers while the platforms connect
-        check_readiness_of(http, app.core.uow, runtimes)
-        await http.start()
-    for runtime in runtimes:
-        app.core.add_announcer(runtime.announcer)
-        await runtime.start()
-        log.info("platform started", extra={"platform": runtime.name})
-    ticker = asyncio.create_task(weekly_loop(app.core, app.settings.weekly_tick_seconds))
-    waiters = [asyncio.create_task(r.wait_closed()) for r in runtimes]
-    waiters.append(asyncio.create_task(stop.wait()))
+    ticker: asyncio.Task[None] | None = None
     try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (ticker, *waiters):
+        if app.http is not None:  # listening first: /healthz answers while platforms connect
+            try:
+                await app.http.start()
+            except OSError as taken:
+                where = f"{app.settings.http.host}:{app.settings.http.port}"
+                return _refuse([f"HTTP_PORT: cannot listen on {where} ({taken.strerror or taken})"])
+        for runtime in app.runtimes:
+            try:
+                if not await _unless_stopped(runtime.start(), stop):
+                    return Exit.OK
+            except bootstrap.setting_errors() as invalid:
+                return _refuse([str(invalid)])
+            except bootstrap.platform_errors() as refused:
+                return _refuse([f"{runtime.name}: {refused}"], Exit.FAILED)
+            log.info("platform started", extra={"platform": runtime.name})
+        ticker = asyncio.create_task(
+            weekly_loop(
+                app.core,
+                app.settings.defaults.weekly_tick_seconds,
+                lambda: bootstrap.housekeeping(app),
+            )
+        )
+        waiters = {asyncio.create_task(r.wait_closed()): r for r in app.runtimes}
+        stopping = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*waiters, stopping], return_when=asyncio.FIRST_COMPLETED)
+        for task in (*waiters, stopping):
             task.cancel()
-        for runtime in runtimes:
-            with contextlib.suppress(Exception):
-                await runtime.stop()
-        if http is not None:
-            await http.stop()
-    return 0
+        dead = [waiters[task] for task in done if task in waiters]
+        if dead and not stop.is_set():
+            # One dead platform ends the process with an error, so the service manager
+            # restarts all of it rather than leaving a half-working bot up.
+            for runtime in dead:
+                log.error(
+                    "platform stopped",
+                    extra={"platform": runtime.name, "reason": runtime.failure or "closed"},
+                )
+            return Exit.FAILED
+        log.info("stopping on a signal")
+        return Exit.OK
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        if ticker is not None:
+            ticker.cancel()
+        await _stop_all(app)
+
+
+async def _unless_stopped(starting: Awaitable[None], stop: asyncio.Event) -> bool:
+    """Start a platform unless a signal comes first; False when it did."""
+    start = asyncio.ensure_future(starting)
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([start, stopping], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if start.done():
+        start.result()  # raises what the start raised
+        return True
+    start.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await start
+    return False
+
+
+async def _stop_all(app: App) -> None:
+    """Stop every platform within the grace; what does not stop in time is abandoned (a
+    request not yet acknowledged is redelivered by the platform, a stored story stays)."""
+
+    async def stop_one(runtime: bootstrap.PlatformRuntime) -> None:
+        with contextlib.suppress(Exception):
+            await runtime.stop()
+
+    stopping = [asyncio.create_task(stop_one(r)) for r in app.runtimes]
+    if stopping:
+        _, late = await asyncio.wait(stopping, timeout=STOP_GRACE_SECONDS)
+        for task in late:
+            task.cancel()
+    if app.http is not None:
+        with contextlib.suppress(Exception):
+            await app.http.stop()
 
 
 async def _console(app: App, args: argparse.Namespace) -> int:
-    from adapters.console.session import CHANNEL, SPACE, ConsoleAnnouncer, ConsoleSession
-
-    app.core.add_announcer(ConsoleAnnouncer(sys.stdout))
+    space, channel = bootstrap.console_space()
     actor = Actor(
-        space=SPACE,
+        space=space,
         user_id=args.user.casefold().replace(" ", "-"),
         display_name=args.user,
-        channel_id=CHANNEL,
+        channel_id=channel,
         locale=args.lang,
         is_admin=args.moderator,
     )
     if args.sample:
-        added = await load_samples(app.core, SPACE)
+        added = await load_samples(app.core, space)
         print(f"Loaded {added} sample stories.", file=sys.stderr)
-    ticker = asyncio.create_task(weekly_loop(app.core, app.settings.weekly_tick_seconds))
+    ticker = asyncio.create_task(weekly_loop(app.core, app.settings.defaults.weekly_tick_seconds))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    session = asyncio.create_task(bootstrap.run_console(app, actor))
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await ConsoleSession(app.core, actor).run()
+        await asyncio.wait([session, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if session.done():
+            session.result()  # what the session raised
     finally:
-        ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticker
-    return 0
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        for task in (ticker, session, stopping):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return Exit.OK
 
 
 async def _web(app: App, args: argparse.Namespace) -> int:
-    from adapters.web.serve import SAMPLE_SPACE, open_sample_wall, serve
-
     if args.sample:
-        await load_samples(app.core, SAMPLE_SPACE, publish=True)
-        await open_sample_wall(app.core)
-    port = app.settings.http_port if args.port is None else args.port
-    await serve(app.core, app.settings, app.settings.http_host, port, sys.stdout)
-    return 0
+        space = bootstrap.web_sample_space()
+        await load_samples(app.core, space, publish=True)
+        await bootstrap.open_sample_wall(app.core)
+    port = app.settings.http.port if args.port is None else args.port
+    await bootstrap.serve_web(app, port, sys.stdout)
+    return Exit.OK
 
 
 async def load_samples(core: Core, space: SpaceRef, *, publish: bool = False) -> int:
@@ -297,19 +422,8 @@ async def _export(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def _source_checkout() -> bool:
-    """The bench is not shipped: it runs from a source checkout, put on sys.path here since
-    the `storybot` script does not add it."""
-    checkout = Path(__file__).resolve().parents[1]
-    if not (checkout / "bench" / "runner.py").is_file():
-        return False
-    if str(checkout) not in sys.path:
-        sys.path.append(str(checkout))
-    return True
-
-
 async def _bench(args: argparse.Namespace, argv: list[str]) -> int:
-    from bench import runner, stats
+    runner, stats = bootstrap.bench_modules()
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("discord").setLevel(logging.ERROR)  # voice and intents notices
@@ -337,9 +451,6 @@ async def _bench(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 async def _weekly(app: App, args: argparse.Namespace) -> int:
-    from adapters.console.session import ConsoleAnnouncer
-
-    app.core.add_announcer(ConsoleAnnouncer(sys.stdout))
     outcomes = await app.core.run_weekly(dry_run=args.dry_run, force=args.force)
     for o in outcomes:
         if o.story_number is None:
@@ -353,7 +464,7 @@ async def _weekly(app: App, args: argparse.Namespace) -> int:
         )
     if not outcomes:
         print("No community is due.")
-    return 0
+    return Exit.OK
 
 
 if __name__ == "__main__":

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.commands import Actor
 from bot.domain import Community, Platform
 from bot.i18n import Translator
-from bot.ports import Announcer, Clock, UnitOfWorkFactory
+from bot.ports import Announcer, Clock, Directory, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,7 @@ class Context:
     clock: Clock
     moderator: bool
     announcers: Mapping[Platform, Announcer]
+    directories: Mapping[Platform, Directory] = field(default_factory=dict)
     # Where the web pages are served (WEB_BASE_URL), to tell moderators the wall's address.
     web_base_url: str | None = None
 

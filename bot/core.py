@@ -22,7 +22,7 @@ from bot.handlers import admin, links, moderation, reading, stories
 from bot.i18n import Translator, language_for
 from bot.parser import parse
 from bot.permissions import is_moderator
-from bot.ports import Announcer, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Announcer, Clock, Directory, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply, error
 from bot.validation import checked
 
@@ -64,17 +64,18 @@ class Core:
         clock: Clock,
         *,
         announcers: Iterable[Announcer] = (),
+        directories: Iterable[Directory] = (),
         defaults: Callable[[], CommunitySettings] = CommunitySettings,
         web_base_url: str | None = None,
     ) -> None:
+        # Fixed at construction: the composition root (bot/bootstrap.py) builds every
+        # platform's announcer and directory before the core.
         self.uow = uow
         self.web_base_url = web_base_url  # WEB_BASE_URL: tells moderators the wall's address
         self.clock = clock
-        self.announcers: dict[Platform, Announcer] = {a.platform: a for a in announcers}
+        self.announcers: Mapping[Platform, Announcer] = {a.platform: a for a in announcers}
+        self.directories: Mapping[Platform, Directory] = {d.platform: d for d in directories}
         self._defaults = defaults
-
-    def add_announcer(self, announcer: Announcer) -> None:
-        self.announcers[announcer.platform] = announcer
 
     async def handle(self, command: c.Command, actor: Actor) -> Reply:
         return await self._run(actor, lambda: checked(command))
@@ -183,6 +184,7 @@ class Core:
             clock=self.clock,
             moderator=is_moderator(actor, community),
             announcers=self.announcers,
+            directories=self.directories,
             web_base_url=self.web_base_url,
         )
 

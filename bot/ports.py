@@ -361,6 +361,13 @@ class Announcer(Protocol):
         adapter may add whom the platform itself knows as admins. Must not raise."""
         ...
 
+
+class Directory(Protocol):
+    """Who is who on a platform: the names people see there. Separate from the Announcer,
+    which posts; an adapter may implement both in one class."""
+
+    platform: Platform
+
     async def display_names(self, space: SpaceRef, user_ids: list[str]) -> dict[str, str]:
         """Display names of users of `space`, by id; unknown ones left out. Must not raise."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import event, make_url
@@ -18,11 +19,18 @@ _SCHEMES = {
 
 
 def normalise_url(url: str) -> str:
-    """Point plain postgres/sqlite URLs (as hosting platforms hand them out) at async drivers."""
+    """Point plain postgres/sqlite URLs (as hosting platforms hand them out) at async drivers.
+
+    libpq's `sslmode=require` becomes asyncpg's `ssl=require` (same values), which SQLAlchemy
+    passes to asyncpg.connect; asyncpg has no `sslmode` argument.
+    """
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
-    return f"{_SCHEMES.get(scheme, scheme)}://{rest}"
+    scheme = _SCHEMES.get(scheme, scheme)
+    if scheme.startswith("postgresql"):
+        rest = re.sub(r"(?<=[?&])sslmode=", "ssl=", rest)
+    return f"{scheme}://{rest}"
 
 
 def create_engine(

@@ -55,7 +55,8 @@ class Bot:
         self.clock = FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
         self.slack = FakeAnnouncer(Platform.SLACK)
         self.discord = FakeAnnouncer(Platform.DISCORD)
-        self.core = Core(self.db.factory(), self.clock, announcers=[self.slack, self.discord])
+        fakes = [self.slack, self.discord]  # each fake both posts and knows names
+        self.core = Core(self.db.factory(), self.clock, announcers=fakes, directories=fakes)
         self._keys = 0
 
     async def say(self, line: str, who: Actor | None = None) -> Reply:

@@ -6,12 +6,12 @@ A form asks its fields one at a time; typing a button's number presses it.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import uuid
 from pathlib import Path
 from typing import IO, Any
 
+from adapters.console.lines import LineReader
 from adapters.console.render import render
 from bot.commands import Actor
 from bot.core import Core
@@ -53,6 +53,7 @@ class ConsoleSession:
         self.out = stdout or sys.stdout
         self.export_dir = export_dir or Path.cwd()
         self.interactive = self.stdin.isatty()
+        self.lines = LineReader(self.stdin)
         self.buttons: list[Button] = []
         self.t = Translator(language_for(actor.locale, Language.EN))
 
@@ -154,7 +155,7 @@ class ConsoleSession:
         if self.interactive or always:
             self.out.write(prompt if self.interactive else prompt + "\n")
             self.out.flush()
-        line = await asyncio.to_thread(self.stdin.readline)
+        line = await self.lines.readline()
         return line.rstrip("\n") if line else None
 
     def say(self, text: str) -> None:

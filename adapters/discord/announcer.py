@@ -40,6 +40,8 @@ def failure_reason(exc: BaseException) -> str:
 
 
 class DiscordAnnouncer:
+    """Discord's Announcer and Directory (bot.ports): posts, and knows server nicknames."""
+
     platform = Platform.DISCORD
 
     def __init__(self, client: discord.Client, *, send_timeout: float = SEND_TIMEOUT) -> None:

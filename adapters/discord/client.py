@@ -46,7 +46,7 @@ def intents() -> discord.Intents:
 
 
 class StoryTree(app_commands.CommandTree[Any]):
-    def __init__(self, client: discord.Client, services: Services) -> None:
+    def __init__(self, client: discord.Client, services: Services | None) -> None:
         super().__init__(client)
         self.services = services
 
@@ -56,6 +56,7 @@ class StoryTree(app_commands.CommandTree[Any]):
         log.error("command failed", exc_info=error, extra={"interaction": interaction.id})
         if interaction.response.is_done():
             return
+        assert self.services is not None  # bound before the client logs in
         t = self.services.translator(interaction)
         try:
             await interaction.response.send_message(
@@ -74,7 +75,7 @@ class StorybotMixin:
     options: ClientOptions
     tree: StoryTree
 
-    def __init__(self, services: Services, options: ClientOptions, **kwargs: Any) -> None:
+    def __init__(self, services: Services | None, options: ClientOptions, **kwargs: Any) -> None:
         super().__init__(  # type: ignore[call-arg]
             intents=intents(),
             allowed_mentions=NO_PINGS,
@@ -83,9 +84,16 @@ class StorybotMixin:
             chunk_guilds_at_startup=False,
             **kwargs,
         )
-        self.services = services
+        if services is not None:
+            self.services = services
         self.options = options
         self.tree = StoryTree(self, services)  # type: ignore[arg-type]
+
+    def bind(self, services: Services) -> None:
+        """The way in, once the core exists: the composition root builds the client (the
+        way out: announcer, directory) before the core, and binds the core's services after."""
+        self.services = services
+        self.tree.services = services
 
     async def setup_hook(self) -> None:
         """After login, before the gateway: commands, then a sync if they changed."""
@@ -114,7 +122,7 @@ class ShardedStoryClient(StorybotMixin, discord.AutoShardedClient):
     pass
 
 
-def make_client(services: Services, options: ClientOptions) -> discord.Client:
+def make_client(services: Services | None, options: ClientOptions) -> discord.Client:
     """Auto-sharded: without SHARD_COUNT, discord.py asks Discord for the recommended count
     (GET /gateway/bot), so a bot that grows past 2,500 servers keeps connecting."""
     return ShardedStoryClient(

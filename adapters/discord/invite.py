@@ -74,19 +74,19 @@ async def run(argv: list[str] | None = None, settings: Settings | None = None) -
         "--guild-id", type=int, help="preselect this server (default: DISCORD_GUILD_ID, if set)"
     )
     args = parser.parse_args(argv)
-    settings = settings or Settings()
+    settings = settings or Settings.load()
     application_id = args.client_id
     if application_id is None:
-        if settings.discord_token is None:
+        if settings.discord.token is None:
             print("Set DISCORD_TOKEN, or pass --client-id.", file=sys.stderr)
             return 2
         try:
             application_id = await fetch_application_id(
-                settings.discord_token.get_secret_value(), settings.discord_api_url
+                settings.discord.token.get_secret_value(), settings.discord.api_url
             )
         except (LookupError, aiohttp.ClientError, OSError, KeyError, ValueError) as exc:
             print(f"Could not ask Discord for the application: {exc}", file=sys.stderr)
             print("Pass --client-id with the Application ID instead.", file=sys.stderr)
             return 1
-    print(invite_url(application_id, args.guild_id or settings.discord_guild_id))
+    print(invite_url(application_id, args.guild_id or settings.discord.guild_id))
     return 0

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 120.0
 _CLOSE_HINTS = {
-    4004: " The token is wrong.",
+    4004: " The token is wrong (DISCORD_TOKEN).",
     4011: " Discord requires sharding: unset SHARD_COUNT to use the count Discord recommends,"
     " or raise it.",
 }
@@ -62,41 +62,57 @@ class DiscordRuntime:
     def __init__(
         self,
         settings: Settings,
-        core: Core,
         options: RuntimeOptions | None = None,
         *,
-        drafts: DraftStore,
+        drafts: DraftStore | None = None,
     ) -> None:
-        """`drafts`: where form drafts are kept, built by the composition root."""
-        if settings.discord_token is None:
+        """`drafts`: where form drafts are kept; by default a store on the core's own units
+        of work, made when the core is bound."""
+        if settings.discord.token is None:
             raise DiscordStartError("DISCORD_TOKEN is not set.")
-        if settings.shard_ids and settings.shard_count is None:
+        if settings.discord.shard_ids and settings.discord.shard_count is None:
             raise DiscordStartError("SHARD_IDS needs SHARD_COUNT (the total number of shards).")
         options = options or RuntimeOptions()
         self._settings = settings
         self._options = options
-        self.services = Services(
-            core,
-            drafts,
-            default_language=settings.default_language,
-            form_deadline=options.form_deadline,
-            response_budget=options.response_budget,
-        )
         client_options = ClientOptions(
-            guild_id=settings.discord_guild_id,
+            guild_id=settings.discord.guild_id,
             sync_state_file=options.client.sync_state_file,
             guild_ready_timeout=options.client.guild_ready_timeout,
-            shard_count=settings.shard_count,
-            shard_ids=settings.shard_ids,
+            shard_count=settings.discord.shard_count,
+            shard_ids=settings.discord.shard_ids,
         )
-        self.client = make_client(self.services, client_options)
+        # The client is both the way out (announcer, directory) and the way in (the
+        # services, bound once the core exists).
+        self.client = make_client(None, client_options)
+        self.services: Services | None = None
+        self._drafts = drafts
         self.announcer = DiscordAnnouncer(self.client)
+        self.directory = self.announcer
+        self.failure: str | None = None
+        self._stopping = False
         self._connection: asyncio.Task[None] | None = None
         self._previous_endpoints: tuple[str, yarl.URL] | None = None
 
+    def bind(self, core: Core) -> None:
+        """The way in: the core's services, with the store for form drafts."""
+        self.services = Services(
+            core,
+            self._drafts or DraftStore(core.uow, core.clock),
+            default_language=self._settings.defaults.language,
+            form_deadline=self._options.form_deadline,
+            response_budget=self._options.response_budget,
+        )
+        self.client.bind(self.services)  # type: ignore[attr-defined]
+
+    async def housekeeping(self) -> None:
+        """Expired form drafts go on the scheduler's round too, not only when one is read."""
+        if self.services is not None:
+            await self.services.drafts.purge_expired()
+
     async def start(self) -> None:
         self._point_at_endpoints()
-        token = self._settings.discord_token.get_secret_value()  # type: ignore[union-attr]
+        token = self._settings.discord.token.get_secret_value()  # type: ignore[union-attr]
         try:
             await self.client.login(token)
         except discord.LoginFailure as exc:
@@ -138,6 +154,7 @@ class DiscordRuntime:
                 await self._connection
 
     async def stop(self) -> None:
+        self._stopping = True
         with contextlib.suppress(Exception):
             await self.client.close()
         if self._connection is not None:
@@ -146,15 +163,22 @@ class DiscordRuntime:
         self._restore_endpoints()
 
     async def _connect(self) -> None:
+        """Runs until Discord closes for good; `failure` says why when stop() did not ask."""
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired:
-            log.error("Discord asks for a privileged intent; this bot needs none. Check the code.")
+            self.failure = "Discord asks for a privileged intent; this bot needs none."
         except discord.ConnectionClosed as exc:
             hint = _CLOSE_HINTS.get(exc.code or 0, "")
-            log.error(f"Discord closed the connection for good (code {exc.code}).{hint}")
-        except Exception:
+            self.failure = f"Discord closed the connection for good (code {exc.code}).{hint}"
+        except Exception as exc:
             log.exception("the Discord connection ended")
+            self.failure = f"the Discord connection ended: {exc!r}"
+        else:
+            if not self._stopping:
+                self.failure = "the Discord connection ended"
+        if self.failure and not self._stopping:
+            log.error(self.failure)
 
     def _point_at_endpoints(self) -> None:
         """DISCORD_API_URL and DISCORD_GATEWAY_URL move discord.py off discord.com (a proxy,
@@ -163,11 +187,11 @@ class DiscordRuntime:
             discord.http.Route.BASE,
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
         )
-        if self._settings.discord_api_url:
-            discord.http.Route.BASE = api_base(self._settings.discord_api_url)
-        if self._settings.discord_gateway_url:
+        if self._settings.discord.api_url:
+            discord.http.Route.BASE = api_base(self._settings.discord.api_url)
+        if self._settings.discord.gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
-                self._settings.discord_gateway_url
+                self._settings.discord.gateway_url
             )
 
     def _restore_endpoints(self) -> None:

@@ -53,6 +53,8 @@ def reason_for(error: BaseException) -> str:
 
 
 class SlackAnnouncer:
+    """Slack's Announcer and Directory (bot.ports): posts, and knows display names."""
+
     platform = Platform.SLACK
 
     def __init__(

@@ -24,6 +24,8 @@ from bot.core import Core
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+APP_TOKEN_TRIES = 3
+APP_TOKEN_RETRY_SECONDS = 2.0
 _TOKEN_REFUSED = {"invalid_auth", "not_authed", "account_inactive", "token_revoked"}
 
 
@@ -37,30 +39,33 @@ class SlackRuntime:
     def __init__(
         self,
         settings: Settings,
-        core: Core,
         *,
         form_budget: float = FORM_BUDGET_SECONDS,
         http: HttpServer | None = None,
     ) -> None:
         """`http` is the process's shared server, not yet started; without one, HTTP mode
-        starts and stops a server of its own (tests, the bench)."""
-        if settings.slack_bot_token is None:
+        starts and stops a server of its own (tests, the bench). The core comes later, by
+        `bind`: the composition root builds the announcer and directory before the core."""
+        if settings.slack.bot_token is None:
             raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
         self.settings = settings
-        self.core = core
+        self.form_budget = form_budget
         self.client = web_client(
-            settings.slack_bot_token.get_secret_value(), settings.slack_api_url
+            settings.slack.bot_token.get_secret_value(), settings.slack.api_url
         )
         self.profiles = ProfileCache(self.client)
+        # One object posts and names people: the same client and profile cache serve both.
         self.announcer = SlackAnnouncer(self.client, self.profiles)
-        self.socket_mode = settings.slack_app_token is not None
-        secret = settings.slack_signing_secret
+        self.directory = self.announcer
+        self.socket_mode = settings.slack.app_token is not None
+        secret = settings.slack.signing_secret
         self.app = build_app(
             self.client,
             secret.get_secret_value() if secret else None,
             socket_mode=self.socket_mode,
         )
-        self.services = register(self.app, core, profiles=self.profiles, form_budget=form_budget)
+        self.core: Core | None = None
+        self.failure: str | None = None  # HTTP and Socket Mode never end by themselves
         self._signed = SignedRequests(secret.get_secret_value()) if secret else None
         self._own_http: HttpServer | None = None
         self.http: HttpServer | None = None
@@ -73,21 +78,31 @@ class SlackRuntime:
         self._socket: AsyncSocketModeHandler | None = None
         self._closed = asyncio.Event()
 
+    def bind(self, core: Core) -> None:
+        self.core = core
+        self.services = register(
+            self.app, core, profiles=self.profiles, form_budget=self.form_budget
+        )
+
+    async def housekeeping(self) -> None:
+        """Slack keeps nothing that expires here."""
+
     async def start(self) -> None:
         _quiet_slack_libraries()
-        if not self.socket_mode and self.settings.slack_signing_secret is None:
+        if not self.socket_mode and self.settings.slack.signing_secret is None:
             raise SlackConfigError(
                 "SLACK_SIGNING_SECRET is needed to receive Slack's requests over HTTP "
                 "(or set SLACK_APP_TOKEN to use Socket Mode)."
             )
         await self._check_token()
         if self.socket_mode:
-            assert self.settings.slack_app_token is not None
+            assert self.settings.slack.app_token is not None
+            app_token = self.settings.slack.app_token.get_secret_value()
+            url = await self._open_socket_url(app_token)
             self._socket = AsyncSocketModeHandler(
-                self.app,
-                app_token=self.settings.slack_app_token.get_secret_value(),
-                web_client=self.client,
+                self.app, app_token=app_token, web_client=self.client
             )
+            self._socket.client.wss_uri = url  # the SDK asks for one only when it has none
             await self._socket.connect_async()
             self._started = True
             log.info("slack connected", extra={"mode": "socket"})
@@ -143,6 +158,35 @@ class SlackRuntime:
             log.warning("auth.test failed", extra={"error": error_code(failure)})
         except SLACK_ERRORS as failure:
             log.warning("auth.test failed", extra={"error": error_code(failure)})
+
+    async def _open_socket_url(self, app_token: str) -> str:
+        """Socket Mode's own client retries a refused app token forever, every 10 s; ask
+        apps.connections.open first, a bounded number of times, and give up on a refusal."""
+        for attempt in range(1, APP_TOKEN_TRIES + 1):
+            try:
+                opened = await self.client.apps_connections_open(app_token=app_token)
+                return str(opened["url"])
+            except SlackApiError as failure:
+                code = error_code(failure)
+                if code in _TOKEN_REFUSED:
+                    raise SlackConfigError(
+                        f"Slack refused SLACK_APP_TOKEN ({code}). Create an app-level token "
+                        "with connections:write on the app's Basic Information page."
+                    ) from None
+                if attempt == APP_TOKEN_TRIES:
+                    raise SlackConfigError(
+                        f"Slack did not open a Socket Mode connection ({code}) "
+                        f"after {attempt} tries."
+                    ) from None
+            except SLACK_ERRORS as failure:
+                if attempt == APP_TOKEN_TRIES:
+                    raise SlackConfigError(
+                        f"Could not reach Slack to open a Socket Mode connection "
+                        f"({error_code(failure)}) after {attempt} tries."
+                    ) from None
+            log.warning("apps.connections.open failed", extra={"attempt": attempt})
+            await asyncio.sleep(APP_TOKEN_RETRY_SECONDS * attempt)
+        raise AssertionError("unreachable")
 
 
 def _quiet_slack_libraries() -> None:

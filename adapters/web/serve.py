@@ -10,6 +10,7 @@ from aiohttp import web
 
 from adapters.web.views import WebSettings, web_routes
 from bot.commands import Actor, FeatureStory
+from bot.config import Settings
 from bot.core import Core
 from bot.domain import Platform, SpaceRef
 from bot.parser import parse
@@ -28,14 +29,14 @@ async def open_sample_wall(core: Core) -> None:
             raise RuntimeError(reply.plain_text)
 
 
-async def serve(core: Core, settings: object, host: str, port: int, out: TextIO) -> None:
+async def serve(core: Core, settings: Settings, host: str, port: int, out: TextIO) -> None:
     """Serve until cancelled; print each wall's address once listening."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
     web_settings = WebSettings.of(settings)
-    if not getattr(settings, "web_base_url", None):
+    if not settings.http.web_base_url:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         web_settings = WebSettings(f"http://{shown}:{bound_port}")
     reader = WallReader(core.uow, core.clock)

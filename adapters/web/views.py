@@ -11,6 +11,7 @@ from aiohttp import web
 from adapters.web import charts, feeds, http
 from adapters.web.i18n import THEMES, labels, language, theme
 from adapters.web.render import Urls, embed_snippet, render
+from bot.config import Settings
 from bot.domain import Community, Story
 from bot.i18n import Translator
 from bot.wall import WallReader, public_story
@@ -33,14 +34,14 @@ class WebSettings:
     base_url: str
 
     @classmethod
-    def of(cls, settings: object) -> WebSettings:
+    def of(cls, settings: Settings | WebSettings) -> WebSettings:
         if isinstance(settings, WebSettings):
             return settings
-        base = getattr(settings, "web_base_url", None)
+        base = settings.http.web_base_url
         if not base:
-            host = getattr(settings, "http_host", "127.0.0.1")
+            host = settings.http.host
             host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-            base = f"http://{host}:{getattr(settings, 'http_port', 3000)}"
+            base = f"http://{host}:{settings.http.port}"
         return cls(str(base).rstrip("/"))
 
 

@@ -43,12 +43,12 @@ async def credited_names(ctx: Context, user_ids: tuple[str, ...]) -> dict[str, s
     only after the refusals (rate limit, ownership): each id costs a platform call."""
     platform = ctx.actor.space.platform
     user_ids = tuple(u for u in user_ids if looks_like_user_id(platform, u))
-    announcer = ctx.announcers.get(platform)
-    if not user_ids or announcer is None or not hasattr(announcer, "display_names"):
+    directory = ctx.directories.get(platform)
+    if not user_ids or directory is None:
         return {}
     try:
         async with asyncio.timeout(NAMES_TIMEOUT):
-            found = await announcer.display_names(ctx.actor.space, list(user_ids))
+            found = await directory.display_names(ctx.actor.space, list(user_ids))
     except Exception:
         log.warning("credited names unavailable", exc_info=True)
         return {}

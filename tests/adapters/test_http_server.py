@@ -225,8 +225,11 @@ async def test_connections_beyond_the_cap_get_503(make_server: MakeServer) -> No
 
 
 def test_http_is_wanted_in_slack_http_mode_or_when_the_port_is_set() -> None:
-    base = {"_env_file": None, "database_url": "sqlite+aiosqlite:///:memory:"}
-    assert not http_wanted(Settings(**base, discord_token="t"))
-    assert http_wanted(Settings(**base, discord_token="t", http_port=8080))
-    assert http_wanted(Settings(**base, slack_bot_token="xoxb-1", slack_signing_secret="s"))
-    assert not http_wanted(Settings(**base, slack_bot_token="xoxb-1", slack_app_token="xapp-1"))
+    def load(**values: object) -> Settings:
+        return Settings.load(None, database_url="sqlite+aiosqlite:///:memory:", **values)
+
+    assert not http_wanted(load(discord_token="t"))
+    assert http_wanted(load(discord_token="t", http_port=8080))
+    assert http_wanted(load(discord_token="t", web_base_url="https://stories.example.com"))
+    assert http_wanted(load(slack_bot_token="xoxb-1", slack_signing_secret="s"))
+    assert not http_wanted(load(slack_bot_token="xoxb-1", slack_app_token="xapp-1"))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.slack.runtime import SlackRuntime
+from bot.config import Settings
 from bot.core import Core
 from tests.adapters.discord.conftest import Harness
 from tests.adapters.slack.conftest import settings_for
@@ -23,11 +24,17 @@ async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
+def slack_runtime(settings: Settings) -> SlackRuntime:
+    runtime = SlackRuntime(settings)
+    runtime.bind(Core(FakeDatabase().factory(), FakeClock()))
+    return runtime
+
+
 async def test_slack_socket_mode_is_ready_only_while_its_socket_is_open() -> None:
     fake = FakeSlack()
     await fake.start()
     settings = settings_for(fake, slack_app_token="xapp-1-A0-1-ready", slack_signing_secret=None)
-    runtime = SlackRuntime(settings, Core(FakeDatabase().factory(), FakeClock()))
+    runtime = slack_runtime(settings)
     try:
         assert not runtime.ready
         await runtime.start()
@@ -42,7 +49,7 @@ async def test_slack_socket_mode_is_ready_only_while_its_socket_is_open() -> Non
 async def test_slack_http_mode_is_ready_from_start_to_stop() -> None:
     fake = FakeSlack()
     await fake.start()
-    runtime = SlackRuntime(settings_for(fake), Core(FakeDatabase().factory(), FakeClock()))
+    runtime = slack_runtime(settings_for(fake))
     try:
         assert not runtime.ready
         await runtime.start()

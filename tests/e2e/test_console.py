@@ -31,7 +31,7 @@ def run(tmp_path: Path):
     }
     env.pop("TEST_DATABASE_URL", None)
 
-    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    def run(*args: str, stdin: str = "", code: int = 0) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [*storybot_command(), *args],
             input=stdin,
@@ -41,7 +41,7 @@ def run(tmp_path: Path):
             env=env,
             timeout=60,
         )
-        assert result.returncode == 0, result.stderr
+        assert result.returncode == code, result.stderr
         return result
 
     return run
@@ -135,10 +135,12 @@ def test_export_formats_and_weekly_dry_run(run, tmp_path: Path) -> None:
     assert "community 1" in weekly
 
 
-def test_run_without_platforms_starts_the_console(run) -> None:
-    result = run("run", stdin="/story help\n")
-    assert "No chat platform is configured" in result.stderr
-    assert "/story submit" in result.stdout
+def test_run_without_platforms_and_without_a_terminal_refuses(run) -> None:
+    """A service with no platform configured must not start a console on /dev/null and
+    exit 0: it names the settings it looked for and exits 2."""
+    result = run("run", stdin="/story help\n", code=2)
+    assert "SLACK_BOT_TOKEN" in result.stderr and "DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
 
 
 def test_db_upgrade(run, tmp_path: Path) -> None:

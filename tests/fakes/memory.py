@@ -888,7 +888,8 @@ class FakeClock:
 
 
 class FakeAnnouncer:
-    """Records every announcement in `.posted`; `fail_with(reason)` fails the next one."""
+    """An Announcer and a Directory of one platform. Records every announcement in
+    `.posted`; `fail_with(reason)` fails the next one; `.names` is who the directory knows."""
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform

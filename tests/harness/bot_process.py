@@ -172,6 +172,20 @@ class BotProcess:
         except TimeoutError:
             return await self.kill()
 
+    async def wait_exit(self, within: float) -> int:
+        """The exit code of a process expected to end by itself (or after a signal) within
+        `within` seconds: the bound is the behaviour under test (a service manager's grace)."""
+        assert self.process is not None
+        try:
+            return await asyncio.wait_for(self.process.wait(), within)
+        except TimeoutError:
+            await self.kill()
+            raise AssertionError(f"{self.name} still ran after {within} s\n{self.log()}") from None
+
+    def signal(self, signum: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
+
     async def kill(self) -> int | None:
         """kill -9: no clean-up of any kind."""
         if self.process is None or self.process.returncode is not None:

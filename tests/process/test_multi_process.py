@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.discord.forms import ModalRef
 from bot import actions
+from bot.bootstrap import bootstrap
 from bot.commands import Actor
-from bot.core import Core
+from bot.config import Settings
 from bot.domain import Platform, SpaceRef
-from storage import create_engine, uow_factory
+from storage import create_engine
 from tests.adapters.discord.conftest import buttons
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.discord import (
@@ -78,10 +79,11 @@ OTHER_TEAM = "T0OTHER"  # a second workspace, whose weekly job is due
 async def seed_last_weeks_story(database_url: str) -> None:
     """A community whose weekly job is due now, with one story from last week, a highlight
     channel, and no configured moderators (the workspace's admins hear of problems)."""
-    engine = create_engine(database_url)
+    clock = FakeClock(dt.datetime.now(dt.UTC) - dt.timedelta(days=7))
+    settings = Settings.load(None, database_url=database_url)
+    app = await bootstrap(settings, clock=clock, migrate=False)  # as a process builds it
+    core = app.core
     try:
-        clock = FakeClock(dt.datetime.now(dt.UTC) - dt.timedelta(days=7))
-        core = Core(uow_factory(engine), clock)
         space = SpaceRef(Platform.SLACK, OTHER_TEAM)
         mod = Actor(space, "U0MOD", "Mia", channel_id=HIGHLIGHT, is_admin=True)
         anna = Actor(space, "U0ANNA", "Anna", channel_id="C0GENERAL")
@@ -95,7 +97,7 @@ async def seed_last_weeks_story(database_url: str) -> None:
             reply = await core.handle_text(line, who, f"seed-{line}")
             assert not reply.error, reply.plain_text
     finally:
-        await engine.dispose()
+        await app.close()
 
 
 def posts_to(fake_slack: FakeSlack, channel: str) -> int:

@@ -96,7 +96,12 @@ async def test_no_secret_in_any_output_even_when_start_up_fails(tmp_path: Path) 
                 True,
                 "SLACK_BOT_TOKEN",
             ),
-            Scenario("discord-token-refused", with_discord(discord_refusing), True, "Error"),
+            Scenario(
+                "discord-token-refused",
+                with_discord(discord_refusing),
+                True,
+                "Discord refused the token",  # one line, no traceback
+            ),
             Scenario("discord-running", with_discord(discord_ok), False, "platform started"),
             Scenario("db-unreachable", with_database(f"{pg}:1/storybot"), True, "Error"),
         ]

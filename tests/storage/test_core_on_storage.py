@@ -16,8 +16,10 @@ from tests.fakes.memory import FakeAnnouncer, FakeClock
 MOD = actor("U-MOD", moderator=True, channel="C-HIGHLIGHT")
 
 
-def make_core(uows, clock: FakeClock | None = None) -> tuple[Core, FakeAnnouncer]:
-    announcer = FakeAnnouncer(Platform.SLACK)
+def make_core(
+    uows, clock: FakeClock | None = None, announcer: FakeAnnouncer | None = None
+) -> tuple[Core, FakeAnnouncer]:
+    announcer = announcer or FakeAnnouncer(Platform.SLACK)
     clock = clock or FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
     return Core(uows, clock, announcers=[announcer]), announcer
 
@@ -76,9 +78,7 @@ async def test_weekly_job_started_three_times_at_once_features_and_announces_onc
     await core.handle_text("/story appreciate 1", actor("U-BO"), "x")
     clock.now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
     # Three bot processes would each have their own core; the database is what they share.
-    cores = [core, make_core(uows, clock)[0], make_core(uows, clock)[0]]
-    for other in cores[1:]:
-        other.add_announcer(announcer)
+    cores = [core, *(make_core(uows, clock, announcer)[0] for _ in range(2))]
     results = await asyncio.gather(*(c.run_weekly() for c in cores))
     outcomes = [o for result in results for o in result]
     assert {o.story_number for o in outcomes} == {1}

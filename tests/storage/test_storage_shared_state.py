@@ -135,8 +135,8 @@ async def test_concurrent_drafts_and_purges_all_land(uows: UowFactory) -> None:
 
 
 async def test_pool_and_timeout_settings_reach_the_connection(db_url: str) -> None:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+    settings = Settings.load(
+        None,
         database_url=db_url,
         db_pool_size=3,
         db_pool_timeout=4.5,

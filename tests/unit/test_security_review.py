@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import actions, weekly
+from bot.core import Core
 from bot.domain import Community, CommunitySettings, Platform
 from tests.conftest import Bot, actor
 from tests.fakes.memory import FakeAnnouncer, FakeClock, FakeDatabase
@@ -32,7 +33,7 @@ class CountingAnnouncer(FakeAnnouncer):
 def counting_bot() -> tuple[Bot, CountingAnnouncer]:
     bot = Bot()
     counting = CountingAnnouncer(Platform.SLACK)
-    bot.core.add_announcer(counting)
+    bot.core = Core(bot.db.factory(), bot.clock, announcers=[counting], directories=[counting])
     return bot, counting
 
 

@@ -14,6 +14,7 @@ from adapters.discord.client import ClientOptions
 from adapters.discord.delivery import RESPONSE_BUDGET
 from adapters.discord.drafts import DraftStore
 from adapters.discord.runtime import DiscordRuntime, RuntimeOptions
+from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.core import Core
 from tests.fakes.discord import (
@@ -36,7 +37,7 @@ class Harness:
         self.fake = fake
         self.db = FakeDatabase()
         self.clock = FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
-        self.core = Core(self.db.factory(), self.clock)
+        self.core: Core | None = None  # the core of the runtime started last
         self.sync_file = tmp_path / "discord-commands.json"
         self.runtimes: list[DiscordRuntime] = []
         self.anna = user(fake.new_id(), "anna")
@@ -50,12 +51,12 @@ class Harness:
             "discord_gateway_url": self.fake.gateway_url,
             **overrides,
         }
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings.load(None, **values)
 
     async def start(
         self,
         *,
-        core: Core | None = None,
+        core_type: type[Core] = Core,
         form_deadline: float = 1.0,
         drafts: DraftStore | None = None,
         response_budget: float = RESPONSE_BUDGET,
@@ -67,10 +68,18 @@ class Harness:
             response_budget=response_budget,
             ready_timeout=10,
         )
-        core = core or self.core
-        drafts = drafts or DraftStore(core.uow, core.clock)
-        runtime = DiscordRuntime(self.settings(**settings), core, options, drafts=drafts)
-        core.add_announcer(runtime.announcer)  # as `storybot run` does
+        # Built by the composition root, as `storybot run` builds it.
+        app = await bootstrap(
+            self.settings(**settings),
+            uow=self.db.factory(),
+            clock=self.clock,
+            platforms=True,
+            core_type=core_type,
+            runtime_options={"discord": {"options": options, "drafts": drafts}},
+        )
+        [runtime] = app.runtimes
+        assert isinstance(runtime, DiscordRuntime)
+        self.core = app.core
         self.runtimes.append(runtime)
         await runtime.start()
         return runtime

@@ -9,6 +9,7 @@ import pytest
 
 from adapters.discord import invite
 from adapters.discord.runtime import DiscordStartError
+from bot.config import SettingsError
 from tests.adapters.discord.conftest import Harness
 from tests.fakes.discord import FakeDiscord
 
@@ -151,7 +152,7 @@ async def test_a_refused_token_stops_start_up_with_a_plain_message(harness: Harn
 
 
 async def test_shard_ids_need_a_shard_count(harness: Harness) -> None:
-    with pytest.raises(DiscordStartError, match="SHARD_COUNT"):
+    with pytest.raises(SettingsError, match="SHARD_COUNT"):
         await harness.start(shard_ids=[0])
 
 
@@ -176,5 +177,5 @@ def test_invite_without_token_or_client_id_explains(
 ) -> None:
     from bot.config import Settings
 
-    assert invite.main([], Settings(_env_file=None)) == 2  # type: ignore[call-arg]
+    assert invite.main([], Settings.load(None)) == 2  # type: ignore[call-arg]
     assert "DISCORD_TOKEN" in capsys.readouterr().err

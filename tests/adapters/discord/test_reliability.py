@@ -39,8 +39,10 @@ class GatedCore(Core):
         return await super().handle_action(*args, **kwargs)
 
 
-def gated(h: Harness) -> GatedCore:
-    return GatedCore(h.db.factory(), h.clock)
+async def gated(h: Harness, **options: Any) -> GatedCore:
+    await h.start(core_type=GatedCore, **options)
+    assert isinstance(h.core, GatedCore)
+    return h.core
 
 
 async def story_count(h: Harness) -> int:
@@ -49,8 +51,7 @@ async def story_count(h: Harness) -> int:
 
 
 async def test_a_slow_core_is_deferred_first_and_answered_later(harness: Harness) -> None:
-    core = gated(harness)
-    await harness.start(core=core)
+    core = await gated(harness)
     iid = await harness.run("submit", {"text": "The shop stayed open late for my order."})
 
     callback = await harness.callback(iid)
@@ -64,8 +65,7 @@ async def test_a_slow_core_is_deferred_first_and_answered_later(harness: Harness
 
 
 async def test_a_late_form_arrives_as_a_button_that_opens_it(harness: Harness) -> None:
-    core = gated(harness)
-    await harness.start(core=core, form_deadline=0.05)
+    core = await gated(harness, form_deadline=0.05)
     iid = await harness.run("submit")
 
     callback = await harness.callback(iid)
@@ -236,8 +236,8 @@ class PublicCore(GatedCore):
 async def test_a_public_answer_after_a_private_defer_is_really_public(harness: Harness) -> None:
     """A follow-up right after a defer only edits the private placeholder (documented, and
     the fake does it): the placeholder is edited first, then the public message follows."""
-    core = PublicCore(harness.db.factory(), harness.clock)
-    await harness.start(core=core)
+    await harness.start(core_type=PublicCore)
+    core = harness.core
     iid = await harness.run("tags")
     assert (await harness.callback(iid)).json["data"]["flags"] & EPHEMERAL
     core.gate.set()

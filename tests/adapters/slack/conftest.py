@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from adapters.slack.runtime import SlackRuntime
+from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.core import Core
 from bot.domain import Story
@@ -125,7 +126,30 @@ def settings_for(fake: FakeSlack, **overrides: Any) -> Settings:
         "http_port": 0,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return Settings.load(None, **values)
+
+
+async def slack_runtime(
+    settings: Settings,
+    *,
+    db: FakeDatabase | None = None,
+    core_type: type[Core] = Core,
+    form_budget: float = 2.5,
+    clock: FakeClock | None = None,
+) -> SlackRuntime:
+    """A Slack runtime on a core of fakes, built by the composition root as `storybot run`
+    builds it; not started."""
+    app = await bootstrap(
+        settings,
+        uow=(db or FakeDatabase()).factory(),
+        clock=clock or FakeClock(),
+        platforms=True,
+        core_type=core_type,
+        runtime_options={"slack": {"form_budget": form_budget}},
+    )
+    [runtime] = app.runtimes
+    assert isinstance(runtime, SlackRuntime)
+    return runtime
 
 
 @pytest.fixture
@@ -147,13 +171,14 @@ async def make_slack(fake: FakeSlack) -> AsyncIterator[MakeSlack]:
     async def make(
         *,
         db: FakeDatabase | None = None,
-        core: Core | None = None,
+        core_type: type[Core] = Core,
         form_budget: float = 2.5,
+        clock: FakeClock | None = None,
     ) -> SlackHarness:
         db = db or FakeDatabase()
-        core = core or Core(db.factory(), FakeClock())
-        runtime = SlackRuntime(settings_for(fake), core, form_budget=form_budget)
-        core.add_announcer(runtime.announcer)
+        runtime = await slack_runtime(
+            settings_for(fake), db=db, core_type=core_type, form_budget=form_budget, clock=clock
+        )
         await runtime.start()
         started.append(runtime)
         fake.calls.clear()  # the start-up auth.test; tests look at what requests caused

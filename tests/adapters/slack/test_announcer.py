@@ -11,7 +11,6 @@ import pytest
 from adapters.slack.actors import ProfileCache
 from adapters.slack.announcer import SlackAnnouncer
 from adapters.slack.client import web_client
-from bot.core import Core
 from bot.domain import ChannelRef
 from bot.ports import AnnounceFailed
 from bot.replies import Reply, StoryCard, Text
@@ -172,8 +171,9 @@ async def test_the_weekly_job_announces_and_warns_moderators_when_slack_refuses(
     """The whole path: core weekly job → SlackAnnouncer → Slack refuses → moderator DMs."""
     clock = FakeClock(dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC))  # the week before
     db = FakeDatabase()
-    core = Core(db.factory(), clock)
-    slack = await make_slack(db=db, core=core)
+    slack = await make_slack(db=db, clock=clock)
+    core = slack.runtime.core
+    assert core is not None
     moderator = actor(MODERATOR, admin=True)
     assert not (await core.handle_text("config channel", moderator, "k1")).error
     reply = await core.handle_text(

@@ -13,7 +13,7 @@ from bot.taxonomy import TAXONOMY
 from tests.adapters.slack.conftest import ANNA, BO, MODERATOR, MakeSlack, SlackHarness
 from tests.adapters.slack.helpers import button, buttons, dump, inputs, seed
 from tests.fakes import slack_payloads as payloads
-from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.memory import FakeDatabase
 from tests.fakes.slack import TEAM
 from tests.fakes.slack_blockkit import assert_no_markup_from_data, assert_valid_blocks
 
@@ -358,7 +358,7 @@ class SlowTextCore(Core):
 
 async def test_a_slow_core_never_delays_the_ack(make_slack: MakeSlack) -> None:
     db = FakeDatabase()
-    slack = await make_slack(db=db, core=SlowTextCore(db.factory(), FakeClock()))
+    slack = await make_slack(db=db, core_type=SlowTextCore)
     started = time.monotonic()
     answer = await slack.command("submit Slow but never lost, this story #speed")
     assert answer.status == 200 and time.monotonic() - started < 0.6

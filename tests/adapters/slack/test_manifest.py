@@ -21,6 +21,7 @@ ADAPTER = Path(manifest.__file__).parent
 SCOPE_OF = {
     "auth_test": None,
     "chat_getPermalink": None,
+    "apps_connections_open": None,  # the app-level token (connections:write), not a bot scope
     "chat_postEphemeral": "chat:write",
     "chat_postMessage": "chat:write",
     "conversations_open": "im:write",

@@ -10,7 +10,7 @@ from bot.core import Core
 from tests.adapters.slack.conftest import ANNA, BO, MODERATOR, MakeSlack, SlackHarness
 from tests.adapters.slack.helpers import dump, inputs, seed
 from tests.fakes import slack_payloads as payloads
-from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.memory import FakeDatabase
 from tests.fakes.slack import Call
 
 GOOD = {
@@ -122,7 +122,7 @@ async def until_updated(slack: SlackHarness, view_id: str) -> Call:
 
 async def slow_slack(make_slack: MakeSlack) -> SlackHarness:
     db = FakeDatabase()
-    return await make_slack(db=db, core=SlowCore(db.factory(), FakeClock()), form_budget=0.1)
+    return await make_slack(db=db, core_type=SlowCore, form_budget=0.1)
 
 
 async def test_a_slow_core_still_saves_and_tells_the_user(make_slack: MakeSlack) -> None:

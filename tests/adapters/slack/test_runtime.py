@@ -6,28 +6,22 @@ import logging
 
 import pytest
 
-from adapters.slack.runtime import SlackConfigError, SlackRuntime
-from bot.core import Core
-from tests.adapters.slack.conftest import ANNA, TOKEN, MakeSlack, settings_for
+from adapters.slack.runtime import SlackConfigError
+from bot.config import SettingsError
+from tests.adapters.slack.conftest import ANNA, TOKEN, MakeSlack, settings_for, slack_runtime
 from tests.adapters.slack.helpers import dump
 from tests.fakes import slack_payloads as payloads
-from tests.fakes.memory import FakeClock, FakeDatabase
 from tests.fakes.slack import FakeSlack
 
 
-def core() -> Core:
-    return Core(FakeDatabase().factory(), FakeClock())
-
-
 async def test_http_mode_without_a_signing_secret_refuses_to_start(fake: FakeSlack) -> None:
-    runtime = SlackRuntime(settings_for(fake, slack_signing_secret=None), core())
-    with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
-        await runtime.start()
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        settings_for(fake, slack_signing_secret=None)
 
 
 async def test_a_refused_token_stops_the_start_without_showing_the_token(fake: FakeSlack) -> None:
     fake.fail("auth.test", "invalid_auth")
-    runtime = SlackRuntime(settings_for(fake), core())
+    runtime = await slack_runtime(settings_for(fake))
     with pytest.raises(SlackConfigError, match="invalid_auth") as refused:
         await runtime.start()
     assert TOKEN not in str(refused.value)
@@ -35,7 +29,7 @@ async def test_a_refused_token_stops_the_start_without_showing_the_token(fake: F
 
 async def test_an_unreachable_slack_at_start_is_only_a_warning(fake: FakeSlack) -> None:
     fake.server_error("auth.test", times=2)
-    runtime = SlackRuntime(settings_for(fake), core())
+    runtime = await slack_runtime(settings_for(fake))
     await runtime.start()
     try:
         assert runtime.port

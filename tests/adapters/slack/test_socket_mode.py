@@ -9,11 +9,11 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from adapters.slack.runtime import SlackRuntime
-from bot.core import Core
-from tests.adapters.slack.conftest import ANNA, settings_for
+from adapters.slack import runtime as runtime_module
+from adapters.slack.runtime import SlackConfigError, SlackRuntime
+from tests.adapters.slack.conftest import ANNA, settings_for, slack_runtime
 from tests.fakes import slack_payloads as payloads
-from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.memory import FakeDatabase
 from tests.fakes.slack import FakeSlack
 
 APP_TOKEN = "xapp-1-A0APP-1234-sockettoken"
@@ -23,7 +23,7 @@ APP_TOKEN = "xapp-1-A0APP-1234-sockettoken"
 async def socket_runtime(fake: FakeSlack) -> AsyncIterator[tuple[SlackRuntime, FakeDatabase]]:
     db = FakeDatabase()
     settings = settings_for(fake, slack_app_token=APP_TOKEN, slack_signing_secret=None)
-    runtime = SlackRuntime(settings, Core(db.factory(), FakeClock()))
+    runtime = await slack_runtime(settings, db=db)
     await runtime.start()
     yield runtime, db
     await runtime.stop()
@@ -92,3 +92,43 @@ async def test_form_errors_travel_back_in_the_ack_envelope(
     assert acks[1]["envelope_id"] == "env-2"
     assert acks[1]["payload"]["response_action"] == "errors"
     assert set(acks[1]["payload"]["errors"]) == {"f:text"}
+
+
+async def test_a_refused_app_token_stops_the_start_at_once(fake: FakeSlack) -> None:
+    """slack_sdk's own connect loop retries every error forever, 10 s apart."""
+    fake.fail("apps.connections.open", "invalid_auth", times=10)
+    settings = settings_for(fake, slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    runtime = await slack_runtime(settings)
+    with pytest.raises(SlackConfigError, match=r"SLACK_APP_TOKEN \(invalid_auth\)") as refused:
+        await runtime.start()
+    assert APP_TOKEN not in str(refused.value)
+    assert len(fake.called("apps.connections.open")) == 1
+    await runtime.stop()
+
+
+async def test_an_unreachable_socket_mode_gives_up_after_a_bounded_number_of_tries(
+    fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runtime_module, "APP_TOKEN_RETRY_SECONDS", 0.01)
+    fake.server_error("apps.connections.open", times=50)
+    settings = settings_for(fake, slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    runtime = await slack_runtime(settings)
+    with pytest.raises(SlackConfigError, match="after 3 tries"):
+        await runtime.start()
+    # The web client itself retries a 500 once: at most two requests per try.
+    assert 3 <= len(fake.called("apps.connections.open")) <= 6
+    await runtime.stop()
+
+
+async def test_a_passing_failure_of_apps_connections_open_is_tried_again(
+    fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runtime_module, "APP_TOKEN_RETRY_SECONDS", 0.01)
+    fake.fail("apps.connections.open", "internal_error")
+    settings = settings_for(fake, slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    runtime = await slack_runtime(settings)
+    await runtime.start()
+    try:
+        await asyncio.wait_for(fake.socket_connected.wait(), 5)
+    finally:
+        await runtime.stop()
