@@ -48,7 +48,9 @@ class Limits:
 
 def http_wanted(settings: Settings) -> bool:
     """Slack's HTTP mode always listens; other modes only when HTTP_PORT was set explicitly."""
-    slack_http = settings.slack_bot_token is not None and settings.slack_app_token is None
+    slack_http = settings.slack_oauth or (
+        settings.slack_bot_token is not None and settings.slack_app_token is None
+    )
     return slack_http or "http_port" in settings.model_fields_set
 
 

@@ -28,11 +28,19 @@ async def _nothing() -> None:
     return None
 
 
+class StartupRefused(RuntimeError):
+    """A platform cannot start with these settings; the CLI prints the message (one line,
+    no traceback) and exits."""
+
+
 @dataclass
 class App:
     core: Core
     settings: Settings
     close: Callable[[], Awaitable[None]]
+    # The database engine (an sqlalchemy AsyncEngine, typed loosely to keep the core free of
+    # it) for adapters that keep their own rows, such as Slack's installations; None on fakes.
+    engine: object | None = None
 
 
 async def bootstrap(
@@ -48,8 +56,9 @@ async def bootstrap(
     if configure_logging:
         logs.configure(settings.log_level, settings.log_format, secrets=settings.secret_values())
     close = _nothing
+    engine = None
     if uow is None:
-        uow, close = await open_storage(settings, migrate=migrate)
+        uow, close, engine = await _open_storage(settings, migrate=migrate)
 
     def defaults() -> CommunitySettings:
         return CommunitySettings(
@@ -57,12 +66,19 @@ async def bootstrap(
         )
 
     core = Core(uow, clock, announcers=announcers, defaults=defaults)
-    return App(core=core, settings=settings, close=close)
+    return App(core=core, settings=settings, close=close, engine=engine)
 
 
 async def open_storage(
     settings: Settings, *, migrate: bool = True
 ) -> tuple[UnitOfWorkFactory, Callable[[], Awaitable[None]]]:
+    uow, close, _ = await _open_storage(settings, migrate=migrate)
+    return uow, close
+
+
+async def _open_storage(
+    settings: Settings, *, migrate: bool = True
+) -> tuple[UnitOfWorkFactory, Callable[[], Awaitable[None]], object]:
     # Imported here so that the core, and tests with fakes, never load SQLAlchemy.
     from storage.engine import create_engine
     from storage.migrate import normalise_url, upgrade
@@ -80,7 +96,7 @@ async def open_storage(
         pool_timeout=settings.db_pool_timeout,
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
-    return uow_factory(engine), engine.dispose
+    return uow_factory(engine), engine.dispose, engine
 
 
 class PlatformRuntime(Protocol):
@@ -106,15 +122,20 @@ class PlatformRuntime(Protocol):
 
 
 def platform_runtimes(
-    settings: Settings, core: Core, *, http: HttpServer | None = None
+    settings: Settings,
+    core: Core,
+    *,
+    http: HttpServer | None = None,
+    engine: object | None = None,
 ) -> list[PlatformRuntime]:
     """The runtimes of every configured platform, not yet started; Slack's HTTP mode adds its
-    routes to `http`, the process's shared server (see adapters/http_server.py)."""
+    routes to `http`, the process's shared server (see adapters/http_server.py), and its OAuth
+    mode keeps installations through `engine`."""
     runtimes: list[PlatformRuntime] = []
-    if settings.slack_bot_token:
+    if settings.slack_bot_token or settings.slack_oauth:
         from adapters.slack.runtime import SlackRuntime
 
-        runtimes.append(SlackRuntime(settings, core, http=http))
+        runtimes.append(SlackRuntime(settings, core, http=http, engine=engine))  # type: ignore[arg-type]
     if settings.discord_token:
         from adapters.discord.drafts import DraftStore
         from adapters.discord.runtime import DiscordRuntime

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from bot import export as exporting
-from bot.bootstrap import App, bootstrap, platform_runtimes
+from bot.bootstrap import App, StartupRefused, bootstrap, platform_runtimes
 from bot.commands import Actor, StoryInput, Submit
 from bot.config import Settings
 from bot.core import Core
@@ -56,8 +56,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=exporting.FORMATS, default="json")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
 
-    slack = sub.add_parser("slack", help="Slack set-up: `storybot slack manifest [--socket-mode]`")
-    slack.add_argument("action", choices=["manifest"])
+    slack = sub.add_parser(
+        "slack",
+        help="Slack set-up: `storybot slack manifest [--socket-mode | --oauth]`, "
+        "`storybot slack new-key`",
+    )
+    slack.add_argument("action", choices=["manifest", "new-key"])
     slack.add_argument("options", nargs=argparse.REMAINDER)
     discord = sub.add_parser("discord", help="Discord set-up: `storybot discord invite`")
     discord.add_argument("action", choices=["invite"])
@@ -128,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return asyncio.run(_bench(args, sys.argv[1:] if argv is None else argv))
     if args.command == "slack":
+        if args.action == "new-key":
+            from adapters.slack.new_key import main as new_key
+
+            return new_key(args.options)
         from adapters.slack.manifest import main as manifest
 
         return manifest(args.options)
@@ -137,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         return invite(args.options)
     try:
         return asyncio.run(_dispatch(args))
+    except StartupRefused as refused:  # a setting to fix: the message says which, no traceback
+        print(refused, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -193,7 +204,7 @@ async def _run(app: App) -> int:
     from adapters.http_server import HttpServer, check_readiness_of, http_wanted
 
     http = HttpServer.from_settings(app.settings) if http_wanted(app.settings) else None
-    runtimes = platform_runtimes(app.settings, app.core, http=http)
+    runtimes = platform_runtimes(app.settings, app.core, http=http, engine=app.engine)
     if not runtimes:
         print(
             "No chat platform is configured, so I am starting the local console.", file=sys.stderr

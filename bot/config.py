@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=3000, ge=0, le=65535)
 
+    # --- Slack for many workspaces (OAuth; docs/SLACK.md) ---------------------------------
+    # OAuth mode: client id + secret + signing secret, and no SLACK_BOT_TOKEN. Each workspace's
+    # tokens are kept encrypted with SLACK_TOKEN_ENCRYPTION_KEY (comma-separated: first
+    # encrypts, all decrypt); SLACK_TOKEN_ROTATION turns on Slack's token rotation.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_token_encryption_key: SecretStr | None = None
+    slack_token_rotation: bool = False
+    # --- end of Slack OAuth ---------------------------------------------------------------
+
     # Discord: the adapter starts when DISCORD_TOKEN is set.
     discord_token: SecretStr | None = None
     discord_guild_id: int | None = None  # sync commands to one guild at once (development)
@@ -61,6 +71,8 @@ class Settings(BaseSettings):
                 self.slack_bot_token,
                 self.slack_signing_secret,
                 self.slack_app_token,
+                self.slack_client_secret,
+                self.slack_token_encryption_key,
                 self.discord_token,
             )
             if secret is not None
@@ -72,10 +84,20 @@ class Settings(BaseSettings):
         return [*found, *([password, unquote(password)] if password else [])]
 
     @property
+    def slack_oauth(self) -> bool:
+        """Slack for many workspaces: OAuth credentials set and no single bot token."""
+        return bool(
+            self.slack_client_id
+            and self.slack_client_secret
+            and self.slack_signing_secret
+            and self.slack_bot_token is None
+        )
+
+    @property
     def platforms(self) -> list[str]:
         """Chat platforms whose credentials are set."""
         found = []
-        if self.slack_bot_token:
+        if self.slack_bot_token or self.slack_oauth:
             found.append("slack")
         if self.discord_token:
             found.append("discord")

@@ -98,7 +98,7 @@ def retry_after(response: HttpResponse) -> float:
     return 1.0
 
 
-def web_client(token: str, base_url: str, *, timeout: int = 10) -> AsyncWebClient:
+def web_client(token: str | None, base_url: str, *, timeout: int = 10) -> AsyncWebClient:
     """A client that retries what is safe to retry: 429 per Retry-After (Slack did nothing),
     and, for reads only, a lost connection and Slack's 500/503 once."""
     handlers: list[AsyncRetryHandler] = [

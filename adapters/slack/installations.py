@@ -17,8 +17,12 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import (
+    AsyncSQLAlchemyInstallationStore,
+    SQLAlchemyInstallationStore,
+)
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import desc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 # The secret fields of slack_sdk's Installation and Bot.
@@ -126,6 +130,23 @@ class EncryptedInstallationStore(AsyncInstallationStore):
             is_enterprise_install=is_enterprise_install,
         )
         return self._opened(found) if found else None
+
+    async def async_find_bot_by_team(self, team_id: str) -> Bot | None:
+        """The newest bot installed in workspace `team_id`, whatever its Enterprise Grid org
+        (a per-workspace install on Grid is stored under the org's id too)."""
+        inner = self.inner
+        if not isinstance(inner, AsyncSQLAlchemyInstallationStore):
+            return await self.async_find_bot(enterprise_id=None, team_id=team_id)
+        c = inner.bots.c
+        query = (
+            inner.bots.select()
+            .where(c.client_id == inner.client_id, c.team_id == team_id, c.bot_token.is_not(None))
+            .order_by(desc(c.installed_at))
+            .limit(1)
+        )
+        async with inner.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return self._opened(SQLAlchemyInstallationStore.build_bot_entity(row)) if row else None
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self.inner.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)

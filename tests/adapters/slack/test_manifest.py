@@ -67,13 +67,9 @@ def test_the_http_manifest_points_everything_at_the_events_url() -> None:
     assert home["home_tab_enabled"] is True and home["messages_tab_enabled"] is True
     shortcuts_by_id = {s["callback_id"]: s for s in document["features"]["shortcuts"]}
     assert shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["type"] == "message"
-    assert (
-        shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["name"] == "Save as service story"
-    )
+    assert shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["name"] == "Save as service story"
     assert shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["type"] == "global"
-    assert (
-        shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["name"] == "Share a service story"
-    )
+    assert shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["name"] == "Share a service story"
 
 
 def test_the_socket_mode_manifest_has_no_request_urls() -> None:
