@@ -1,0 +1,467 @@
+"""Slack for many workspaces, end to end: workspaces install through GET /slack/install and
+the fake's consent screen into running Slack runtimes, and every call afterwards goes out with
+the right workspace's token. The fake Slack refuses a token on another workspace's channel,
+an uninstalled or rotated-away token, and a code used twice, so it checks the tokens itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.installations import new_key
+from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.runtime import SlackConfigError, SlackRuntime
+from bot.commands import Actor
+from bot.core import Core
+from bot.domain import Platform, SpaceRef
+from storage import create_engine, normalise_url, upgrade
+from tests.adapters.slack.conftest import Answer, settings_for
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.memory import FakeClock, FakeDatabase
+from tests.fakes.slack import CLIENT_ID, CLIENT_SECRET, FakeSlack
+from tests.storage.conftest import PG_ENV, _admin
+
+TEAMS = ("T0ONE", "T0TWO", "T0THREE")
+STATE_COOKIE = "slack-app-oauth-state"
+
+
+def channel_of(team: str) -> str:
+    return "C" + team.removeprefix("T")
+
+
+def admin_of(team: str) -> str:
+    return "U" + team.removeprefix("T") + "MOD"
+
+
+def member_of(team: str) -> str:
+    return "U" + team.removeprefix("T") + "ANNA"
+
+
+def oauth_settings(fake: FakeSlack, key: str | None, **more: Any) -> Any:
+    return settings_for(
+        fake,
+        slack_bot_token=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_token_encryption_key=key,
+        **more,
+    )
+
+
+@dataclass
+class Installed:
+    """A running OAuth-mode runtime and what the tests drive it with."""
+
+    fake: FakeSlack
+    runtime: SlackRuntime
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.runtime.port}"
+
+    async def get(self, path: str, *, cookie: str | None = None) -> tuple[int, str, list[str]]:
+        headers = {"Cookie": cookie} if cookie else {}
+        async with (
+            aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
+            session.get(self.base + path, headers=headers, allow_redirects=False) as answer,
+        ):
+            return answer.status, await answer.text(), answer.headers.getall("Set-Cookie", [])
+
+    async def post(self, body: str) -> Answer:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if body.startswith("{"):
+            headers["Content-Type"] = "application/json"
+        headers.update(payloads.sign(body))
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.base + "/slack/events", data=body.encode(), headers=headers) as a,
+        ):
+            return Answer(a.status, await a.text())
+
+    async def command(self, team: str, text: str, *, user: str | None = None) -> Answer:
+        body = payloads.command(
+            text,
+            user=user or member_of(team),
+            channel=channel_of(team),
+            team=team,
+            response_url=self.fake.response_url(f"{team}-{uuid.uuid4().hex[:6]}"),
+        )
+        return await self.post(body)
+
+
+async def start_install(runtime: Installed) -> tuple[str, str]:
+    """GET /slack/install: the "Add to Slack" page; its link's state and the state cookie."""
+    status, page, cookies = await runtime.get("/slack/install")
+    assert status == 200
+    link = html.unescape(re.search(r'<a href="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    query = parse_qs(urlsplit(link).query)
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["scope"] == [",".join(BOT_SCOPES)]
+    [state] = query["state"]
+    [cookie] = [c.split(";")[0] for c in cookies if c.startswith(STATE_COOKIE + "=")]
+    return state, cookie
+
+
+async def finish_install(runtime: Installed, team: str, state: str, cookie: str) -> int:
+    """The user clicked Allow in `team`: Slack sends the browser back with a code."""
+    code = runtime.fake.install_code(team, channels=(channel_of(team),))
+    status, _, _ = await runtime.get(
+        f"/slack/oauth_redirect?code={code}&state={state}", cookie=cookie
+    )
+    return status
+
+
+async def install(runtime: Installed, team: str) -> None:
+    state, cookie = await start_install(runtime)
+    assert await finish_install(runtime, team, state, cookie) == 200
+
+
+# --- databases --------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated database for the installations: a SQLite file, or a fresh PostgreSQL
+    database when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'storybot.db'}"
+        await upgrade(url)
+        yield url
+        return
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} is not set")
+    base = normalise_url(os.environ[PG_ENV])
+    name = f"storybot_oauth_{uuid.uuid4().hex[:10]}"
+    await _admin(base, f'CREATE DATABASE "{name}"')
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        await upgrade(url)
+        yield url
+    finally:
+        await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def engines(db_url: str) -> AsyncIterator[Callable[[], AsyncEngine]]:
+    """Engines on the one database, one per runtime (like separate processes)."""
+    made: list[AsyncEngine] = []
+
+    def make() -> AsyncEngine:
+        made.append(create_engine(db_url))
+        return made[-1]
+
+    yield make
+    for engine in made:
+        await engine.dispose()
+
+
+@pytest.fixture
+def oauth_fake(fake: FakeSlack) -> FakeSlack:
+    for team in TEAMS:
+        fake.add_user(admin_of(team), f"Mod {team}", admin=True, team=team)
+        fake.add_user(member_of(team), f"Anna {team}", team=team)
+    return fake
+
+
+MakeRuntime = Callable[..., Awaitable[Installed]]
+
+
+@pytest.fixture
+async def make_runtime(
+    oauth_fake: FakeSlack, engines: Callable[[], AsyncEngine]
+) -> AsyncIterator[MakeRuntime]:
+    key = new_key()
+    started: list[SlackRuntime] = []
+
+    async def make(*, core: Core | None = None) -> Installed:
+        core = core or Core(FakeDatabase().factory(), FakeClock())
+        runtime = SlackRuntime(oauth_settings(oauth_fake, key), core, engine=engines())
+        core.add_announcer(runtime.announcer)
+        await runtime.start()
+        started.append(runtime)
+        return Installed(oauth_fake, runtime)
+
+    yield make
+    for runtime in started:
+        await runtime.stop()
+
+
+async def raw_rows(engine: AsyncEngine) -> str:
+    async with engine.connect() as connection:
+        rows = []
+        for table in ("slack_installations", "slack_bots", "slack_oauth_states"):
+            result = await connection.execute(text(f"SELECT * FROM {table}"))
+            rows.extend(f"{table} {tuple(row)}" for row in result)
+    return "\n".join(rows)
+
+
+async def teams_with_rows(engine: AsyncEngine) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    async with engine.connect() as connection:
+        for table in ("slack_installations", "slack_bots"):
+            for (team,) in await connection.execute(text(f"SELECT team_id FROM {table}")):
+                counts[team] = counts.get(team, 0) + 1
+    return counts
+
+
+def team_of_call(fake: FakeSlack, call: Any) -> str | None:
+    token = call.headers.get("Authorization", "").removeprefix("Bearer ")
+    return fake.team_of(token)
+
+
+def moderator(team: str) -> Actor:
+    return Actor(
+        SpaceRef(Platform.SLACK, team),
+        admin_of(team),
+        "Mod",
+        channel_id=channel_of(team),
+        is_admin=True,
+    )
+
+
+# --- tests ------------------------------------------------------------------------------
+
+
+async def test_three_workspaces_install_and_each_is_served_with_its_own_token(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    clock = FakeClock(dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC))
+    db = FakeDatabase()
+    core = Core(db.factory(), clock)
+    slack = await make_runtime(core=core)
+    for team in TEAMS:
+        await install(slack, team)
+    assert len(oauth_fake.called("oauth.v2.access")) == 3
+
+    # /story in each workspace opens the form with that workspace's token.
+    for team in TEAMS:
+        assert (await slack.command(team, "")).status == 200
+    opened = await oauth_fake.wait_for("views.open", 3)
+    assert sorted(team_of_call(oauth_fake, call) for call in opened) == sorted(TEAMS)
+
+    # A story submitted in each workspace lands in that workspace's own community.
+    for team in TEAMS:
+        assert (
+            await slack.command(team, f"submit {team} called the customer back #care")
+        ).status == 200
+    await oauth_fake.wait_for_responses(3)
+    # Names and admin rights were looked up in each user's own workspace, with its token.
+    lookups = oauth_fake.called("users.info")
+    assert lookups
+    for lookup in lookups:
+        user = oauth_fake.users[lookup.args["user"]]
+        assert team_of_call(oauth_fake, lookup) == user["team_id"]
+
+    # The weekly announcement goes to each workspace's channel with its token (the fake
+    # answers channel_not_found to any other workspace's token).
+    for n, team in enumerate(TEAMS):
+        assert not (await core.handle_text("config channel", moderator(team), f"k{n}")).error
+    clock.advance(days=4)
+    outcomes = await core.run_weekly()
+    assert len(outcomes) == 3
+    assert all(o.story_number == 1 and o.problems == () for o in outcomes), outcomes
+    posts = oauth_fake.called("chat.postMessage")
+    assert {(p.args["channel"], team_of_call(oauth_fake, p)) for p in posts} == {
+        (channel_of(team), team) for team in TEAMS
+    }
+    for post in posts:
+        team = team_of_call(oauth_fake, post)
+        assert f"{team} called the customer back" in str(post.args["blocks"])
+
+
+async def test_a_code_is_exchanged_at_slack_api_url_only_with_a_state_this_app_issued(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack, engines: Callable[[], AsyncEngine]
+) -> None:
+    slack = await make_runtime()
+    state, cookie = await start_install(slack)
+    forged = await finish_install(slack, "T0ONE", "forged-state", f"{STATE_COOKIE}=forged-state")
+    assert forged >= 400
+    assert oauth_fake.called("oauth.v2.access") == []  # no code exchanged for a forged state
+    no_cookie = await finish_install(slack, "T0ONE", state, "")
+    assert no_cookie >= 400  # another browser than the one that started the install
+    assert await teams_with_rows(engines()) == {}
+    assert await finish_install(slack, "T0ONE", state, cookie) == 200
+    assert await finish_install(slack, "T0ONE", state, cookie) >= 400  # a state is used once
+    # The one exchange went to SLACK_API_URL (the fake) with the client's credentials.
+    [exchange] = oauth_fake.called("oauth.v2.access")
+    assert exchange.headers["Authorization"].startswith("Basic ")
+    assert set(await teams_with_rows(engines())) == {"T0ONE"}
+
+
+async def test_no_token_is_stored_in_clear(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack, engines: Callable[[], AsyncEngine]
+) -> None:
+    oauth_fake.rotation_seconds = 12 * 3600  # refresh tokens too
+    slack = await make_runtime()
+    for team in TEAMS:
+        await install(slack, team)
+    dumped = await raw_rows(engines())
+    assert all(team in dumped for team in TEAMS)  # the rows are there
+    secrets = [w.token for w in oauth_fake.workspaces.values()]
+    secrets += [w.refresh_token or "" for w in oauth_fake.workspaces.values()]
+    assert all(secrets)
+    for secret in secrets:
+        assert secret not in dumped
+    assert "xoxb-" not in dumped and "xoxe" not in dumped
+
+
+async def test_an_uninstall_removes_only_that_workspaces_tokens_and_a_reinstall_keeps_the_community(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack, engines: Callable[[], AsyncEngine]
+) -> None:
+    db = FakeDatabase()
+    core = Core(db.factory(), FakeClock())
+    slack = await make_runtime(core=core)
+    for team in TEAMS:
+        await install(slack, team)
+    await slack.command("T0TWO", "submit The baker saved us a loaf #kindness")
+    await oauth_fake.wait_for_responses(1)
+    before = await teams_with_rows(engines())
+
+    oauth_fake.uninstall("T0TWO")
+    event = {
+        "token": "legacy",
+        "team_id": "T0TWO",
+        "api_app_id": payloads.APP_ID,
+        "event": {"type": "app_uninstalled", "event_ts": "1700000400.000100"},
+        "type": "event_callback",
+        "event_id": "Ev0UNINSTALL",
+        "event_time": 1700000400,
+    }
+    assert (await slack.post(_json(event))).status == 200
+    after = await _eventually(lambda: teams_with_rows(engines()), lambda rows: "T0TWO" not in rows)
+    assert after == {team: count for team, count in before.items() if team != "T0TWO"}
+
+    # The story stays; a reinstall finds the same community, and the old story with it.
+    story = db.story(1, 1)  # T0TWO's community, the only one so far
+    assert story is not None and "baker" in story.text
+    await install(slack, "T0TWO")
+    answer = await slack.command("T0TWO", "show 1")
+    assert answer.status == 200
+    [*_, shown] = await oauth_fake.wait_for_responses(2)
+    assert "The baker saved us a loaf" in str(shown.args)
+
+
+async def test_tokens_revoked_for_the_bot_deletes_the_workspaces_tokens(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack, engines: Callable[[], AsyncEngine]
+) -> None:
+    slack = await make_runtime()
+    for team in ("T0ONE", "T0TWO"):
+        await install(slack, team)
+    event = {
+        "token": "legacy",
+        "team_id": "T0ONE",
+        "api_app_id": payloads.APP_ID,
+        "event": {
+            "type": "tokens_revoked",
+            "tokens": {"oauth": [], "bot": ["U0BOT"]},
+            "event_ts": "1700000500.000100",
+        },
+        "type": "event_callback",
+        "event_id": "Ev0REVOKED",
+        "event_time": 1700000500,
+    }
+    assert (await slack.post(_json(event))).status == 200
+    rows = await _eventually(lambda: teams_with_rows(engines()), lambda r: "T0ONE" not in r)
+    assert set(rows) == {"T0TWO"}
+
+
+async def test_a_rotating_token_is_refreshed_before_it_expires_and_the_new_one_is_used(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack, engines: Callable[[], AsyncEngine]
+) -> None:
+    oauth_fake.rotation_seconds = 3600  # expires within Bolt's 120-minute refresh window
+    slack = await make_runtime()
+    await install(slack, "T0ONE")
+    first = oauth_fake.workspaces["T0ONE"].token
+
+    assert (await slack.command("T0ONE", "")).status == 200
+    [opened] = await oauth_fake.wait_for("views.open")
+    second = oauth_fake.workspaces["T0ONE"].token
+    assert second != first  # refreshed (grant_type=refresh_token) before use…
+    assert [c.args.get("grant_type") for c in oauth_fake.called("oauth.v2.access")] == [
+        None,
+        "refresh_token",
+    ]
+    used = opened.headers["Authorization"].removeprefix("Bearer ")
+    assert used == second  # …and the new token is the one used
+    assert oauth_fake.team_of(first) is None  # the old one no longer works
+    # The refreshed token is what the store now holds (encrypted), for every process.
+    bot = await slack.runtime.installations.async_find_bot(enterprise_id=None, team_id="T0ONE")
+    assert bot is not None and bot.bot_token == second
+    assert second not in await raw_rows(engines())
+
+
+async def test_an_install_started_on_one_process_completes_on_another(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    db = FakeDatabase()
+    one = await make_runtime(core=Core(db.factory(), FakeClock()))
+    two = await make_runtime(core=Core(db.factory(), FakeClock()))
+    state, cookie = await start_install(one)
+    assert await finish_install(two, "T0ONE", state, cookie) == 200
+    # Either process now serves the workspace with its token.
+    assert (await one.command("T0ONE", "")).status == 200
+    [opened] = await oauth_fake.wait_for("views.open")
+    assert team_of_call(oauth_fake, opened) == "T0ONE"
+
+
+async def test_a_space_without_an_installation_is_reported_unreachable(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    from bot.domain import ChannelRef
+    from bot.ports import AnnounceFailed
+    from bot.replies import Reply, Text
+
+    slack = await make_runtime()
+    await install(slack, "T0ONE")
+    reply = Reply(blocks=(Text("Story of the week"),))
+    with pytest.raises(AnnounceFailed) as failed:
+        await slack.runtime.announcer.announce(
+            ChannelRef(SpaceRef(Platform.SLACK, "T0TWO"), channel_of("T0TWO")), reply
+        )
+    assert failed.value.args[0] == "unavailable"
+    assert oauth_fake.called("chat.postMessage") == []
+
+
+async def test_oauth_mode_without_a_valid_key_is_refused_with_a_clear_message(
+    oauth_fake: FakeSlack,
+) -> None:
+    core = Core(FakeDatabase().factory(), FakeClock())
+    for key in (None, "not-a-key"):
+        with pytest.raises(SlackConfigError) as refused:
+            SlackRuntime(oauth_settings(oauth_fake, key), core)
+        assert "SLACK_TOKEN_ENCRYPTION_KEY" in str(refused.value)
+        assert "storybot slack new-key" in str(refused.value)
+
+
+def _json(payload: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(payload)
+
+
+async def _eventually(
+    read: Callable[[], Awaitable[dict[str, int]]], done: Callable[[dict[str, int]], bool]
+) -> dict[str, int]:
+    """Listeners run after the ack: read until the change shows (bounded, not timed)."""
+    import asyncio
+
+    for _ in range(200):
+        rows = await read()
+        if done(rows):
+            return rows
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened; last read {rows}")
