@@ -94,8 +94,14 @@ def test_main_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
         manifest.manifest(),
         manifest.manifest(socket_mode=True),
         manifest.manifest(request_url="https://stories.example.com/slack/events"),
+        manifest.manifest(
+            request_url="https://stories.example.com/slack/events",
+            oauth=True,
+            token_rotation=True,
+            org_deploy=True,
+        ),
     ],
-    ids=["http", "socket-mode", "custom-url"],
+    ids=["http", "socket-mode", "custom-url", "oauth"],
 )
 def test_the_manifest_validates_against_slacks_schema(document: dict[str, object]) -> None:
     jsonschema.validate(document, SCHEMA)
@@ -120,6 +126,26 @@ def test_the_schema_refuses_what_slack_refuses(path: tuple[object, ...], value: 
     target[path[-1]] = value
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
+
+
+def test_the_oauth_manifest_adds_the_redirect_url_and_rotation_when_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = "https://stories.example.com/slack/events"
+    assert manifest.main(["--request-url", url, "--oauth", "--token-rotation"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["oauth_config"]["redirect_urls"] == [
+        "https://stories.example.com/slack/oauth_redirect"
+    ]
+    assert printed["settings"]["token_rotation_enabled"] is True
+    assert printed["settings"]["org_deploy_enabled"] is False
+    plain = manifest.manifest(request_url=url, oauth=True)
+    assert plain["settings"]["token_rotation_enabled"] is False
+    assert "redirect_urls" not in manifest.manifest(request_url=url)["oauth_config"]
+    prefixed = manifest.redirect_url("https://example.com/bots/storybot/slack/events")
+    assert prefixed == "https://example.com/bots/storybot/slack/oauth_redirect"
+    with pytest.raises(SystemExit):
+        manifest.main(["--socket-mode", "--oauth"])
 
 
 def test_the_usage_hint_names_every_command_a_member_types() -> None:

@@ -465,3 +465,49 @@ async def _eventually(
             return rows
         await asyncio.sleep(0.01)
     raise AssertionError(f"never happened; last read {rows}")
+
+
+async def test_new_key_prints_a_key_that_oauth_mode_accepts(
+    capsys: pytest.CaptureFixture[str], oauth_fake: FakeSlack
+) -> None:
+    from bot.cli import main
+
+    assert main(["slack", "new-key"]) == 0
+    key = capsys.readouterr().out.strip()
+    runtime = SlackRuntime(
+        oauth_settings(oauth_fake, key), Core(FakeDatabase().factory(), FakeClock())
+    )
+    assert runtime.oauth and runtime.http is not None
+    await runtime.stop()
+
+
+def test_storybot_run_refuses_oauth_mode_without_a_key_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    oauth_fake: FakeSlack,
+) -> None:
+    import logging
+
+    from bot.cli import main
+
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_SIGNING_SECRET": payloads.SECRET,
+        "SLACK_TOKEN_ENCRYPTION_KEY": "LeakCanaryNotAFernetKey",
+        "SLACK_API_URL": oauth_fake.api_url,
+        "HTTP_PORT": "0",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    try:
+        assert main(["run"]) == 2
+    finally:
+        logging.getLogger().handlers.clear()
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("SLACK_TOKEN_ENCRYPTION_KEY is not a valid key"), err
+    assert "\n" not in err and "Traceback" not in err and "LeakCanary" not in err
