@@ -92,12 +92,22 @@ class Installed:
         ):
             return Answer(a.status, await a.text())
 
-    async def command(self, team: str, text: str, *, user: str | None = None) -> Answer:
+    async def command(
+        self,
+        team: str,
+        text: str,
+        *,
+        user: str | None = None,
+        enterprise: str | None = None,
+        org_install: bool = False,
+    ) -> Answer:
         body = payloads.command(
             text,
             user=user or member_of(team),
             channel=channel_of(team),
             team=team,
+            enterprise=enterprise,
+            org_install=org_install,
             response_url=self.fake.response_url(f"{team}-{uuid.uuid4().hex[:6]}"),
         )
         return await self.post(body)
@@ -416,6 +426,71 @@ async def test_an_install_started_on_one_process_completes_on_another(
     assert (await one.command("T0ONE", "")).status == 200
     [opened] = await oauth_fake.wait_for("views.open")
     assert team_of_call(oauth_fake, opened) == "T0ONE"
+
+
+async def test_an_org_wide_install_serves_each_workspace_of_the_org_as_its_own_community(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack, engines: Callable[[], AsyncEngine]
+) -> None:
+    """Enterprise Grid, org-wide: one token for the org; each workspace is its own community
+    (docs/SLACK.md), reached with the org's token (the fake refuses it outside the org)."""
+    org, teams = "E0ORG", ("T0ORGA", "T0ORGB")
+    for team in teams:
+        oauth_fake.add_user(admin_of(team), f"Mod {team}", admin=True, team=team)
+        oauth_fake.add_user(member_of(team), f"Anna {team}", team=team)
+    clock = FakeClock(dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC))
+    db = FakeDatabase()
+    core = Core(db.factory(), clock)
+    slack = await make_runtime(core=core)
+    state, cookie = await start_install(slack)
+    code = oauth_fake.install_org_code(org, {team: (channel_of(team),) for team in teams})
+    redirect = f"/slack/oauth_redirect?code={code}&state={state}"
+    assert (await slack.get(redirect, cookie=cookie))[0] == 200
+    async with engines().connect() as connection:
+        rows = list(
+            await connection.execute(
+                text("SELECT enterprise_id, team_id, is_enterprise_install FROM slack_bots")
+            )
+        )
+    assert [tuple(r) for r in rows] == [(org, None, True)]
+
+    for team in teams:
+        said = f"submit {team} kept the shop open late #care"
+        answer = await slack.command(team, said, enterprise=org, org_install=True)
+        assert answer.status == 200
+    await oauth_fake.wait_for_responses(2)
+    first, second = db.story(1, 1), db.story(2, 1)  # two communities, one story each
+    assert first is not None and second is not None
+    assert {first.text.split()[0], second.text.split()[0]} == set(teams)
+
+    for n, team in enumerate(teams):
+        assert not (await core.handle_text("config channel", moderator(team), f"k{n}")).error
+    clock.advance(days=4)
+    outcomes = await core.run_weekly()
+    assert [o.problems for o in outcomes] == [(), ()]
+    posts = oauth_fake.called("chat.postMessage")
+    assert sorted(p.args["channel"] for p in posts) == sorted(channel_of(t) for t in teams)
+    assert {team_of_call(oauth_fake, p) for p in posts} == {org}
+
+
+async def test_a_workspace_of_an_org_installed_on_its_own_is_reached_by_its_team(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    """On Grid, a per-workspace install is stored under the org's id too; the announcer
+    still finds it by the workspace alone."""
+    from bot.domain import ChannelRef
+    from bot.replies import Reply, Text
+
+    slack = await make_runtime()
+    state, cookie = await start_install(slack)
+    code = oauth_fake.install_code("T0ONE", channels=(channel_of("T0ONE"),), enterprise="E0ORG")
+    redirect = f"/slack/oauth_redirect?code={code}&state={state}"
+    assert (await slack.get(redirect, cookie=cookie))[0] == 200
+    space = SpaceRef(Platform.SLACK, "T0ONE")
+    await slack.runtime.announcer.announce(
+        ChannelRef(space, channel_of("T0ONE")), Reply(blocks=(Text("Story of the week"),))
+    )
+    [post] = oauth_fake.called("chat.postMessage")
+    assert team_of_call(oauth_fake, post) == "T0ONE"
 
 
 async def test_a_space_without_an_installation_is_reported_unreachable(
