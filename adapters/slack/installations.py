@@ -148,6 +148,30 @@ class EncryptedInstallationStore(AsyncInstallationStore):
             row = (await connection.execute(query)).mappings().first()
         return self._opened(SQLAlchemyInstallationStore.build_bot_entity(row)) if row else None
 
+    async def async_org_bots(self) -> list[Bot]:
+        """The newest bot of each org-wide (Enterprise Grid) install."""
+        inner = self.inner
+        if not isinstance(inner, AsyncSQLAlchemyInstallationStore):
+            return []
+        c = inner.bots.c
+        query = (
+            inner.bots.select()
+            .where(
+                c.client_id == inner.client_id,
+                c.is_enterprise_install.is_(True),
+                c.bot_token.is_not(None),
+            )
+            .order_by(desc(c.installed_at))
+        )
+        async with inner.engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        newest: dict[str, Bot] = {}
+        for row in rows:
+            newest.setdefault(
+                row["enterprise_id"], SQLAlchemyInstallationStore.build_bot_entity(row)
+            )
+        return [self._opened(bot) for bot in newest.values()]
+
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self.inner.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
 

@@ -9,16 +9,20 @@ so that a weekly run over many channels does not decrypt the same row again and 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import SLACK_ERRORS, web_client
+from adapters.slack.client import SLACK_ERRORS, error_code, web_client
 from adapters.slack.installations import EncryptedInstallationStore
 
 CLIENT_SECONDS = 60.0  # a rotated or revoked token stops being used within a minute
+ORG_PAGES = 10  # auth.teams.list pages of 1000 workspaces read per org
+
+log = logging.getLogger(__name__)
 
 
 class WorkspaceClients(Protocol):
@@ -65,14 +69,41 @@ class InstalledWorkspaces:
         if kept and kept[0] > self.clock():
             return kept[1]
         bot = await self.installations.async_find_bot_by_team(team_id)
-        org = self.orgs.get(team_id)
-        if bot is None and org is not None:
-            bot = await self.installations.async_find_bot(
-                enterprise_id=org, team_id=None, is_enterprise_install=True
-            )
-        client = web_client(bot.bot_token, self.api_url) if bot and bot.bot_token else None
+        acting_in = None
+        if bot is None:
+            org = self.orgs.get(team_id) or await self._org_of(team_id)
+            if org is not None:
+                bot = await self.installations.async_find_bot(
+                    enterprise_id=org, team_id=None, is_enterprise_install=True
+                )
+                acting_in = team_id  # an org token says which workspace it acts in
+        client = (
+            web_client(bot.bot_token, self.api_url, team_id=acting_in)
+            if bot and bot.bot_token
+            else None
+        )
         self._clients[team_id] = (self.clock() + self.ttl, client)
         return client
+
+    async def _org_of(self, team_id: str) -> str | None:
+        """Ask each org-wide install which workspaces it serves (auth.teams.list, no scope
+        needed), so a process that has not yet seen a request from `team_id` finds it."""
+        for bot in await self.installations.async_org_bots():
+            if not (bot.bot_token and bot.enterprise_id):
+                continue
+            client = web_client(bot.bot_token, self.api_url)
+            cursor: str | None = None
+            try:
+                for _ in range(ORG_PAGES):
+                    page = await client.auth_teams_list(cursor=cursor, limit=1000)
+                    for team in page.get("teams") or []:
+                        self.orgs[str(team.get("id"))] = bot.enterprise_id
+                    cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                    if cursor is None:
+                        break
+            except SLACK_ERRORS as failure:
+                log.warning("auth.teams.list failed", extra={"error": error_code(failure)})
+        return self.orgs.get(team_id)
 
     def seen(self, team_id: str | None, enterprise_id: str | None, org_install: bool) -> None:
         """A request came from `team_id` through an org-wide install of `enterprise_id`."""

@@ -350,6 +350,11 @@ class FakeSlack:
                 "bot_id": "B0BOT",
                 **self._org_of(team),
             },
+            "auth.teams.list": lambda: {
+                "ok": True,
+                "teams": [{"id": t, "name": t} for t in sorted(self._reach(team))],
+                "response_metadata": {"next_cursor": ""},
+            },
             "users.info": lambda: self._user(str(args.get("user"))),
             "users.list": lambda: {
                 "ok": True,
@@ -448,10 +453,12 @@ class FakeSlack:
         if not isinstance(channel, str):
             return False
         owners = {w.team_id for w in self.workspaces.values() if channel in w.channels}
-        reach = {team}
-        if team in self.workspaces:
-            reach |= self.workspaces[team].org_teams
-        return bool(owners) and not owners & reach
+        return bool(owners) and not owners & self._reach(team)
+
+    def _reach(self, team: str) -> set[str]:
+        """The workspaces a token of `team` acts in: its own, or an org's workspaces."""
+        workspace = self.workspaces.get(team)
+        return set(workspace.org_teams) if workspace and workspace.org_teams else {team}
 
     def _org_of(self, team: str) -> dict[str, Any]:
         """auth.test of an org-wide token names the org and says it is an org install."""

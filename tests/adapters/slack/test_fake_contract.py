@@ -167,6 +167,8 @@ async def test_an_org_wide_token_acts_in_the_orgs_workspaces_only(fake: FakeSlac
     org = AsyncWebClient(token=granted["access_token"], base_url=fake.api_url)
     checked = await org.auth_test()
     assert checked["enterprise_id"] == "E0ORG" and checked["is_enterprise_install"] is True
+    listed = await org.auth_teams_list()
+    assert [t["id"] for t in listed["teams"]] == ["T0A", "T0B"]
     for channel in ("C0A", "C0B"):
         assert (await org.chat_postMessage(channel=channel, text="hi"))["ok"]
     assert await refused(org.chat_postMessage(channel="C0OUT", text="hi")) == "channel_not_found"

@@ -20,6 +20,7 @@ ADAPTER = Path(manifest.__file__).parent
 # The Web API methods the adapter calls, and the bot scope each needs (None: no scope).
 SCOPE_OF = {
     "auth_test": None,
+    "auth_teams_list": None,  # no scope required (Enterprise Grid org-wide installs)
     "chat_getPermalink": None,
     "chat_postEphemeral": "chat:write",
     "chat_postMessage": "chat:write",

@@ -470,6 +470,21 @@ async def test_an_org_wide_install_serves_each_workspace_of_the_org_as_its_own_c
     posts = oauth_fake.called("chat.postMessage")
     assert sorted(p.args["channel"] for p in posts) == sorted(channel_of(t) for t in teams)
     assert {team_of_call(oauth_fake, p) for p in posts} == {org}
+    assert sorted(p.args["team_id"] for p in posts) == sorted(teams)  # says where it acts
+
+    # Another process, which has seen no request from the org yet, finds the org's token
+    # for a workspace through auth.teams.list.
+    from bot.domain import ChannelRef
+    from bot.replies import Reply, Text
+
+    other = await make_runtime()
+    space = SpaceRef(Platform.SLACK, "T0ORGB")
+    await other.runtime.announcer.announce(
+        ChannelRef(space, channel_of("T0ORGB")), Reply(blocks=(Text("Story of the week"),))
+    )
+    last = oauth_fake.called("chat.postMessage")[-1]
+    assert last.args["channel"] == channel_of("T0ORGB") and last.args["team_id"] == "T0ORGB"
+    assert team_of_call(oauth_fake, last) == org
 
 
 async def test_a_workspace_of_an_org_installed_on_its_own_is_reached_by_its_team(
