@@ -293,6 +293,34 @@ async def test_three_workspaces_install_and_each_is_served_with_its_own_token(
         assert f"{team} called the customer back" in str(post.args["blocks"])
 
 
+async def test_a_community_linked_across_two_workspaces_announces_in_each_with_its_token(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    clock = FakeClock(dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC))
+    core = Core(FakeDatabase().factory(), clock)
+    slack = await make_runtime(core=core)
+    for team in ("T0ONE", "T0TWO"):
+        await install(slack, team)
+    for n, team in enumerate(("T0ONE", "T0TWO")):
+        assert not (await core.handle_text("config channel", moderator(team), f"c{n}")).error
+    offer = await core.handle_text("link", moderator("T0ONE"), "l1")
+    code = re.search(r"[A-Z0-9]{5}-[A-Z0-9]{5}", offer.plain_text)
+    assert code, offer.plain_text
+    joined = await core.handle_text(f"link {code.group(0)}", moderator("T0TWO"), "l2")
+    assert not joined.error, joined.plain_text
+    story = "submit The driver carried the parcel upstairs #care"
+    anna = Actor(SpaceRef(Platform.SLACK, "T0ONE"), member_of("T0ONE"), "Anna")
+    assert not (await core.handle_text(story, anna, "s1")).error
+    clock.advance(days=4)
+    [outcome] = await core.run_weekly()
+    assert outcome.story_number == 1 and outcome.problems == ()
+    posts = oauth_fake.called("chat.postMessage")
+    assert {(p.args["channel"], team_of_call(oauth_fake, p)) for p in posts} == {
+        ("C0ONE", "T0ONE"),
+        ("C0TWO", "T0TWO"),
+    }
+
+
 async def test_a_code_is_exchanged_at_slack_api_url_only_with_a_state_this_app_issued(
     make_runtime: MakeRuntime, oauth_fake: FakeSlack, engines: Callable[[], AsyncEngine]
 ) -> None:
