@@ -59,9 +59,9 @@ def parser() -> argparse.ArgumentParser:
     slack = sub.add_parser(
         "slack",
         help="Slack set-up: `storybot slack manifest [--socket-mode | --oauth]`, "
-        "`storybot slack new-key`",
+        "`storybot slack new-key`, `storybot slack rekey`",
     )
-    slack.add_argument("action", choices=["manifest", "new-key"])
+    slack.add_argument("action", choices=["manifest", "new-key", "rekey"])
     slack.add_argument("options", nargs=argparse.REMAINDER)
     discord = sub.add_parser("discord", help="Discord set-up: `storybot discord invite`")
     discord.add_argument("action", choices=["invite"])
@@ -132,10 +132,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return asyncio.run(_bench(args, sys.argv[1:] if argv is None else argv))
     if args.command == "slack":
-        if args.action == "new-key":
-            from adapters.slack.new_key import main as new_key
+        if args.action in ("new-key", "rekey"):
+            from adapters.slack import keys
 
-            return new_key(args.options)
+            if args.action == "new-key":
+                return keys.new_key_main(args.options)
+            settings = Settings()
+            key = settings.slack_token_encryption_key
+            return asyncio.run(
+                keys.rekey_main(
+                    args.options, settings.database_url, key.get_secret_value() if key else None
+                )
+            )
         from adapters.slack.manifest import main as manifest
 
         return manifest(args.options)

@@ -22,7 +22,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import (
     SQLAlchemyInstallationStore,
 )
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from sqlalchemy import desc
+from sqlalchemy import desc, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 # The secret fields of slack_sdk's Installation and Bot.
@@ -32,6 +32,10 @@ SECRET_FIELDS = (
     "user_token",
     "user_refresh_token",
     "incoming_webhook_url",
+)
+UNREADABLE = (
+    "A stored Slack token cannot be decrypted with SLACK_TOKEN_ENCRYPTION_KEY "
+    "(was the key replaced instead of added in front of the old one?)."
 )
 STATE_SECONDS = 600  # an "Add to Slack" click must come back within ten minutes
 
@@ -70,14 +74,14 @@ class TokenCipher:
             return self._fernet.decrypt(stored.encode()).decode()
         except InvalidToken:
             # Never say more: the stored value is a secret even when it will not decrypt.
-            raise EncryptionKeyError(
-                "A stored Slack token cannot be decrypted with SLACK_TOKEN_ENCRYPTION_KEY "
-                "(was the key replaced instead of added in front of the old one?)."
-            ) from None
+            raise EncryptionKeyError(UNREADABLE) from None
 
     def rotate(self, stored: str) -> str:
         """The same token encrypted with the first key (for re-encrypting after rotation)."""
-        return self._fernet.rotate(stored.encode()).decode()
+        try:
+            return self._fernet.rotate(stored.encode()).decode()
+        except InvalidToken:
+            raise EncryptionKeyError(UNREADABLE) from None
 
 
 def new_key() -> str:
@@ -207,6 +211,29 @@ def _shallow(entity: Entity) -> Entity:
     copy = object.__new__(type(entity))
     copy.__dict__.update(entity.__dict__)
     return copy
+
+
+async def reencrypt(engine: AsyncEngine, cipher: TokenCipher) -> int:
+    """Rewrite every stored secret with the first key of `cipher` (after a new key was put in
+    front), in one transaction; the count of values rewritten. Afterwards the old keys can
+    go. A value no key opens stops it with EncryptionKeyError, changing nothing."""
+    inner = AsyncSQLAlchemyInstallationStore(client_id="", engine=engine)
+    rewritten = 0
+    async with engine.begin() as connection:
+        for table in (inner.installations, inner.bots):
+            columns = [table.c[name] for name in SECRET_FIELDS if name in table.c]
+            for row in (await connection.execute(select(table.c.id, *columns))).mappings():
+                changed = {
+                    column.name: cipher.rotate(row[column.name])
+                    for column in columns
+                    if row[column.name]
+                }
+                if changed:
+                    await connection.execute(
+                        update(table).where(table.c.id == row["id"]).values(**changed)
+                    )
+                    rewritten += len(changed)
+    return rewritten
 
 
 def stores(

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.slack.installations import new_key
+from adapters.slack.installations import TokenCipher, new_key, stores
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.runtime import SlackConfigError, SlackRuntime
 from bot.commands import Actor
@@ -629,3 +629,40 @@ def test_storybot_run_refuses_oauth_mode_without_a_key_in_one_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith("SLACK_TOKEN_ENCRYPTION_KEY is not a valid key"), err
     assert "\n" not in err and "Traceback" not in err and "LeakCanary" not in err
+
+
+async def test_storybot_slack_rekey_rewrites_with_the_first_key(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    make_runtime: MakeRuntime,
+    oauth_fake: FakeSlack,
+    db_url: str,
+) -> None:
+    """After `rekey`, the new key alone opens the stored tokens; a bad key is refused."""
+    import asyncio
+
+    from bot.cli import main
+
+    slack = await make_runtime()
+    await install(slack, "T0ONE")
+    old = slack.runtime.settings.slack_token_encryption_key
+    assert old is not None
+    new = new_key()
+    monkeypatch.chdir(Path(__file__).parent)  # no developer .env here
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SLACK_TOKEN_ENCRYPTION_KEY", f"{new},{old.get_secret_value()}")
+    code = await asyncio.to_thread(main, ["slack", "rekey"])
+    assert code == 0
+    # The bot token, in the installation row and in the bot row.
+    assert "Re-encrypted 2 stored Slack secrets" in capsys.readouterr().out
+    engine = create_engine(db_url)
+    try:
+        only_new, _ = stores(engine, CLIENT_ID, TokenCipher([new]))
+        bot = await only_new.async_find_bot(enterprise_id=None, team_id="T0ONE")
+    finally:
+        await engine.dispose()
+    assert bot is not None and bot.bot_token == oauth_fake.workspaces["T0ONE"].token
+    monkeypatch.setenv("SLACK_TOKEN_ENCRYPTION_KEY", "not-a-key")
+    assert await asyncio.to_thread(main, ["slack", "rekey"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "SLACK_TOKEN_ENCRYPTION_KEY is not a valid key" in err and "\n" not in err
