@@ -30,6 +30,7 @@ from bot.core import Core
 from bot.domain import Platform, SpaceRef
 from storage import create_engine, normalise_url, upgrade
 from tests.adapters.slack.conftest import Answer, settings_for
+from tests.adapters.slack.helpers import button
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.memory import FakeClock, FakeDatabase
 from tests.fakes.slack import CLIENT_ID, CLIENT_SECRET, FakeSlack
@@ -100,6 +101,7 @@ class Installed:
         user: str | None = None,
         enterprise: str | None = None,
         org_install: bool = False,
+        response_name: str | None = None,
     ) -> Answer:
         body = payloads.command(
             text,
@@ -108,7 +110,7 @@ class Installed:
             team=team,
             enterprise=enterprise,
             org_install=org_install,
-            response_url=self.fake.response_url(f"{team}-{uuid.uuid4().hex[:6]}"),
+            response_url=self.fake.response_url(response_name or f"{team}-{uuid.uuid4().hex[:6]}"),
         )
         return await self.post(body)
 
@@ -263,7 +265,25 @@ async def test_three_workspaces_install_and_each_is_served_with_its_own_token(
     opened = await oauth_fake.wait_for("views.open", 3)
     assert sorted(team_of_call(oauth_fake, call) for call in opened) == sorted(TEAMS)
 
-    # A story submitted in each workspace lands in that workspace's own community.
+    # Each form, submitted, confirms in its workspace's channel with that workspace's token.
+    for n in range(1, 4):
+        shown = await oauth_fake.wait_for_form(n)
+        team = team_of_call(oauth_fake, shown)
+        assert team in TEAMS
+        answers = {"f:text": f"{team} drove the spare part over", "f:consent": True}
+        view_id = shown.answer["view"]["id"]
+        submitted = payloads.view_submission(
+            shown.args["view"], answers, user=member_of(team), view_id=view_id
+        )
+        submitted["team"]["id"] = submitted["view"]["team_id"] = team
+        submitted["view"]["app_installed_team_id"] = submitted["user"]["team_id"] = team
+        assert (await slack.post(payloads.interactive(submitted))).status == 200
+    confirmed = await oauth_fake.wait_for("chat.postEphemeral", 3)
+    assert {(c.args["channel"], team_of_call(oauth_fake, c)) for c in confirmed} == {
+        (channel_of(team), team) for team in TEAMS
+    }
+
+    # A story submitted by command lands in that workspace's own community too.
     for team in TEAMS:
         assert (
             await slack.command(team, f"submit {team} called the customer back #care")
@@ -275,6 +295,25 @@ async def test_three_workspaces_install_and_each_is_served_with_its_own_token(
     for lookup in lookups:
         user = oauth_fake.users[lookup.args["user"]]
         assert team_of_call(oauth_fake, lookup) == user["team_id"]
+
+    # A button: "Share to channel" posts in the workspace's channel with its token.
+    for team in TEAMS:
+        await slack.command(team, "show 1", response_name=f"show-{team}")
+        card = await oauth_fake.wait_for_response(f"show-{team}")
+        share = button(card.args["blocks"], "Share to channel")
+        clicked = payloads.block_actions(
+            share,
+            user=member_of(team),
+            response_url=oauth_fake.response_url(f"share-{team}"),
+            channel=channel_of(team),
+        )
+        clicked["team"]["id"] = clicked["user"]["team_id"] = team
+        assert (await slack.post(payloads.interactive(clicked))).status == 200
+    shared = await oauth_fake.wait_for("chat.postMessage", 3)
+    assert {(p.args["channel"], team_of_call(oauth_fake, p)) for p in shared} == {
+        (channel_of(team), team) for team in TEAMS
+    }
+    oauth_fake.calls.clear()
 
     # The weekly announcement goes to each workspace's channel with its token (the fake
     # answers channel_not_found to any other workspace's token).
@@ -288,9 +327,9 @@ async def test_three_workspaces_install_and_each_is_served_with_its_own_token(
     assert {(p.args["channel"], team_of_call(oauth_fake, p)) for p in posts} == {
         (channel_of(team), team) for team in TEAMS
     }
-    for post in posts:
+    for post in posts:  # each community's own story of the week
         team = team_of_call(oauth_fake, post)
-        assert f"{team} called the customer back" in str(post.args["blocks"])
+        assert f"{team} drove the spare part over" in str(post.args["blocks"])
 
 
 async def test_a_community_linked_across_two_workspaces_announces_in_each_with_its_token(
