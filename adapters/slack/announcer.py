@@ -46,6 +46,10 @@ REASONS = {
     "token_revoked": "missing_permissions",
 }
 
+# What Slack answers for a token that no longer works.
+TOKEN_GONE = frozenset(
+    {"invalid_auth", "not_authed", "token_expired", "token_revoked", "account_inactive"}
+)
 ADMIN_PAGES = 5  # users.list pages read to find admins when no moderator is configured
 ADMINS_MAX = 10
 
@@ -76,25 +80,36 @@ class SlackAnnouncer:
             return None
 
     async def announce(self, channel: ChannelRef, reply: Reply) -> None:
-        client = await self._client(channel.space)
-        if client is None:
-            log.warning("announcement failed", extra={"error": "no_installation"})
-            raise AnnounceFailed("unavailable")
-        profiles = self.profiles.bound(channel.space.external_id, client)
+        team = channel.space.external_id
         try:
-            await client.chat_postMessage(
-                channel=channel.channel_id,
-                blocks=await self._blocks(reply, profiles),
-                text=render.fallback_text(reply),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            try:
+                await self._post(channel, reply)
+            except SlackApiError as refused:
+                # A kept token that another request has just refreshed, or that was
+                # revoked: look the workspace's token up again, once.
+                if error_code(refused) not in TOKEN_GONE or not self.clients.forget(team):
+                    raise
+                await self._post(channel, reply)
         except SLACK_ERRORS as failure:
             reason = reason_for(failure)
             log.warning(
                 "announcement failed", extra={"error": error_code(failure), "reason": reason}
             )
             raise AnnounceFailed(reason) from None
+
+    async def _post(self, channel: ChannelRef, reply: Reply) -> None:
+        client = await self._client(channel.space)
+        if client is None:
+            log.warning("announcement failed", extra={"error": "no_installation"})
+            raise AnnounceFailed("unavailable")
+        profiles = self.profiles.bound(channel.space.external_id, client)
+        await client.chat_postMessage(
+            channel=channel.channel_id,
+            blocks=await self._blocks(reply, profiles),
+            text=render.fallback_text(reply),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
 
     async def notify_moderators(self, space: SpaceRef, user_ids: list[str], reply: Reply) -> None:
         """A direct message to each moderator; the workspace's admins when none is configured.

@@ -37,6 +37,10 @@ UNREADABLE = (
     "A stored Slack token cannot be decrypted with SLACK_TOKEN_ENCRYPTION_KEY "
     "(was the key replaced instead of added in front of the old one?)."
 )
+# A rotating token lives 12 hours; it is refreshed on first use within this many minutes of
+# its expiry (Bolt's default, and Slack's advice), by Bolt for requests and by
+# adapters.slack.workspaces for announcements.
+ROTATION_MINUTES = 120
 STATE_SECONDS = 600  # an "Add to Slack" click must come back within ten minutes
 
 Entity = TypeVar("Entity", Installation, Bot)

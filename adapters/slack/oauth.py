@@ -23,17 +23,17 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.installations import STATE_SECONDS, EncryptedInstallationStore
+from adapters.slack.installations import (
+    ROTATION_MINUTES,
+    STATE_SECONDS,
+    EncryptedInstallationStore,
+)
 from adapters.slack.manifest import BOT_SCOPES, REDIRECT_PATH
 from adapters.slack.workspaces import InstalledWorkspaces
 
 log = logging.getLogger(__name__)
 
 INSTALL_PATH = "/slack/install"
-
-# A rotating token lives 12 hours; Bolt refreshes it on the first request within this many
-# minutes of its expiry (Bolt's default, and Slack's advice).
-ROTATION_MINUTES = 120
 
 
 def build_oauth_app(

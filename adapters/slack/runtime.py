@@ -13,6 +13,7 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.http_server import HttpServer
@@ -79,7 +80,15 @@ class SlackRuntime:
             self.installations, states = stores(engine, settings.slack_client_id, cipher)
             # No token: each request's copy gets its workspace's token from the authorizer.
             self.client = web_client(None, settings.slack_api_url)
-            installed = InstalledWorkspaces(self.installations, settings.slack_api_url)
+            installed = InstalledWorkspaces(
+                self.installations,
+                settings.slack_api_url,
+                rotator=AsyncTokenRotator(
+                    client_id=settings.slack_client_id,
+                    client_secret=settings.slack_client_secret.get_secret_value(),
+                    client=self.client,
+                ),
+            )
             self.workspaces = installed
             self.socket_mode = False  # installs and their redirects need HTTP anyway
             self.app = build_oauth_app(

@@ -3,8 +3,10 @@
 
 One-token mode: the token's own workspace only, learned from auth.test; any other space is
 unreachable, so a linked community never gets a post through a token meant for another team.
-OAuth mode: each workspace's bot token from the installation store, its client kept briefly
-so that a weekly run over many channels does not decrypt the same row again and again.
+OAuth mode: each workspace's bot token from the installation store, refreshed first when it
+rotates and expires soon (a quiet workspace may see no request for days, yet its weekly
+announcement must go out), its client kept briefly so that a weekly run over many channels
+does not read and decrypt the same row again and again.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SLACK_ERRORS, error_code, web_client
-from adapters.slack.installations import EncryptedInstallationStore
+from adapters.slack.installations import ROTATION_MINUTES, EncryptedInstallationStore
 
 CLIENT_SECONDS = 60.0  # a rotated or revoked token stops being used within a minute
 ORG_PAGES = 10  # auth.teams.list pages of 1000 workspaces read per org
@@ -28,6 +32,10 @@ log = logging.getLogger(__name__)
 class WorkspaceClients(Protocol):
     async def client_for(self, team_id: str) -> AsyncWebClient | None:
         """A client with the bot token of `team_id`, or None when there is none to use."""
+        ...
+
+    def forget(self, team_id: str | None) -> bool:
+        """Drop what is kept for `team_id`; True when a new lookup may find another token."""
         ...
 
 
@@ -45,6 +53,9 @@ class OneWorkspace:
             self.team_id = answer.get("team_id") or None
         return self.client if team_id == self.team_id else None
 
+    def forget(self, team_id: str | None) -> bool:
+        return False  # one token from the settings: there is no other to find
+
 
 class InstalledWorkspaces:
     def __init__(
@@ -52,11 +63,13 @@ class InstalledWorkspaces:
         installations: EncryptedInstallationStore,
         api_url: str,
         *,
+        rotator: AsyncTokenRotator | None = None,
         ttl: float = CLIENT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.installations = installations
         self.api_url = api_url
+        self.rotator = rotator
         self.ttl = ttl
         self.clock = clock
         self._clients: dict[str, tuple[float, AsyncWebClient | None]] = {}
@@ -77,6 +90,8 @@ class InstalledWorkspaces:
                     enterprise_id=org, team_id=None, is_enterprise_install=True
                 )
                 acting_in = team_id  # an org token says which workspace it acts in
+        if bot is not None:
+            bot = await self._fresh(bot)
         client = (
             web_client(bot.bot_token, self.api_url, team_id=acting_in)
             if bot and bot.bot_token
@@ -84,6 +99,26 @@ class InstalledWorkspaces:
         )
         self._clients[team_id] = (self.clock() + self.ttl, client)
         return client
+
+    async def _fresh(self, bot: Bot) -> Bot:
+        """The bot with a token that does not expire soon: refreshed and saved (for every
+        process) like Bolt does for requests, when it rotates and its expiry is near."""
+        if not bot.bot_refresh_token or self.rotator is None:
+            return bot
+        installation = await self.installations.async_find_installation(
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            is_enterprise_install=bot.is_enterprise_install,
+        )
+        if installation is None:
+            return bot
+        refreshed = await self.rotator.perform_token_rotation(
+            installation=installation, minutes_before_expiration=ROTATION_MINUTES
+        )
+        if refreshed is None:
+            return bot
+        await self.installations.async_save(refreshed)
+        return refreshed.to_bot()
 
     async def _org_of(self, team_id: str) -> str | None:
         """Ask each org-wide install which workspaces it serves (auth.teams.list, no scope
@@ -110,7 +145,8 @@ class InstalledWorkspaces:
         if org_install and team_id and enterprise_id:
             self.orgs[team_id] = enterprise_id
 
-    def forget(self, team_id: str | None) -> None:
-        """Drop the kept client (after an uninstall seen by this process)."""
+    def forget(self, team_id: str | None) -> bool:
+        """Drop the kept client (after an uninstall, or a token another request refreshed)."""
         if team_id:
             self._clients.pop(team_id, None)
+        return True

@@ -481,6 +481,35 @@ async def test_a_rotating_token_is_refreshed_before_it_expires_and_the_new_one_i
     assert second not in await raw_rows(engines())
 
 
+async def test_a_quiet_workspaces_rotating_token_is_refreshed_for_its_announcement(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    """No request for days, then the weekly announcement: the announcer refreshes the token
+    itself; and when a request refreshes it again, the announcer's kept client (now holding
+    a token Slack refuses) is looked up anew instead of failing."""
+    from bot.domain import ChannelRef
+    from bot.replies import Reply, Text
+
+    oauth_fake.rotation_seconds = 3600  # within the refresh window: every lookup refreshes
+    slack = await make_runtime()
+    await install(slack, "T0ONE")
+    installed = oauth_fake.workspaces["T0ONE"].token
+    channel = ChannelRef(SpaceRef(Platform.SLACK, "T0ONE"), channel_of("T0ONE"))
+    reply = Reply(blocks=(Text("Story of the week"),))
+
+    await slack.runtime.announcer.announce(channel, reply)
+    [post] = oauth_fake.called("chat.postMessage")
+    assert post.headers["Authorization"] != f"Bearer {installed}"
+    assert team_of_call(oauth_fake, post) == "T0ONE"  # a fresh token, that works
+
+    assert (await slack.command("T0ONE", "")).status == 200  # Bolt refreshes it again
+    await oauth_fake.wait_for("views.open")
+    await slack.runtime.announcer.announce(channel, reply)
+    refused, sent = oauth_fake.called("chat.postMessage")[1:]
+    assert refused.answer == {} and team_of_call(oauth_fake, refused) is None  # the kept one
+    assert sent.headers["Authorization"] == f"Bearer {oauth_fake.workspaces['T0ONE'].token}"
+
+
 async def test_an_install_started_on_one_process_completes_on_another(
     make_runtime: MakeRuntime, oauth_fake: FakeSlack
 ) -> None:
