@@ -152,10 +152,10 @@ class SlackRuntime:
         if self._own_http is not None:
             await self._own_http.start()
         self._started = True
-        log.info(
-            "slack listening",
-            extra={"mode": "oauth" if self.oauth else "http", "port": self.port},
-        )
+        extra: dict[str, object] = {"mode": "oauth" if self.oauth else "http", "port": self.port}
+        if self.oauth:  # what the operator declared; any token with a refresh token rotates
+            extra["token_rotation"] = self.settings.slack_token_rotation
+        log.info("slack listening", extra=extra)
 
     @property
     def ready(self) -> bool:
