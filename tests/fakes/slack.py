@@ -358,7 +358,8 @@ class FakeSlack:
             "users.info": lambda: self._user(str(args.get("user"))),
             "users.list": lambda: {
                 "ok": True,
-                "members": list(self.users.values()),
+                # A workspace's own members (an org token: its workspaces' members).
+                "members": [u for u in self.users.values() if u["team_id"] in self._reach(team)],
                 "response_metadata": {"next_cursor": ""},
             },
             "chat.postMessage": lambda: {

@@ -128,6 +128,10 @@ async def test_oauth_codes_tokens_and_workspaces_keep_to_themselves(fake: FakeSl
     assert (await one.auth_test())["team_id"] == "T0ONE"
     assert (await one.chat_postMessage(channel="C0ONE", text="hi"))["ok"]
     assert await refused(one.chat_postMessage(channel="C0TWO", text="hi")) == "channel_not_found"
+    fake.add_user("U0ONE", "One", team="T0ONE")
+    fake.add_user("U0TWO", "Two", team="T0TWO")
+    members = (await one.users_list())["members"]
+    assert [m["id"] for m in members] == ["U0ONE"]  # its own workspace's members only
     fake.uninstall("T0ONE")
     assert await refused(one.auth_test()) == "invalid_auth"
 

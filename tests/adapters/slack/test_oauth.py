@@ -734,3 +734,31 @@ async def test_storybot_slack_rekey_rewrites_with_the_first_key(
     assert await asyncio.to_thread(main, ["slack", "rekey"]) == 2
     err = capsys.readouterr().err.strip()
     assert "SLACK_TOKEN_ENCRYPTION_KEY is not a valid key" in err and "\n" not in err
+
+
+async def test_moderator_notices_go_to_the_failing_workspaces_admins_with_its_token(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    clock = FakeClock(dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC))
+    core = Core(FakeDatabase().factory(), clock)
+    slack = await make_runtime(core=core)
+    for n, team in enumerate(("T0ONE", "T0TWO")):
+        await install(slack, team)
+        assert not (await core.handle_text("config channel", moderator(team), f"c{n}")).error
+        anna = Actor(SpaceRef(Platform.SLACK, team), member_of(team), "Anna")
+        said = f"submit {team} found the lost parcel #care"
+        assert not (await core.handle_text(said, anna, f"s{n}")).error
+    oauth_fake.refused_channels[channel_of("T0TWO")] = "not_in_channel"
+    clock.advance(days=4)
+    outcomes = await core.run_weekly()
+    assert sorted(o.problems for o in outcomes) == [(), ("not_in_channel",)]
+    # No moderator configured: T0TWO's own admins, found and told with T0TWO's token.
+    [listed] = oauth_fake.called("users.list")
+    assert team_of_call(oauth_fake, listed) == "T0TWO"
+    [opened] = oauth_fake.called("conversations.open")
+    assert opened.args["users"] == admin_of("T0TWO")
+    assert team_of_call(oauth_fake, opened) == "T0TWO"
+    notice = oauth_fake.called("chat.postMessage")[-1]
+    assert notice.args["channel"] == f"D{admin_of('T0TWO')}"
+    assert team_of_call(oauth_fake, notice) == "T0TWO"
+    assert "not a member of the highlight channel" in str(notice.args["blocks"])
