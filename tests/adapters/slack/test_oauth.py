@@ -762,3 +762,20 @@ async def test_moderator_notices_go_to_the_failing_workspaces_admins_with_its_to
     assert notice.args["channel"] == f"D{admin_of('T0TWO')}"
     assert team_of_call(oauth_fake, notice) == "T0TWO"
     assert "not a member of the highlight channel" in str(notice.args["blocks"])
+
+
+async def test_the_home_tab_is_published_with_the_workspaces_token(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    slack = await make_runtime()
+    for team in ("T0ONE", "T0TWO"):
+        await install(slack, team)
+    for team in ("T0ONE", "T0TWO"):
+        event = payloads.app_home_opened(user=member_of(team))
+        event["team_id"] = team
+        assert (await slack.post(_json(event))).status == 200
+    published = await oauth_fake.wait_for("views.publish", 2)
+    assert {(p.args["user_id"], team_of_call(oauth_fake, p)) for p in published} == {
+        (member_of("T0ONE"), "T0ONE"),
+        (member_of("T0TWO"), "T0TWO"),
+    }
