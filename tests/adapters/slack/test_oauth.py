@@ -772,7 +772,7 @@ async def test_the_home_tab_is_published_with_the_workspaces_token(
         await install(slack, team)
     for team in ("T0ONE", "T0TWO"):
         event = payloads.app_home_opened(user=member_of(team))
-        event["team_id"] = team
+        event["team_id"] = event["authorizations"][0]["team_id"] = team
         assert (await slack.post(_json(event))).status == 200
     published = await oauth_fake.wait_for("views.publish", 2)
     assert {(p.args["user_id"], team_of_call(oauth_fake, p)) for p in published} == {
