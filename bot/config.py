@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     # --- Slack for many workspaces (OAuth; docs/SLACK.md) ---------------------------------
     # OAuth mode: client id + secret + signing secret, and no SLACK_BOT_TOKEN. Each workspace's
     # tokens are kept encrypted with SLACK_TOKEN_ENCRYPTION_KEY (comma-separated: first
-    # encrypts, all decrypt); SLACK_TOKEN_ROTATION turns on Slack's token rotation.
+    # encrypts, all decrypt); SLACK_TOKEN_ROTATION records that the app has token rotation on
+    # (shown at start; a token that came with a refresh token is refreshed either way).
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
     slack_token_encryption_key: SecretStr | None = None
@@ -77,6 +78,9 @@ class Settings(BaseSettings):
             )
             if secret is not None
         ]
+        if self.slack_token_encryption_key is not None:  # each key of NEW,OLD on its own too
+            keys = self.slack_token_encryption_key.get_secret_value().split(",")
+            found += [key.strip() for key in keys if key.strip()]
         try:
             password = urlsplit(self.database_url).password
         except ValueError:  # not a URL we can read; the pattern scrubber still applies
