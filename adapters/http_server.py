@@ -47,8 +47,10 @@ class Limits:
 
 
 def http_wanted(settings: Settings) -> bool:
-    """Slack's HTTP mode always listens; other modes when HTTP_PORT or WEB_BASE_URL is set."""
-    slack_http = settings.slack.bot_token is not None and settings.slack.app_token is None
+    """Slack's HTTP mode (one workspace or OAuth) always listens; other modes when
+    HTTP_PORT or WEB_BASE_URL is set."""
+    slack = settings.slack
+    slack_http = slack.oauth or (slack.bot_token is not None and slack.app_token is None)
     asked = "port" in settings.http.model_fields_set or bool(settings.http.web_base_url)
     return slack_http or asked
 

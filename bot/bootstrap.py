@@ -7,6 +7,7 @@ The CLI, the tests that start the app and the bench all build through `bootstrap
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -82,6 +83,9 @@ class App:
     close: Callable[[], Awaitable[None]]
     runtimes: list[PlatformRuntime] = field(default_factory=list)
     http: HttpServer | None = None  # the shared HTTP server of `storybot run`, not started
+    # The database engine (an sqlalchemy AsyncEngine, typed loosely to keep the core free of
+    # it) for adapters that keep their own rows, such as Slack's installations; None on fakes.
+    engine: object | None = None
 
 
 async def bootstrap(
@@ -113,17 +117,24 @@ async def bootstrap(
         logs.configure(
             settings.logging.level, settings.logging.format, secrets=settings.secret_values()
         )
+    close = _nothing
+    engine: object | None = None
+    if uow is None:
+        uow, close, engine = await _open_storage(settings, migrate=migrate, read_only=read_only)
     server = _http_server(settings) if http else None
-    runtimes = platform_runtimes(settings, runtime_options or {}, server) if platforms else []
+    try:
+        runtimes = (
+            platform_runtimes(settings, runtime_options or {}, server, engine) if platforms else []
+        )
+    except BaseException:
+        await close()
+        raise
     outbound = [*announcers, *(r.announcer for r in runtimes)]
     names = [*directories, *(r.directory for r in runtimes)]
     if console is not None:
         from adapters.console.session import ConsoleAnnouncer
 
         outbound.append(ConsoleAnnouncer(console))
-    close = _nothing
-    if uow is None:
-        uow, close = await open_storage(settings, migrate=migrate, read_only=read_only)
 
     def defaults() -> CommunitySettings:
         return CommunitySettings(
@@ -142,7 +153,9 @@ async def bootstrap(
         runtime.bind(core)
     if server is not None:
         _serve_on(server, core, settings, runtimes)
-    return App(core=core, settings=settings, close=close, runtimes=runtimes, http=server)
+    return App(
+        core=core, settings=settings, close=close, runtimes=runtimes, http=server, engine=engine
+    )
 
 
 def _http_server(settings: Settings) -> HttpServer | None:
@@ -211,6 +224,14 @@ def data_errors() -> tuple[type[Exception], ...]:
 async def open_storage(
     settings: Settings, *, migrate: bool = True, read_only: bool = False
 ) -> tuple[UnitOfWorkFactory, Callable[[], Awaitable[None]]]:
+    uow, close, _ = await _open_storage(settings, migrate=migrate, read_only=read_only)
+    return uow, close
+
+
+async def _open_storage(
+    settings: Settings, *, migrate: bool = True, read_only: bool = False
+) -> tuple[UnitOfWorkFactory, Callable[[], Awaitable[None]], object]:
+    """The units of work, how to close them, and the engine (for adapters' own rows)."""
     # Imported here so that the core, and tests with fakes, never load SQLAlchemy.
     from storage.engine import create_engine
     from storage.migrate import normalise_url, upgrade
@@ -233,7 +254,7 @@ async def open_storage(
         pool_timeout=settings.database.pool_timeout,
         statement_timeout_ms=settings.database.statement_timeout_ms,
     )
-    return uow_factory(engine), engine.dispose
+    return uow_factory(engine), engine.dispose, engine
 
 
 async def upgrade_database(settings: Settings) -> None:
@@ -243,16 +264,21 @@ async def upgrade_database(settings: Settings) -> None:
 
 
 def platform_runtimes(
-    settings: Settings, options: dict[str, Any], http: HttpServer | None = None
+    settings: Settings,
+    options: dict[str, Any],
+    http: HttpServer | None = None,
+    engine: object | None = None,
 ) -> list[PlatformRuntime]:
     """The runtimes of every configured platform, not yet bound or started. `options` holds
     per-platform keyword arguments (tests turn time limits down); Slack's HTTP mode adds its
-    routes to `http`, the process's shared server (see adapters/http_server.py)."""
+    routes to `http`, the process's shared server (see adapters/http_server.py), and its OAuth
+    mode keeps installations through `engine`."""
     runtimes: list[PlatformRuntime] = []
-    if settings.slack.bot_token:
+    if settings.slack.bot_token or settings.slack.oauth:
         from adapters.slack.runtime import SlackRuntime
 
-        runtimes.append(SlackRuntime(settings, http=http, **options.get("slack", {})))
+        slack = {"engine": engine, **options.get("slack", {})}
+        runtimes.append(SlackRuntime(settings, http=http, **slack))
     if settings.discord.token:
         from adapters.discord.runtime import DiscordRuntime
 
@@ -261,10 +287,10 @@ def platform_runtimes(
 
 
 def setting_errors() -> tuple[type[Exception], ...]:
-    """Platform start failures that are a setting's fault (exit code 2, like SettingsError)."""
-    from adapters.slack.runtime import PortInUse
+    """Platform failures that are a setting's fault (exit code 2, like SettingsError)."""
+    from adapters.slack.runtime import SlackSettingError
 
-    return (PortInUse,)
+    return (SlackSettingError,)
 
 
 def platform_errors() -> tuple[type[Exception], ...]:
@@ -289,6 +315,19 @@ async def run_console(app: App, actor: Actor) -> None:
     from adapters.console.session import ConsoleSession
 
     await ConsoleSession(app.core, actor).run()
+
+
+def slack_keys(action: str, argv: list[str]) -> int:
+    """`storybot slack new-key` and `storybot slack rekey` (adapters/slack/keys.py)."""
+    from adapters.slack import keys
+
+    if action == "new-key":
+        return keys.new_key_main(argv)
+    settings = Settings.load()
+    key = settings.slack.token_encryption_key
+    return asyncio.run(
+        keys.rekey_main(argv, settings.database.url, key.get_secret_value() if key else None)
+    )
 
 
 def slack_manifest(argv: list[str]) -> int:

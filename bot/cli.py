@@ -66,8 +66,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=exporting.FORMATS, default="json")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
 
-    slack = sub.add_parser("slack", help="Slack set-up: `storybot slack manifest [--socket-mode]`")
-    slack.add_argument("action", choices=["manifest"])
+    slack = sub.add_parser(
+        "slack",
+        help="Slack set-up: `storybot slack manifest [--socket-mode | --oauth]`, "
+        "`storybot slack new-key`, `storybot slack rekey`",
+    )
+    slack.add_argument("action", choices=["manifest", "new-key", "rekey"])
     slack.add_argument("options", nargs=argparse.REMAINDER)
     discord = sub.add_parser("discord", help="Discord set-up: `storybot discord invite`")
     discord.add_argument("action", choices=["invite"])
@@ -161,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[ENV_FILE_VARIABLE] = str(args.env_file)
     try:
         if args.command == "slack":
+            if args.action in ("new-key", "rekey"):
+                return bootstrap.slack_keys(args.action, args.options)
             return bootstrap.slack_manifest(args.options)
         if args.command == "discord":
             return bootstrap.discord_invite(args.options)
@@ -213,6 +219,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
     except bootstrap.NoDatabase as missing:
         return _refuse([str(missing)])
+    except bootstrap.setting_errors() as invalid:
+        return _refuse([str(invalid)])
     try:
         match args.command:
             case "run":

@@ -121,12 +121,34 @@ class LogSettings(Section):
 
 class SlackSettings(Section):
     """The Slack adapter starts when SLACK_BOT_TOKEN is set: Socket Mode with SLACK_APP_TOKEN,
-    otherwise HTTP on HTTP_HOST:HTTP_PORT (POST /slack/events)."""
+    otherwise HTTP on HTTP_HOST:HTTP_PORT (POST /slack/events); or, for many workspaces, with
+    the OAuth settings below."""
 
     bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
     app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
     api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    # Many workspaces (OAuth; docs/SLACK.md): client id + secret + signing secret and no
+    # SLACK_BOT_TOKEN. Each workspace's tokens are kept encrypted with
+    # SLACK_TOKEN_ENCRYPTION_KEY (comma-separated: the first encrypts, all decrypt);
+    # SLACK_TOKEN_ROTATION records that the app has token rotation on (shown at start; a token
+    # that came with a refresh token is refreshed either way).
+    client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    client_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
+    token_encryption_key: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_TOKEN_ENCRYPTION_KEY")
+    )
+    token_rotation: bool = Field(False, validation_alias=_env("SLACK_TOKEN_ROTATION"))
+
+    @property
+    def oauth(self) -> bool:
+        """Slack for many workspaces: OAuth credentials set and no single bot token."""
+        return bool(
+            self.client_id
+            and self.client_secret
+            and self.signing_secret
+            and self.bot_token is None
+        )
 
 
 class DiscordSettings(Section):
@@ -216,7 +238,7 @@ class Settings(BaseModel):
                 "SLACK_SIGNING_SECRET: not set; Slack's HTTP mode needs it "
                 "(or set SLACK_APP_TOKEN to use Socket Mode)"
             )
-        if (slack.app_token or slack.signing_secret) and not slack.bot_token:
+        if (slack.app_token or slack.signing_secret) and not slack.bot_token and not slack.oauth:
             found.append("SLACK_BOT_TOKEN: not set, but other Slack settings are")
         if self.discord.shard_ids and self.discord.shard_count is None:
             found.append("SHARD_COUNT: not set; SHARD_IDS needs the total number of shards")
@@ -239,10 +261,15 @@ class Settings(BaseModel):
                 self.slack.bot_token,
                 self.slack.signing_secret,
                 self.slack.app_token,
+                self.slack.client_secret,
+                self.slack.token_encryption_key,
                 self.discord.token,
             )
             if secret is not None
         ]
+        if self.slack.token_encryption_key is not None:  # each key of NEW,OLD on its own too
+            keys = self.slack.token_encryption_key.get_secret_value().split(",")
+            found += [key.strip() for key in keys if key.strip()]
         try:
             password = urlsplit(self.database.url).password
         except ValueError:  # not a URL we can read; the pattern scrubber still applies
@@ -253,7 +280,7 @@ class Settings(BaseModel):
     def platforms(self) -> list[str]:
         """Chat platforms whose credentials are set."""
         found = []
-        if self.slack.bot_token:
+        if self.slack.bot_token or self.slack.oauth:
             found.append("slack")
         if self.discord.token:
             found.append("discord")

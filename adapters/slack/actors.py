@@ -4,6 +4,7 @@ users.info, cached per user for a while so that most requests cost no extra call
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -36,7 +37,10 @@ class ProfileCache:
 
     Per process on purpose: Slack is the source of truth, so several processes may disagree
     about a user's name, language or admin flag for at most `ttl` after it changed in Slack.
-    Moderators configured in Storybot are read from the database and agree at once."""
+    Moderators configured in Storybot are read from the database and agree at once.
+
+    With many workspaces, entries are kept per team and looked up with that team's token:
+    `bound(team, client)` is a view sharing the entries and the lookup limit."""
 
     def __init__(
         self,
@@ -50,22 +54,36 @@ class ProfileCache:
         concurrency: int = 4,
     ) -> None:
         self.client = client
+        self.team = ""  # the workspace whose users this view looks up ("" for the base cache)
         self.ttl = ttl
         self.failure_ttl = failure_ttl
         self.timeout = timeout
         self.max_entries = max_entries
         self.clock = clock
-        self._entries: dict[str, tuple[float, Profile | None]] = {}
+        self._entries: dict[tuple[str, str], tuple[float, Profile | None]] = {}
         # users.info is a Tier 4 method: a card crediting ten people must not fire ten calls
         # at once into Slack's rate limit.
         self._lookups = asyncio.Semaphore(concurrency)
 
+    def bound(self, team: str, client: AsyncWebClient) -> ProfileCache:
+        """This cache as seen from workspace `team`, looking users up with `client` (a
+        request's client, or the announcer's for that team)."""
+        view = copy.copy(self)  # shallow: the entries and the semaphore stay shared
+        view.team = team
+        view.client = client
+        return view
+
     def peek(self, user_id: str) -> Profile | None:
-        entry = self._entries.get(user_id)
+        entry = self._entries.get((self.team, user_id))
         return entry[1] if entry and entry[0] > self.clock() else None
 
+    async def name_of(self, user_id: str) -> str | None:
+        """A colleague's display name, or None."""
+        profile = await self.get(user_id)
+        return profile.name if profile else None
+
     async def get(self, user_id: str) -> Profile | None:
-        entry = self._entries.get(user_id)
+        entry = self._entries.get((self.team, user_id))
         if entry and entry[0] > self.clock():
             return entry[1]
         profile = await self._lookup(user_id)
@@ -89,11 +107,12 @@ class ProfileCache:
         return profile_from(user)
 
     def _remember(self, user_id: str, profile: Profile | None) -> None:
-        self._entries.pop(user_id, None)
+        key = (self.team, user_id)
+        self._entries.pop(key, None)
         if len(self._entries) >= self.max_entries:
             self._entries.pop(next(iter(self._entries)))  # the oldest entry
         ttl = self.ttl if profile is not None else self.failure_ttl
-        self._entries[user_id] = (self.clock() + ttl, profile)
+        self._entries[key] = (self.clock() + ttl, profile)
 
 
 def profile_from(user: Mapping[str, Any]) -> Profile:

@@ -2,6 +2,9 @@
 
 The web client has already waited out a 429 (per Retry-After) and retried a 500 once;
 what still fails is mapped to the reasons the core knows (bot.weekly.ANNOUNCE_PROBLEMS).
+
+Each call goes out with the token of the space's own workspace (adapters.slack.workspaces);
+a space with no token to use is reported unreachable and gets no post.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import render
 from adapters.slack.actors import ProfileCache
 from adapters.slack.client import SLACK_ERRORS, error_code
+from adapters.slack.workspaces import OneWorkspace, WorkspaceClients
 from bot.domain import ChannelRef, Platform, SpaceRef
 from bot.ports import AnnounceFailed
 from bot.replies import Reply
@@ -42,6 +46,10 @@ REASONS = {
     "token_revoked": "missing_permissions",
 }
 
+# What Slack answers for a token that no longer works.
+TOKEN_GONE = frozenset(
+    {"invalid_auth", "not_authed", "token_expired", "token_revoked", "account_inactive"}
+)
 ADMIN_PAGES = 5  # users.list pages read to find admins when no moderator is configured
 ADMINS_MAX = 10
 
@@ -59,21 +67,31 @@ class SlackAnnouncer:
 
     def __init__(
         self,
-        client: AsyncWebClient,
+        clients: WorkspaceClients | AsyncWebClient,
         profiles: ProfileCache,
     ) -> None:
-        self.client = client
+        """`clients`: one client is the one-token mode (its token's workspace only)."""
+        self.clients = OneWorkspace(clients) if isinstance(clients, AsyncWebClient) else clients
         self.profiles = profiles
 
-    async def announce(self, channel: ChannelRef, reply: Reply) -> None:
+    async def _client(self, space: SpaceRef) -> AsyncWebClient | None:
         try:
-            await self.client.chat_postMessage(
-                channel=channel.channel_id,
-                blocks=await self._blocks(reply),
-                text=render.fallback_text(reply),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            return await self.clients.client_for(space.external_id)
+        except Exception as failure:  # the installation store: database or key trouble
+            log.warning("no slack token", extra={"error": type(failure).__name__})
+            return None
+
+    async def announce(self, channel: ChannelRef, reply: Reply) -> None:
+        team = channel.space.external_id
+        try:
+            try:
+                await self._post(channel, reply)
+            except SlackApiError as refused:
+                # A kept token that another request has just refreshed, or that was
+                # revoked: look the workspace's token up again, once.
+                if error_code(refused) not in TOKEN_GONE or not self.clients.forget(team):
+                    raise
+                await self._post(channel, reply)
         except SLACK_ERRORS as failure:
             reason = reason_for(failure)
             log.warning(
@@ -81,16 +99,34 @@ class SlackAnnouncer:
             )
             raise AnnounceFailed(reason) from None
 
+    async def _post(self, channel: ChannelRef, reply: Reply) -> None:
+        client = await self._client(channel.space)
+        if client is None:
+            log.warning("announcement failed", extra={"error": "no_installation"})
+            raise AnnounceFailed("unavailable")
+        profiles = self.profiles.bound(channel.space.external_id, client)
+        await client.chat_postMessage(
+            channel=channel.channel_id,
+            blocks=await self._blocks(reply, profiles),
+            text=render.fallback_text(reply),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
     async def notify_moderators(self, space: SpaceRef, user_ids: list[str], reply: Reply) -> None:
         """A direct message to each moderator; the workspace's admins when none is configured.
         Never raises: a notice that cannot be delivered is logged and skipped."""
-        recipients = list(dict.fromkeys(user_ids)) or await self._admins()
-        blocks = await self._blocks(reply)
+        client = await self._client(space)
+        if client is None:
+            log.warning("moderator notice not delivered", extra={"error": "no_installation"})
+            return
+        recipients = list(dict.fromkeys(user_ids)) or await self._admins(client)
+        blocks = await self._blocks(reply, self.profiles.bound(space.external_id, client))
         text = render.fallback_text(reply)
         for user_id in recipients:
             try:
-                opened = await self.client.conversations_open(users=user_id)
-                await self.client.chat_postMessage(
+                opened = await client.conversations_open(users=user_id)
+                await client.chat_postMessage(
                     channel=opened["channel"]["id"], blocks=blocks, text=text
                 )
             except SLACK_ERRORS as failure:
@@ -100,18 +136,21 @@ class SlackAnnouncer:
 
     async def display_names(self, space: SpaceRef, user_ids: list[str]) -> dict[str, str]:
         """Names from users.info (cached); the profile cache logs and skips what fails."""
+        client = await self._client(space)
+        if client is None:
+            return {}
         try:
-            return await self.profiles.names(user_ids)
+            return await self.profiles.bound(space.external_id, client).names(user_ids)
         except Exception:
             log.exception("display names unavailable")
             return {}
 
-    async def _admins(self) -> list[str]:
+    async def _admins(self, client: AsyncWebClient) -> list[str]:
         admins: list[str] = []
         cursor: str | None = None
         try:
             for _ in range(ADMIN_PAGES):
-                page = await self.client.users_list(cursor=cursor, limit=200)
+                page = await client.users_list(cursor=cursor, limit=200)
                 for member in page.get("members") or []:
                     if member.get("deleted") or member.get("is_bot"):
                         continue
@@ -124,9 +163,9 @@ class SlackAnnouncer:
             log.warning("users.list failed", extra={"error": error_code(failure)})
         return admins[:ADMINS_MAX]
 
-    async def _blocks(self, reply: Reply) -> list[dict[str, Any]]:
+    async def _blocks(self, reply: Reply, profiles: ProfileCache) -> list[dict[str, Any]]:
         """Public blocks: credited colleagues by name, never pinged. The core has already
         written every label in the community's language."""
         credited = render.credited_ids(reply)
-        names = await self.profiles.names(credited) if credited else {}
+        names = await profiles.names(credited) if credited else {}
         return render.message_blocks(reply, names=names)

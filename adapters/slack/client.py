@@ -49,7 +49,7 @@ class CappedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
 # Calls that change nothing at Slack. Only these are resent after a 5xx or a dropped
 # connection: a post that Slack may have taken before failing must not appear twice (the
 # announcement claims retry posts themselves, once they know it did not go out).
-READS = frozenset({"users.info", "users.list", "chat.getPermalink", "auth.test"})
+READS = frozenset({"users.info", "users.list", "chat.getPermalink", "auth.test", "auth.teams.list"})
 
 
 def is_read(request: HttpRequest) -> bool:
@@ -98,16 +98,21 @@ def retry_after(response: HttpResponse) -> float:
     return 1.0
 
 
-def web_client(token: str, base_url: str, *, timeout: int = 10) -> AsyncWebClient:
+def web_client(
+    token: str | None, base_url: str, *, timeout: int = 10, team_id: str | None = None
+) -> AsyncWebClient:
     """A client that retries what is safe to retry: 429 per Retry-After (Slack did nothing),
-    and, for reads only, a lost connection and Slack's 500/503 once."""
+    and, for reads only, a lost connection and Slack's 500/503 once. `team_id` goes with
+    every call: an org-wide token (Enterprise Grid) must say which workspace it acts in."""
     handlers: list[AsyncRetryHandler] = [
         ReadsOnlyConnectionErrorRetryHandler(),
         CappedRateLimitRetryHandler(),
         ReadsOnlyServerErrorRetryHandler(),
     ]
     base = base_url if base_url.endswith("/") else base_url + "/"
-    return AsyncWebClient(token=token, base_url=base, timeout=timeout, retry_handlers=handlers)
+    return AsyncWebClient(
+        token=token, base_url=base, timeout=timeout, retry_handlers=handlers, team_id=team_id
+    )
 
 
 def error_code(error: BaseException) -> str:

@@ -30,7 +30,7 @@ def register(app: AsyncApp, services: Services) -> None:
         actor = await services.actor(context, body)
         reply = await services.core.handle(Home(), actor)
         credited = render.credited_ids(reply)
-        names = await services.profiles.names(credited) if credited else {}
+        names = await services.profiles_for(context).names(credited) if credited else {}
         view = render.home_view(reply, names)
         try:
             await client.views_publish(user_id=actor.user_id, view=view)

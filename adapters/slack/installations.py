@@ -17,8 +17,12 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import (
+    AsyncSQLAlchemyInstallationStore,
+    SQLAlchemyInstallationStore,
+)
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import desc, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 # The secret fields of slack_sdk's Installation and Bot.
@@ -29,6 +33,14 @@ SECRET_FIELDS = (
     "user_refresh_token",
     "incoming_webhook_url",
 )
+UNREADABLE = (
+    "A stored Slack token cannot be decrypted with SLACK_TOKEN_ENCRYPTION_KEY "
+    "(was the key replaced instead of added in front of the old one?)."
+)
+# A rotating token lives 12 hours; it is refreshed on first use within this many minutes of
+# its expiry (Bolt's default, and Slack's advice), by Bolt for requests and by
+# adapters.slack.workspaces for announcements.
+ROTATION_MINUTES = 120
 STATE_SECONDS = 600  # an "Add to Slack" click must come back within ten minutes
 
 Entity = TypeVar("Entity", Installation, Bot)
@@ -66,14 +78,14 @@ class TokenCipher:
             return self._fernet.decrypt(stored.encode()).decode()
         except InvalidToken:
             # Never say more: the stored value is a secret even when it will not decrypt.
-            raise EncryptionKeyError(
-                "A stored Slack token cannot be decrypted with SLACK_TOKEN_ENCRYPTION_KEY "
-                "(was the key replaced instead of added in front of the old one?)."
-            ) from None
+            raise EncryptionKeyError(UNREADABLE) from None
 
     def rotate(self, stored: str) -> str:
         """The same token encrypted with the first key (for re-encrypting after rotation)."""
-        return self._fernet.rotate(stored.encode()).decode()
+        try:
+            return self._fernet.rotate(stored.encode()).decode()
+        except InvalidToken:
+            raise EncryptionKeyError(UNREADABLE) from None
 
 
 def new_key() -> str:
@@ -127,6 +139,47 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         )
         return self._opened(found) if found else None
 
+    async def async_find_bot_by_team(self, team_id: str) -> Bot | None:
+        """The newest bot installed in workspace `team_id`, whatever its Enterprise Grid org
+        (a per-workspace install on Grid is stored under the org's id too)."""
+        inner = self.inner
+        if not isinstance(inner, AsyncSQLAlchemyInstallationStore):
+            return await self.async_find_bot(enterprise_id=None, team_id=team_id)
+        c = inner.bots.c
+        query = (
+            inner.bots.select()
+            .where(c.client_id == inner.client_id, c.team_id == team_id, c.bot_token.is_not(None))
+            .order_by(desc(c.installed_at))
+            .limit(1)
+        )
+        async with inner.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return self._opened(SQLAlchemyInstallationStore.build_bot_entity(row)) if row else None
+
+    async def async_org_bots(self) -> list[Bot]:
+        """The newest bot of each org-wide (Enterprise Grid) install."""
+        inner = self.inner
+        if not isinstance(inner, AsyncSQLAlchemyInstallationStore):
+            return []
+        c = inner.bots.c
+        query = (
+            inner.bots.select()
+            .where(
+                c.client_id == inner.client_id,
+                c.is_enterprise_install.is_(True),
+                c.bot_token.is_not(None),
+            )
+            .order_by(desc(c.installed_at))
+        )
+        async with inner.engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        newest: dict[str, Bot] = {}
+        for row in rows:
+            newest.setdefault(
+                row["enterprise_id"], SQLAlchemyInstallationStore.build_bot_entity(row)
+            )
+        return [self._opened(bot) for bot in newest.values()]
+
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self.inner.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
 
@@ -162,6 +215,29 @@ def _shallow(entity: Entity) -> Entity:
     copy = object.__new__(type(entity))
     copy.__dict__.update(entity.__dict__)
     return copy
+
+
+async def reencrypt(engine: AsyncEngine, cipher: TokenCipher) -> int:
+    """Rewrite every stored secret with the first key of `cipher` (after a new key was put in
+    front), in one transaction; the count of values rewritten. Afterwards the old keys can
+    go. A value no key opens stops it with EncryptionKeyError, changing nothing."""
+    inner = AsyncSQLAlchemyInstallationStore(client_id="", engine=engine)
+    rewritten = 0
+    async with engine.begin() as connection:
+        for table in (inner.installations, inner.bots):
+            columns = [table.c[name] for name in SECRET_FIELDS if name in table.c]
+            for row in (await connection.execute(select(table.c.id, *columns))).mappings():
+                changed = {
+                    column.name: cipher.rotate(row[column.name])
+                    for column in columns
+                    if row[column.name]
+                }
+                if changed:
+                    await connection.execute(
+                        update(table).where(table.c.id == row["id"]).values(**changed)
+                    )
+                    rewritten += len(changed)
+    return rewritten
 
 
 def stores(

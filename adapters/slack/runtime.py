@@ -1,6 +1,9 @@
 """Slack as `storybot run` starts it: Socket Mode when SLACK_APP_TOKEN is set, otherwise
 POST /slack/events (signed requests only) on the process's HTTP server (adapters.http_server),
-which also answers GET /healthz and GET /readyz."""
+which also answers GET /healthz and GET /readyz.
+
+OAuth mode (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_SIGNING_SECRET and no SLACK_BOT_TOKEN)
+serves any number of workspaces over HTTP, each with its own token (adapters.slack.oauth)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.http_server import HttpServer
 from adapters.slack.actors import ProfileCache
@@ -17,7 +22,10 @@ from adapters.slack.announcer import SlackAnnouncer
 from adapters.slack.app import build_app, register
 from adapters.slack.client import SLACK_ERRORS, error_code, web_client
 from adapters.slack.events import SignedRequests
+from adapters.slack.installations import EncryptionKeyError, TokenCipher, stores
+from adapters.slack.oauth import build_oauth_app, install_routes, register_lifecycle
 from adapters.slack.services import FORM_BUDGET_SECONDS
+from adapters.slack.workspaces import InstalledWorkspaces, OneWorkspace, WorkspaceClients
 from bot.config import Settings
 from bot.core import Core
 
@@ -33,6 +41,10 @@ class SlackConfigError(RuntimeError):
     """Slack cannot start with these settings; the message says what to fix."""
 
 
+class SlackSettingError(SlackConfigError):
+    """A setting is unusable as given (exit code 2, like any bad setting)."""
+
+
 class SlackRuntime:
     name = "slack"
 
@@ -42,30 +54,75 @@ class SlackRuntime:
         *,
         form_budget: float = FORM_BUDGET_SECONDS,
         http: HttpServer | None = None,
+        engine: AsyncEngine | None = None,
     ) -> None:
         """`http` is the process's shared server, not yet started; without one, HTTP mode
-        starts and stops a server of its own (tests, the bench). The core comes later, by
-        `bind`: the composition root builds the announcer and directory before the core."""
-        if settings.slack.bot_token is None:
-            raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
+        starts and stops a server of its own (tests, the bench). `engine` is the process's
+        database engine, where OAuth mode keeps installations (its own one when not given).
+        The core comes later, by `bind`: the composition root builds the announcer and
+        directory before the core."""
+        slack = settings.slack
+        self.oauth = slack.oauth
+        if slack.bot_token is None and not self.oauth:
+            raise SlackConfigError(
+                "SLACK_BOT_TOKEN is not set (or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+                "SLACK_SIGNING_SECRET to serve many workspaces)."
+            )
         self.settings = settings
         self.form_budget = form_budget
-        self.client = web_client(
-            settings.slack.bot_token.get_secret_value(), settings.slack.api_url
-        )
-        self.profiles = ProfileCache(self.client)
-        # One object posts and names people: the same client and profile cache serve both.
-        self.announcer = SlackAnnouncer(self.client, self.profiles)
-        self.directory = self.announcer
-        self.socket_mode = settings.slack.app_token is not None
-        secret = settings.slack.signing_secret
-        self.app = build_app(
-            self.client,
-            secret.get_secret_value() if secret else None,
-            socket_mode=self.socket_mode,
-        )
         self.core: Core | None = None
         self.failure: str | None = None  # HTTP and Socket Mode never end by themselves
+        secret = slack.signing_secret
+        self._own_engine: AsyncEngine | None = None
+        self.workspaces: WorkspaceClients
+        if self.oauth:
+            assert slack.client_id and slack.client_secret and secret
+            key = slack.token_encryption_key
+            try:
+                cipher = TokenCipher.from_setting(key.get_secret_value() if key else None)
+            except EncryptionKeyError as refused:
+                raise SlackSettingError(str(refused)) from None
+            if engine is None:
+                from storage.engine import create_engine  # tests and the bench pass none
+
+                engine = self._own_engine = create_engine(settings.database.url)
+            self.installations, states = stores(engine, slack.client_id, cipher)
+            # No token: each request's copy gets its workspace's token from the authorizer.
+            self.client = web_client(None, slack.api_url)
+            installed = InstalledWorkspaces(
+                self.installations,
+                slack.api_url,
+                rotator=AsyncTokenRotator(
+                    client_id=slack.client_id,
+                    client_secret=slack.client_secret.get_secret_value(),
+                    client=self.client,
+                ),
+            )
+            self.workspaces = installed
+            self.socket_mode = False  # installs and their redirects need HTTP anyway
+            self.app = build_oauth_app(
+                self.client,
+                secret.get_secret_value(),
+                client_id=slack.client_id,
+                client_secret=slack.client_secret.get_secret_value(),
+                installations=self.installations,
+                states=states,
+            )
+            register_lifecycle(self.app, self.installations, installed)
+        else:
+            assert slack.bot_token is not None
+            self.client = web_client(slack.bot_token.get_secret_value(), slack.api_url)
+            self.workspaces = self._one = OneWorkspace(self.client)
+            self.socket_mode = slack.app_token is not None
+            self.app = build_app(
+                self.client,
+                secret.get_secret_value() if secret else None,
+                socket_mode=self.socket_mode,
+            )
+        self.profiles = ProfileCache(self.client)
+        # One object posts and names people: the same clients and profile cache serve both.
+        self.announcer = SlackAnnouncer(self.workspaces, self.profiles)
+        self.directory = self.announcer
         self._signed = SignedRequests(secret.get_secret_value()) if secret else None
         self._own_http: HttpServer | None = None
         self.http: HttpServer | None = None
@@ -73,6 +130,8 @@ class SlackRuntime:
             if http is None:
                 http = self._own_http = HttpServer.from_settings(settings)
             http.add_routes([web.post(EVENTS_PATH, self._events)])
+            if self.oauth:
+                http.add_routes(install_routes(self.app))
             self.http = http
         self._started = False
         self._socket: AsyncSocketModeHandler | None = None
@@ -94,7 +153,8 @@ class SlackRuntime:
                 "SLACK_SIGNING_SECRET is needed to receive Slack's requests over HTTP "
                 "(or set SLACK_APP_TOKEN to use Socket Mode)."
             )
-        await self._check_token()
+        if not self.oauth:
+            await self._check_token()
         if self.socket_mode:
             assert self.settings.slack.app_token is not None
             app_token = self.settings.slack.app_token.get_secret_value()
@@ -110,7 +170,10 @@ class SlackRuntime:
         if self._own_http is not None:
             await self._own_http.start()
         self._started = True
-        log.info("slack listening", extra={"mode": "http", "port": self.port})
+        extra: dict[str, object] = {"mode": "oauth" if self.oauth else "http", "port": self.port}
+        if self.oauth:  # what the operator declared; any token with a refresh token rotates
+            extra["token_rotation"] = self.settings.slack.token_rotation
+        log.info("slack listening", extra=extra)
 
     @property
     def ready(self) -> bool:
@@ -136,6 +199,8 @@ class SlackRuntime:
                 await self._socket.close_async()
             if self._own_http is not None:
                 await self._own_http.stop()
+            if self._own_engine is not None:
+                await self._own_engine.dispose()
         finally:
             self._socket = None
             self._started = False
@@ -148,7 +213,8 @@ class SlackRuntime:
     async def _check_token(self) -> None:
         """Refuse to start on a token Slack rejects; carry on if Slack is only unreachable."""
         try:
-            await self.client.auth_test()
+            answer = await self.client.auth_test()
+            self._one.team_id = answer.get("team_id") or None
         except SlackApiError as failure:
             if error_code(failure) in _TOKEN_REFUSED:
                 raise SlackConfigError(

@@ -40,7 +40,7 @@ class Services:
         channel_id: str | None = None,
     ) -> Actor:
         return await actor_for(
-            self.profiles,
+            self.profiles_for(context),
             team_id=installed_team(context),
             user_id=context.user_id or "",
             channel_id=channel_id,
@@ -60,10 +60,10 @@ class Services:
             return None
         return str(opened["view"]["id"])
 
-    async def name_of(self, user_id: str) -> str | None:
-        """A colleague's display name from the cached users.info, or None."""
-        profile = await self.profiles.get(user_id)
-        return profile.name if profile else None
+    def profiles_for(self, context: AsyncBoltContext) -> ProfileCache:
+        """The profile cache of this request's workspace, looking up with its own token."""
+        client = context.client
+        return self.profiles.bound(installed_team(context), client) if client else self.profiles
 
     async def delivery(
         self,
@@ -81,7 +81,7 @@ class Services:
         return Delivery(
             client=client,
             actor=actor,
-            profiles=self.profiles,
+            profiles=self.profiles.bound(actor.space.external_id, client),
             origin=origin,
             # Bolt hands out a respond() even where the payload has no response_url.
             respond=respond if body.get("response_url") else None,
@@ -94,7 +94,13 @@ class Services:
 
 def installed_team(context: AsyncBoltContext) -> str:
     """The workspace the app is installed in. In a Slack Connect channel the acting user's
-    team is another organisation's; the community is always the installing workspace's."""
+    team is another organisation's; the community is always the installing workspace's.
+
+    An org-wide install on Enterprise Grid has one token for every workspace of the org; the
+    community is still the workspace the request comes from (one community per workspace,
+    linkable: docs/SLACK.md), so its team id counts, not the org's."""
+    if context.is_enterprise_install and context.team_id:
+        return context.team_id
     authorized = context.authorize_result
     return (
         (authorized.team_id if authorized else None)

@@ -39,7 +39,8 @@ def register(app: AsyncApp, services: Services) -> None:
             services.actor(context, body, channel_id=channel_id),
             permalink(client, channel_id, body.get("message_ts") or message.get("ts")),
             markup.name_bare_mentions(
-                markup.to_words(str(message.get("text") or "")).strip(), services.name_of
+                markup.to_words(str(message.get("text") or "")).strip(),
+                services.profiles_for(context).name_of,
             ),
         )
         reply = await services.core.handle(

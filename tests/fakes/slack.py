@@ -46,6 +46,10 @@ class Workspace:
     expires_at: float | None = None  # monotonic; None: the token does not expire
     old_tokens: set[str] = field(default_factory=set)  # rotated away, refused from then on
     channels: set[str] = field(default_factory=set)
+    # An org-wide install on Enterprise Grid (team_id is then the org's id): one token acts
+    # in every one of these workspaces.
+    org_teams: set[str] = field(default_factory=set)
+    enterprise_id: str | None = None  # the org of a workspace installed on its own
 
 
 JSON_ARGS = ("blocks", "view", "files", "attachments")
@@ -154,14 +158,36 @@ class FakeSlack:
             "profile": {"display_name": name, "real_name": name},
         }
 
-    def install_code(self, team_id: str, name: str = "", channels: tuple[str, ...] = ()) -> str:
-        """A code Slack would hand to the redirect URL after "Allow" in `team_id`."""
+    def install_code(
+        self,
+        team_id: str,
+        name: str = "",
+        channels: tuple[str, ...] = (),
+        *,
+        enterprise: str | None = None,
+    ) -> str:
+        """A code Slack would hand to the redirect URL after "Allow" in `team_id` (a
+        workspace of the Enterprise Grid org `enterprise`, installed on its own, if given)."""
         code = f"code-{team_id}-{next(self._counter)}"
         self.codes[code] = team_id
         workspace = self.workspaces.setdefault(
             team_id, Workspace(team_id, name or team_id, token="")
         )
         workspace.channels.update(channels)
+        workspace.enterprise_id = enterprise
+        return code
+
+    def install_org_code(self, enterprise_id: str, teams: dict[str, tuple[str, ...]]) -> str:
+        """A code for an org-wide install (Enterprise Grid, `org_deploy_enabled`): the token
+        it grants acts in each of `teams` (workspace id -> its channels)."""
+        code = f"code-{enterprise_id}-{next(self._counter)}"
+        self.codes[code] = enterprise_id
+        org = self.workspaces.setdefault(enterprise_id, Workspace(enterprise_id, "Org", token=""))
+        org.org_teams.update(teams)
+        for team, channels in teams.items():
+            self.workspaces.setdefault(team, Workspace(team, team, token="")).channels.update(
+                channels
+            )
         return code
 
     def uninstall(self, team_id: str) -> None:
@@ -322,11 +348,18 @@ class FakeSlack:
                 "user": "storybot",
                 "user_id": BOT_USER,
                 "bot_id": "B0BOT",
+                **self._org_of(team),
+            },
+            "auth.teams.list": lambda: {
+                "ok": True,
+                "teams": [{"id": t, "name": t} for t in sorted(self._reach(team))],
+                "response_metadata": {"next_cursor": ""},
             },
             "users.info": lambda: self._user(str(args.get("user"))),
             "users.list": lambda: {
                 "ok": True,
-                "members": list(self.users.values()),
+                # A workspace's own members (an org token: its workspaces' members).
+                "members": [u for u in self.users.values() if u["team_id"] in self._reach(team)],
                 "response_metadata": {"next_cursor": ""},
             },
             "chat.postMessage": lambda: {
@@ -392,6 +425,8 @@ class FakeSlack:
         workspace.token = (
             f"xoxe.xoxb-{workspace.team_id}-{n}" if rotating else f"xoxb-{workspace.team_id}-{n}"
         )
+        org_wide = bool(workspace.org_teams)
+        enterprise = workspace.team_id if org_wide else workspace.enterprise_id
         answer: dict[str, Any] = {
             "ok": True,
             "app_id": "A0APP",
@@ -400,9 +435,10 @@ class FakeSlack:
             "token_type": "bot",
             "access_token": workspace.token,
             "bot_user_id": BOT_USER,
-            "team": {"id": workspace.team_id, "name": workspace.name},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            # Org-wide: no team, the org instead ("Organization-wide app reference").
+            "team": None if org_wide else {"id": workspace.team_id, "name": workspace.name},
+            "enterprise": {"id": enterprise, "name": "Org"} if enterprise else None,
+            "is_enterprise_install": org_wide,
         }
         if rotating:
             assert self.rotation_seconds is not None
@@ -417,8 +453,20 @@ class FakeSlack:
     def _elsewhere(self, team: str, channel: object) -> bool:
         if not isinstance(channel, str):
             return False
-        owners = [w.team_id for w in self.workspaces.values() if channel in w.channels]
-        return bool(owners) and team not in owners
+        owners = {w.team_id for w in self.workspaces.values() if channel in w.channels}
+        return bool(owners) and not owners & self._reach(team)
+
+    def _reach(self, team: str) -> set[str]:
+        """The workspaces a token of `team` acts in: its own, or an org's workspaces."""
+        workspace = self.workspaces.get(team)
+        return set(workspace.org_teams) if workspace and workspace.org_teams else {team}
+
+    def _org_of(self, team: str) -> dict[str, Any]:
+        """auth.test of an org-wide token names the org and says it is an org install."""
+        workspace = self.workspaces.get(team)
+        if workspace is None or not workspace.org_teams:
+            return {}
+        return {"enterprise_id": team, "is_enterprise_install": True}
 
     def _user(self, user_id: str) -> dict[str, Any]:
         user = self.users.get(user_id)

@@ -40,11 +40,16 @@ def command(
     channel: str = CHANNEL,
     trigger: str | None = None,
     team: str = TEAM,
+    enterprise: str | None = None,
+    org_install: bool = False,
 ) -> str:
     """A slash command: plain form fields. `team` is the acting user's workspace (another
-    organisation's in a Slack Connect channel)."""
+    organisation's in a Slack Connect channel); `enterprise` its Enterprise Grid org, and
+    `org_install` when the app was installed org-wide there."""
+    grid = {"enterprise_id": enterprise, "enterprise_name": "Org"} if enterprise else {}
     return urlencode(
         {
+            **grid,
             "token": "legacy-verification-token",
             "team_id": team,
             "team_domain": "acme",
@@ -55,7 +60,7 @@ def command(
             "command": "/story",
             "text": text,
             "api_app_id": APP_ID,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if org_install else "false",
             "response_url": response_url,
             "trigger_id": trigger or trigger_id(),
         }

@@ -11,6 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.slack.installations import new_key
 from storage import upgrade
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
@@ -22,6 +23,9 @@ SLACK_APP_TOKEN = "xapp-1-A0APP-9999999999-" + "leakcanaryapp0002"
 SIGNING_SECRET = "5e0c2f" + "leakcanarysigning0003"  # hex-like: no scrubber pattern knows it
 DISCORD_TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Gh7Xyz." + "LeakCanaryDiscordToken0004abcdefg"
 DB_PASSWORD = "LeakCanaryDbPassword0005"
+CLIENT_SECRET = "9f1b3c" + "leakcanaryclientsecret0006"  # hex-like, as Slack's are
+BAD_KEY = "LeakCanaryNotAFernetKey0007"
+GOOD_KEY = new_key()  # a real key cannot carry a canary: searched for as it is
 CANARIES = ("LeakCanary", "leakcanary")
 
 
@@ -78,6 +82,19 @@ async def test_no_secret_in_any_output_even_when_start_up_fails(tmp_path: Path) 
             env.update(slack_secrets | more)
             return env
 
+        def with_oauth(fake: FakeSlack, key: str) -> dict[str, str]:
+            env = debug_env(sqlite, slack=fake)
+            del env["SLACK_BOT_TOKEN"]  # OAuth mode: a token per workspace, from the database
+            env.update(
+                {
+                    "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                    "SLACK_CLIENT_ID": "1111.2222",
+                    "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                    "SLACK_TOKEN_ENCRYPTION_KEY": key,
+                }
+            )
+            return env
+
         def with_discord(fake: FakeDiscord) -> dict[str, str]:
             env = debug_env(sqlite, discord=fake)
             env["DISCORD_TOKEN"] = DISCORD_TOKEN
@@ -95,6 +112,18 @@ async def test_no_secret_in_any_output_even_when_start_up_fails(tmp_path: Path) 
                 with_slack(slack_refusing, SLACK_APP_TOKEN=SLACK_APP_TOKEN),
                 True,
                 "SLACK_BOT_TOKEN",
+            ),
+            Scenario(
+                "slack-oauth-bad-key",
+                with_oauth(slack_refusing, BAD_KEY),
+                True,
+                "SLACK_TOKEN_ENCRYPTION_KEY is not a valid key",
+            ),
+            Scenario(
+                "slack-oauth-running",
+                with_oauth(slack_refusing, GOOD_KEY),
+                False,
+                "platform started",
             ),
             Scenario(
                 "discord-token-refused",
@@ -116,6 +145,9 @@ async def test_no_secret_in_any_output_even_when_start_up_fails(tmp_path: Path) 
         for canary in CANARIES:
             assert canary not in output, f"{scenario.name} leaked a secret:\n{output}"
         assert DB_PASSWORD not in output and SIGNING_SECRET not in output, scenario.name
+        assert GOOD_KEY not in output, scenario.name
+        if scenario.name == "slack-oauth-bad-key":  # a setting to fix: said in a line
+            assert "Traceback" not in output, output
         assert scenario.needle in output, f"{scenario.name}:\n{output}"
         if scenario.expect_exit:
             assert code not in (None, 0), f"{scenario.name} exited with {code}:\n{output}"

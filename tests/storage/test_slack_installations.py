@@ -104,3 +104,32 @@ def test_a_missing_or_bad_key_is_refused_with_a_clear_message(setting: str | Non
     with pytest.raises(EncryptionKeyError) as refused:
         TokenCipher.from_setting(setting)
     assert "SLACK_TOKEN_ENCRYPTION_KEY" in str(refused.value)
+
+
+async def test_rekey_rewrites_every_token_with_the_new_key_so_the_old_one_can_go(
+    engine: AsyncEngine, db_url: str
+) -> None:
+    from adapters.slack.keys import rekey
+
+    old, new = new_key(), new_key()
+    before, _ = stores(engine, CLIENT, TokenCipher([old]))
+    for team in ("T0ONE", "T0TWO"):
+        await before.async_save(installation(team, bot_token=f"xoxb-{team}-secret"))
+    sealed = await raw_dump(engine)
+
+    # installations: bot token and refresh token; bots: the same two; for two workspaces
+    assert await rekey(db_url, f"{new},{old}") == 8
+    after = await raw_dump(engine)
+    assert after != sealed and "secret" not in after
+    only_new, _ = stores(engine, CLIENT, TokenCipher([new]))
+    for team in ("T0ONE", "T0TWO"):
+        bot = await only_new.async_find_bot(enterprise_id=None, team_id=team)
+        assert bot is not None and bot.bot_token == f"xoxb-{team}-secret"
+        found = await only_new.async_find_installation(enterprise_id=None, team_id=team)
+        assert found is not None and found.bot_refresh_token == REFRESH
+
+    # A key that opens nothing stored changes nothing and says why.
+    with pytest.raises(EncryptionKeyError) as refused:
+        await rekey(db_url, new_key())
+    assert "cannot be decrypted" in str(refused.value)
+    assert await raw_dump(engine) == after

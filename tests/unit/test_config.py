@@ -60,6 +60,8 @@ def test_secret_values_cover_every_secret_field() -> None:
         slack_app_token="s3",
         discord_token="s4",
         database_url="postgresql://u:s5@db/x",
+        slack_client_secret="s6",
+        slack_token_encryption_key="s7,s8",
     )
     secret_fields = [
         name
@@ -67,8 +69,8 @@ def test_secret_values_cover_every_secret_field() -> None:
         for name, field in section.model_fields.items()
         if "SecretStr" in str(field.annotation)
     ]
-    assert len(secret_fields) == 4
-    assert set(settings.secret_values()) >= {"s1", "s2", "s3", "s4", "s5"}
+    assert len(secret_fields) == 6
+    assert set(settings.secret_values()) >= {"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"}
 
 
 @pytest.mark.parametrize(
@@ -115,3 +117,27 @@ def test_the_env_file_can_be_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 def test_a_named_env_file_that_is_missing_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="no settings file at"):
         Settings.load(tmp_path / "missing.env")
+
+
+def test_oauth_mode_needs_client_id_secret_and_signing_secret_and_no_bot_token(
+    monkeypatch,
+) -> None:
+    for name in Settings.variables():
+        monkeypatch.delenv(name, raising=False)
+    oauth = {
+        "slack_client_id": "1111.2222",
+        "slack_client_secret": "client-secret",
+        "slack_signing_secret": "signing-secret",
+    }
+    settings = Settings.load(None, **oauth)
+    assert settings.slack.oauth and settings.platforms == ["slack"]
+    assert settings.slack.token_rotation is False  # off unless asked
+    for missing in oauth:
+        # Part of the OAuth settings without a bot token is a mistake to name, not a mode.
+        partial = {k: v for k, v in oauth.items() if k != missing}
+        try:
+            assert not Settings.load(None, **partial).slack.oauth
+        except SettingsError as refused:
+            assert any("SLACK_" in line for line in refused.problems)
+    one_workspace = Settings.load(None, slack_bot_token="xoxb-1", **oauth)
+    assert not one_workspace.slack.oauth and one_workspace.platforms == ["slack"]

@@ -19,12 +19,18 @@ DISCORD_TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Gh7Xyz." + "LeakCanaryDiscordToken0004
 SIGNING_SECRET = "5e0c2f" + "LeakCanarySigning"  # no pattern knows this shape
 DB_PASSWORD = "LeakCanary" + "Db:p@ss"
 DB_URL = "postgresql://storybot:" + DB_PASSWORD.replace("@", "%40") + "@db.internal/storybot"
+CLIENT_SECRET = "9f1b3c" + "LeakCanaryClientSecret"  # hex-like, as Slack's are
+OLD_KEY = "LeakCanaryOldEncryptionKey" + "0123456789abcdefghi="  # Fernet-shaped
+ENCRYPTION_KEY = "LeakCanaryEncryptionKey" + "0123456789abcdefghij=," + OLD_KEY  # NEW,OLD
 ENV = {
     "SLACK_BOT_TOKEN": SLACK_TOKEN,
     "SLACK_APP_TOKEN": APP_TOKEN,
     "SLACK_SIGNING_SECRET": SIGNING_SECRET,
     "DISCORD_TOKEN": DISCORD_TOKEN,
     "DATABASE_URL": DB_URL,
+    "SLACK_CLIENT_ID": "1111.2222",
+    "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+    "SLACK_TOKEN_ENCRYPTION_KEY": ENCRYPTION_KEY,
 }
 
 
@@ -75,6 +81,7 @@ def test_every_way_a_secret_can_reach_a_log_line_is_scrubbed(captured: io.String
     log = logging.getLogger("storybot.test")
     log.info("message with %s and %s", SLACK_TOKEN, DISCORD_TOKEN)
     log.info("formatted %s", SIGNING_SECRET)
+    log.info("oauth %s with key %s, old key %s", CLIENT_SECRET, ENCRYPTION_KEY, OLD_KEY)
     log.info(f"f-string {DB_URL}")
     log.info("extras", extra={"url": DB_URL, "app_token": APP_TOKEN, "plain": SIGNING_SECRET})
     # Values that only become text when rendered: an exception, a dict, a list.
@@ -96,7 +103,7 @@ def test_every_way_a_secret_can_reach_a_log_line_is_scrubbed(captured: io.String
     text = captured.getvalue()
     assert text.count("\n") >= 6 and "start-up failed" in text and "Traceback" in text
     assert_clean(text)
-    assert text.count("[redacted]") >= 12
+    assert text.count("[redacted]") >= 15
 
 
 def test_secret_patterns_without_configured_values() -> None:

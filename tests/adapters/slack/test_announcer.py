@@ -11,7 +11,7 @@ import pytest
 from adapters.slack.actors import ProfileCache
 from adapters.slack.announcer import SlackAnnouncer
 from adapters.slack.client import web_client
-from bot.domain import ChannelRef
+from bot.domain import ChannelRef, Platform, SpaceRef
 from bot.ports import AnnounceFailed
 from bot.replies import Reply, StoryCard, Text
 from tests.adapters.slack.conftest import BO, MODERATOR, TOKEN, MakeSlack
@@ -214,3 +214,20 @@ async def test_name_lookups_run_a_few_at_a_time(fake: FakeSlack) -> None:
     await profiles.names(ids)
     assert len(fake.called("users.info")) == 12
     assert fake.in_flight_peak == 3
+
+
+async def test_one_token_never_posts_in_another_workspace(
+    fake: FakeSlack, announcer: SlackAnnouncer
+) -> None:
+    """A linked community spanning several workspaces, served by one SLACK_BOT_TOKEN: only
+    the token's own workspace (auth.test) gets posts; the others are reported unreachable."""
+    elsewhere = ChannelRef(SpaceRef(Platform.SLACK, "T0ELSEWHERE"), "C0THEIRS")
+    with pytest.raises(AnnounceFailed) as failed:
+        await announcer.announce(elsewhere, ANNOUNCEMENT)
+    assert failed.value.args[0] == "unavailable"
+    await announcer.notify_moderators(elsewhere.space, [MODERATOR], ANNOUNCEMENT)
+    assert await announcer.display_names(elsewhere.space, [BO]) == {}
+    assert fake.called("chat.postMessage") == [] and fake.called("users.info") == []
+    await announcer.announce(CHANNEL, ANNOUNCEMENT)  # its own workspace still works
+    [post] = fake.called("chat.postMessage")
+    assert post.args["channel"] == CHANNEL.channel_id

@@ -128,6 +128,10 @@ async def test_oauth_codes_tokens_and_workspaces_keep_to_themselves(fake: FakeSl
     assert (await one.auth_test())["team_id"] == "T0ONE"
     assert (await one.chat_postMessage(channel="C0ONE", text="hi"))["ok"]
     assert await refused(one.chat_postMessage(channel="C0TWO", text="hi")) == "channel_not_found"
+    fake.add_user("U0ONE", "One", team="T0ONE")
+    fake.add_user("U0TWO", "Two", team="T0TWO")
+    members = (await one.users_list())["members"]
+    assert [m["id"] for m in members] == ["U0ONE"]  # its own workspace's members only
     fake.uninstall("T0ONE")
     assert await refused(one.auth_test()) == "invalid_auth"
 
@@ -151,3 +155,24 @@ async def test_a_rotated_token_replaces_the_old_one(fake: FakeSlack) -> None:
     assert await refused(old.auth_test()) == "invalid_auth"
     new = AsyncWebClient(token=second["access_token"], base_url=fake.api_url)
     assert (await new.auth_test())["team_id"] == "T0ONE"
+
+
+async def test_an_org_wide_token_acts_in_the_orgs_workspaces_only(fake: FakeSlack) -> None:
+    """Enterprise Grid: an org-wide install has no team, names the org, and its one token
+    posts in every workspace of the org and in no other."""
+    code = fake.install_org_code("E0ORG", {"T0A": ("C0A",), "T0B": ("C0B",)})
+    fake.install_code("T0OUT", channels=("C0OUT",))
+    anonymous = AsyncWebClient(base_url=fake.api_url)
+    granted = await anonymous.oauth_v2_access(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code
+    )
+    assert granted["is_enterprise_install"] is True and granted["team"] is None
+    assert granted["enterprise"]["id"] == "E0ORG"
+    org = AsyncWebClient(token=granted["access_token"], base_url=fake.api_url)
+    checked = await org.auth_test()
+    assert checked["enterprise_id"] == "E0ORG" and checked["is_enterprise_install"] is True
+    listed = await org.auth_teams_list()
+    assert [t["id"] for t in listed["teams"]] == ["T0A", "T0B"]
+    for channel in ("C0A", "C0B"):
+        assert (await org.chat_postMessage(channel=channel, text="hi"))["ok"]
+    assert await refused(org.chat_postMessage(channel="C0OUT", text="hi")) == "channel_not_found"

@@ -20,6 +20,7 @@ ADAPTER = Path(manifest.__file__).parent
 # The Web API methods the adapter calls, and the bot scope each needs (None: no scope).
 SCOPE_OF = {
     "auth_test": None,
+    "auth_teams_list": None,  # no scope required (Enterprise Grid org-wide installs)
     "chat_getPermalink": None,
     "apps_connections_open": None,  # the app-level token (connections:write), not a bot scope
     "chat_postEphemeral": "chat:write",
@@ -68,13 +69,9 @@ def test_the_http_manifest_points_everything_at_the_events_url() -> None:
     assert home["home_tab_enabled"] is True and home["messages_tab_enabled"] is True
     shortcuts_by_id = {s["callback_id"]: s for s in document["features"]["shortcuts"]}
     assert shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["type"] == "message"
-    assert (
-        shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["name"] == "Save as service story"
-    )
+    assert shortcuts_by_id[shortcuts.SAVE_MESSAGE_CALLBACK_ID]["name"] == "Save as service story"
     assert shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["type"] == "global"
-    assert (
-        shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["name"] == "Share a service story"
-    )
+    assert shortcuts_by_id[shortcuts.SHARE_STORY_CALLBACK_ID]["name"] == "Share a service story"
 
 
 def test_the_socket_mode_manifest_has_no_request_urls() -> None:
@@ -99,8 +96,14 @@ def test_main_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
         manifest.manifest(),
         manifest.manifest(socket_mode=True),
         manifest.manifest(request_url="https://stories.example.com/slack/events"),
+        manifest.manifest(
+            request_url="https://stories.example.com/slack/events",
+            oauth=True,
+            token_rotation=True,
+            org_deploy=True,
+        ),
     ],
-    ids=["http", "socket-mode", "custom-url"],
+    ids=["http", "socket-mode", "custom-url", "oauth"],
 )
 def test_the_manifest_validates_against_slacks_schema(document: dict[str, object]) -> None:
     jsonschema.validate(document, SCHEMA)
@@ -125,6 +128,26 @@ def test_the_schema_refuses_what_slack_refuses(path: tuple[object, ...], value: 
     target[path[-1]] = value
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
+
+
+def test_the_oauth_manifest_adds_the_redirect_url_and_rotation_when_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = "https://stories.example.com/slack/events"
+    assert manifest.main(["--request-url", url, "--oauth", "--token-rotation"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["oauth_config"]["redirect_urls"] == [
+        "https://stories.example.com/slack/oauth_redirect"
+    ]
+    assert printed["settings"]["token_rotation_enabled"] is True
+    assert printed["settings"]["org_deploy_enabled"] is False
+    plain = manifest.manifest(request_url=url, oauth=True)
+    assert plain["settings"]["token_rotation_enabled"] is False
+    assert "redirect_urls" not in manifest.manifest(request_url=url)["oauth_config"]
+    prefixed = manifest.redirect_url("https://example.com/bots/storybot/slack/events")
+    assert prefixed == "https://example.com/bots/storybot/slack/oauth_redirect"
+    with pytest.raises(SystemExit):
+        manifest.main(["--socket-mode", "--oauth"])
 
 
 def test_the_usage_hint_names_every_command_a_member_types() -> None:
