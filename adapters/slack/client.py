@@ -56,36 +56,28 @@ def is_read(request: HttpRequest) -> bool:
     return request.url.rstrip("/").rsplit("/", 1)[-1] in READS
 
 
-class ReadsOnlyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+class _ReadsOnly(AsyncRetryHandler):
+    """Retries what the next handler in the bases would, but only for reads."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return is_read(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class ReadsOnlyServerErrorRetryHandler(_ReadsOnly, AsyncServerErrorRetryHandler):
     """Slack's 500 or 503, retried once, for reads only."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return is_read(request) and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
 
-
-class ReadsOnlyConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+class ReadsOnlyConnectionErrorRetryHandler(_ReadsOnly, AsyncConnectionErrorRetryHandler):
     """A dropped connection, retried for reads only: a post may already have arrived."""
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return is_read(request) and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
 
 
 def retry_after(response: HttpResponse) -> float:
