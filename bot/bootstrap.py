@@ -38,6 +38,21 @@ class NoDatabase(Exception):
     """A read-only command found no database where the settings point."""
 
 
+class DatabaseUnreachable(Exception):
+    """The database did not answer at start (refused, unknown host, wrong password)."""
+
+
+def _unreachable(failure: BaseException) -> DatabaseUnreachable:
+    # The first line only: drivers add hints and SQLAlchemy a link; never the URL itself.
+    reason = (str(failure).strip().splitlines() or [""])[0][:200]
+    kind = type(failure).__name__
+    return DatabaseUnreachable(
+        f"DATABASE_URL: the database did not answer ({kind}: {reason})"
+        if reason
+        else f"DATABASE_URL: the database did not answer ({kind})"
+    )
+
+
 class PlatformRuntime(Protocol):
     """A connected chat platform: what `storybot run` starts, waits on and stops.
 
@@ -75,6 +90,7 @@ class PlatformRuntime(Protocol):
     def ready(self) -> bool:
         """Connected and able to take requests now (for GET /readyz)."""
         ...
+
 
 @dataclass
 class App:
@@ -244,7 +260,10 @@ async def _open_storage(
         )
     url = normalise_url(settings.database.url)
     if migrate:
-        await upgrade(url)
+        try:
+            await upgrade(url)
+        except Exception as failure:
+            raise _unreachable(failure) from None
     # SQLite has one writer at a time and every transaction takes the write lock: queueing in
     # the pool is cheaper than spinning in SQLite's busy handler.
     sqlite = url.startswith("sqlite")
@@ -260,7 +279,10 @@ async def _open_storage(
 async def upgrade_database(settings: Settings) -> None:
     from storage.migrate import normalise_url, upgrade
 
-    await upgrade(normalise_url(settings.database.url))
+    try:
+        await upgrade(normalise_url(settings.database.url))
+    except Exception as failure:
+        raise _unreachable(failure) from None
 
 
 def platform_runtimes(

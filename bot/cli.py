@@ -221,6 +221,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _refuse([str(missing)])
     except bootstrap.setting_errors() as invalid:
         return _refuse([str(invalid)])
+    except bootstrap.DatabaseUnreachable as down:  # a service manager retries later
+        return _refuse([str(down)], Exit.FAILED)
     try:
         match args.command:
             case "run":
@@ -256,6 +258,8 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
     except bootstrap.data_errors() as refused:
         print(refused, file=sys.stderr)
         return Exit.FAILED
+    except bootstrap.DatabaseUnreachable as down:
+        return _refuse([str(down)], Exit.FAILED)
     return Exit.OK
 
 

@@ -72,6 +72,20 @@ def test_a_bad_setting_is_one_line_and_exit_code_2(
     assert list(tmp_path.iterdir()) == []  # nothing created
 
 
+@pytest.mark.parametrize("command", [["weekly", "--dry-run"], ["db", "upgrade"], ["run"]])
+def test_a_database_that_does_not_answer_is_one_line_and_exit_code_1(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Valid settings, no server at the address: a start-up failure for the service manager
+    to retry, told in one line without a traceback or the password."""
+    url = "postgresql://storybot:hunter2@127.0.0.1:1/stories"
+    result = storybot(*command, cwd=tmp_path, DATABASE_URL=url, DISCORD_TOKEN="t")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "DATABASE_URL: the database did not answer" in line
+
+
 def test_the_refusal_uses_the_configured_log_format(tmp_path: Path) -> None:
     result = storybot("export", cwd=tmp_path, DEFAULT_TIMEZONE="Mars/Base", LOG_FORMAT="json")
     line = one_line_refusal(result, "DEFAULT_TIMEZONE")
