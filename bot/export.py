@@ -33,6 +33,7 @@ COLUMNS = (
     "author",
     "anonymous",
     "consent",
+    "on_wall",
     "status",
     "created_at",
     "appreciations",
@@ -64,6 +65,7 @@ def record(story: Story, featured_weeks: list[str]) -> dict[str, Any]:
         },
         "anonymous": story.anonymous,
         "consent": story.consent,
+        "on_wall": story.on_wall,  # the author's choice of the public web wall
         "status": str(story.status),
         "created_at": story.created_at.isoformat(),
         "appreciations": story.appreciations,
