@@ -62,13 +62,15 @@ class ProfileCache:
         self.clock = clock
         self._entries: dict[tuple[str, str], tuple[float, Profile | None]] = {}
         # users.info is a Tier 4 method: a card crediting ten people must not fire ten calls
-        # at once into Slack's rate limit.
-        self._lookups = asyncio.Semaphore(concurrency)
+        # at once into Slack's rate limit. Per batch of names only: the one lookup of who is
+        # acting must never queue behind other requests' (500 people at once still get their
+        # answer within Slack's 3 seconds).
+        self.concurrency = concurrency
 
     def bound(self, team: str, client: AsyncWebClient) -> ProfileCache:
         """This cache as seen from workspace `team`, looking users up with `client` (a
         request's client, or the announcer's for that team)."""
-        view = copy.copy(self)  # shallow: the entries and the semaphore stay shared
+        view = copy.copy(self)  # shallow: the entries stay shared
         view.team = team
         view.client = client
         return view
@@ -93,12 +95,18 @@ class ProfileCache:
     async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
         """Display names of the users Slack told us about; unknown ids are left out."""
         ids = list(dict.fromkeys(user_ids))
-        profiles = await asyncio.gather(*(self.get(u) for u in ids))
+        batch = asyncio.Semaphore(self.concurrency)
+
+        async def one(user_id: str) -> Profile | None:
+            async with batch:
+                return await self.get(user_id)
+
+        profiles = await asyncio.gather(*(one(u) for u in ids))
         return {u: p.name for u, p in zip(ids, profiles, strict=True) if p and p.name}
 
     async def _lookup(self, user_id: str) -> Profile | None:
         try:
-            async with self._lookups, asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.timeout):
                 answer = await self.client.users_info(user=user_id, include_locale=True)
         except SLACK_ERRORS as failure:
             log.warning("users.info failed", extra={"error": error_code(failure)})
