@@ -45,6 +45,7 @@ class Services:
             user_id=context.user_id or "",
             channel_id=channel_id,
             fallback_name=payload_user_name(body),
+            team_name=installed_team_name(context, body),
         )
 
     async def placeholder(self, client: AsyncWebClient, body: Mapping[str, Any]) -> str | None:
@@ -108,3 +109,19 @@ def installed_team(context: AsyncBoltContext) -> str:
         or context.enterprise_id
         or ""
     )
+
+
+def installed_team_name(context: AsyncBoltContext, body: Mapping[str, Any]) -> str | None:
+    """The installed workspace's name, at no extra call: Bolt's cached auth.test answer names
+    the token's team; failing that (an org-wide token names the org), the payload's domain,
+    when the payload's team is the installed one (never a Slack Connect guest's)."""
+    team = installed_team(context)
+    authorized = context.authorize_result
+    if authorized and authorized.team and authorized.team_id == team:
+        return str(authorized.team)
+    payload_team = body.get("team")
+    if isinstance(payload_team, dict):  # interactions: {"id": …, "domain": …}
+        domain = payload_team.get("domain") if payload_team.get("id") == team else None
+    else:  # slash commands: team_id and team_domain fields
+        domain = body.get("team_domain") if body.get("team_id") == team else None
+    return domain if isinstance(domain, str) and domain else None

@@ -228,6 +228,9 @@ class FakeDatabase:
     def community(self, community_id: int) -> Community | None:
         return _copy(self._state.communities.get(community_id))
 
+    def space_name(self, space: SpaceRef) -> str | None:
+        return self._state.space_names.get(space)
+
     def feature(self, community_id: int, week: IsoWeek) -> Feature | None:
         return _copy(self._state.features.get((community_id, week)))
 
