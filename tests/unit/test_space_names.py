@@ -16,6 +16,7 @@ from bot.domain import (
     Platform,
     SpaceRef,
 )
+from bot.errors import StorageUnavailable
 from bot.i18n import Translator
 from bot.platforms import space_label
 from tests.conftest import TEAM, Bot, actor
@@ -109,3 +110,23 @@ async def test_weekly_outcomes_name_the_community_by_its_spaces(bot: Bot) -> Non
     outcomes = await bot.core.run_weekly(force=True)
     [outcome] = [o for o in outcomes if o.week == IsoWeek(2026, 49)]
     assert outcome.spaces == ("Acme (Slack)", "Helpdesk (Discord)")
+
+
+async def test_a_name_that_cannot_be_stored_costs_only_the_name(bot: Bot) -> None:
+    await bot.say("/story tags", named(actor(), "Acme"))
+    working = bot.core.uow
+
+    def writes_fail(*, read_only: bool = False):  # type: ignore[no-untyped-def]
+        uow = working(read_only=read_only)
+        if not read_only:
+
+            async def refused() -> None:
+                raise StorageUnavailable("the database refuses writes")
+
+            uow.commit = refused  # type: ignore[method-assign]
+        return uow
+
+    bot.core.uow = writes_fail
+    reply = await bot.say("/story links", named(actor(), "Acme Corp"))
+    assert not reply.error and "not linked" in reply.plain_text
+    assert bot.db.space_name(TEAM) == "Acme"
