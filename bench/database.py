@@ -183,6 +183,7 @@ def _space_row(community_id: int) -> dict[str, Any]:
         "platform": platform,
         "external_id": external,
         "community_id": community_id,
+        "name": f"Bench space {community_id}",  # named, as every space used since space_names
     }
 
 

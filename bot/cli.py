@@ -366,6 +366,7 @@ async def _console(app: App, args: argparse.Namespace) -> int:
         channel_id=channel,
         locale=args.lang,
         is_admin=args.moderator,
+        space_name="console",  # shown as the platform's own (translated) name
     )
     if args.sample:
         added = await load_samples(app.core, space)
@@ -465,13 +466,15 @@ async def _bench(args: argparse.Namespace, argv: list[str]) -> int:
 async def _weekly(app: App, args: argparse.Namespace) -> int:
     outcomes = await app.core.run_weekly(dry_run=args.dry_run, force=args.force)
     for o in outcomes:
+        # Named by its spaces ("Acme (Slack), Helpdesk (Discord)"); the id only without any.
+        community = ", ".join(o.spaces) or f"community {o.community_id}"
         if o.story_number is None:
-            print(f"community {o.community_id} {o.week}: nothing to feature")
+            print(f"{community} {o.week}: nothing to feature")
             continue
         verb = "would feature" if args.dry_run else ("featured" if o.picked else "already had")
         problems = f", problems: {', '.join(o.problems)}" if o.problems else ""
         print(
-            f"community {o.community_id} {o.week}: {verb} #{o.story_number}, "
+            f"{community} {o.week}: {verb} #{o.story_number}, "
             f"announced in {o.announced} channel(s){problems}"
         )
     if not outcomes:

@@ -25,6 +25,9 @@ class Actor:
     # What the bot may not do in `channel_id` that an announcement there needs, named as the
     # platform names the permission; the core refuses such a channel as highlight channel.
     missing_permissions: tuple[str, ...] = ()
+    # The space's display name as the platform gave it (workspace or server name), if it did;
+    # the core keeps it so that replies name spaces instead of showing their ids.
+    space_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

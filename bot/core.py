@@ -16,7 +16,7 @@ from bot import actions, forms, messages, weekly
 from bot import commands as c
 from bot.commands import Actor
 from bot.context import Context
-from bot.domain import Community, CommunitySettings, Platform
+from bot.domain import SPACE_NAME_MAX, Community, CommunitySettings, Platform
 from bot.errors import StorageUnavailable, StorybotError
 from bot.handlers import admin, links, moderation, reading, stories
 from bot.i18n import Translator, language_for
@@ -129,8 +129,21 @@ class Core:
             community = await uow.communities.for_space(actor.space)
             if community is None:
                 community = await uow.communities.create(actor.space, self._defaults())
+                name = space_name(actor)
+                if name is not None:
+                    await uow.communities.name_space(actor.space, name)
                 await uow.commit()
         return community
+
+    async def _rename(self, actor: Actor, name: str) -> None:
+        """Keep the space's new name. Only names depend on it, so a failure costs nothing
+        but the name: the next request tries again."""
+        try:
+            async with self.uow() as uow:
+                await uow.communities.name_space(actor.space, name)
+                await uow.commit()
+        except StorageUnavailable:
+            log.warning("could not store a space's name", exc_info=True)
 
     async def _run(self, actor: Actor, build: Callable[[], c.Command]) -> Reply:
         reply, t = await self._answer(actor, build)
@@ -143,6 +156,8 @@ class Core:
         try:
             command, refused = _built(build)
             read_only = command is None or type(command) in READ_ONLY
+            reply: Reply | None = None
+            renamed: str | None = None
             for _ in range(2):
                 # A command that writes nothing runs in one read-only unit of work, which also
                 # finds the community. One that writes finds it in a read-only one (no lock)
@@ -154,14 +169,19 @@ class Core:
                         if refused is not None:
                             raise refused
                         assert command is not None
+                        renamed = learn_name(community, actor)
                         ctx = self._context(actor, community, t, lend(uow) if read_only else None)
                         if read_only:
-                            return await HANDLERS[type(command)](command, ctx), t
+                            reply = await HANDLERS[type(command)](command, ctx)
                         break
                 await self._create_community(actor)  # first contact: outside that transaction
             else:
                 raise LookupError(f"space {actor.space.key} changed hands concurrently")
-            return await HANDLERS[type(command)](command, ctx), t
+            if renamed is not None:  # rarely: a new name, written outside the read-only one
+                await self._rename(actor, renamed)
+            if reply is None:
+                reply = await HANDLERS[type(command)](command, ctx)
+            return reply, t
         except StorybotError as refusal:
             message = t(refusal.message, **refusal.params)
             fields = {refusal.field: message} if refusal.field else {}
@@ -207,6 +227,22 @@ READ_ONLY: frozenset[type] = frozenset(
         c.ListLinks,
     }
 )
+
+
+def space_name(actor: Actor) -> str | None:
+    """The space's name as the platform gave it, tidied and cut to what is kept."""
+    name = " ".join((actor.space_name or "").split())[:SPACE_NAME_MAX].strip()
+    return name or None
+
+
+def learn_name(community: Community, actor: Actor) -> str | None:
+    """The actor's space name if it is new to `community` (which then carries it, so this
+    request's reply already uses it), else None: most requests write nothing."""
+    name = space_name(actor)
+    if name is None or community.space_names.get(actor.space) == name:
+        return None
+    community.space_names[actor.space] = name
+    return name
 
 
 def _built(build: Callable[[], c.Command]) -> tuple[c.Command | None, StorybotError | None]:

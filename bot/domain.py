@@ -19,6 +19,8 @@ NOTE_MAX = 300
 SUBMISSIONS_PER_MINUTE = 10
 PAGE_SIZE = 5
 SHORTLIST_SIZE = 5
+# A space's display name as kept (a Discord server name is at most 100 characters).
+SPACE_NAME_MAX = 100
 
 
 class Platform(StrEnum):
@@ -91,6 +93,8 @@ class Community:
     id: int
     settings: CommunitySettings
     spaces: list[SpaceRef] = field(default_factory=list)
+    # What the platforms last called each space (workspace or server name), where known.
+    space_names: dict[SpaceRef, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

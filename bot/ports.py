@@ -86,6 +86,11 @@ class CommunityRepository(Protocol):
 
     async def save_settings(self, community: Community) -> None: ...
 
+    async def name_space(self, space: SpaceRef, name: str) -> None:
+        """Remember what the platform calls `space` (it keeps its name when it moves between
+        communities); a space no community owns is left alone."""
+        ...
+
     async def all_ids(self) -> list[int]: ...
 
     async def weekly_due(self, now: dt.datetime) -> list[tuple[int, dt.datetime]]:

@@ -18,12 +18,14 @@ from bot.domain import (
     CommunitySettings,
     Feature,
     IsoWeek,
+    Language,
     Platform,
     SpaceRef,
     Story,
 )
 from bot.i18n import Translator
 from bot.i18n_marker import N_
+from bot.platforms import space_label
 from bot.ports import AnnounceFailed, Announcer, Clock, UnitOfWorkFactory
 from bot.replies import Reply, Text
 
@@ -157,6 +159,21 @@ class WeeklyOutcome:
     picked: bool  # the job chose the story (no moderator had)
     announced: int
     problems: tuple[str, ...] = ()
+    # The community's spaces as operators know them ("Acme (Slack)"), in English.
+    spaces: tuple[str, ...] = ()
+
+
+def _outcome(
+    community: Community,
+    week: IsoWeek,
+    story_number: int | None,
+    picked: bool,
+    announced: int,
+    problems: tuple[str, ...] = (),
+) -> WeeklyOutcome:
+    t = Translator(Language.EN)
+    spaces = tuple(space_label(s, community.space_names.get(s), t) for s in community.spaces)
+    return WeeklyOutcome(community.id, week, story_number, picked, announced, problems, spaces)
 
 
 async def run_weekly(
@@ -248,20 +265,20 @@ async def _run_for(
                         community_id, seen, next_due(settings, week)
                     )
                     await work.commit()
-                return WeeklyOutcome(community_id, week, None, False, 0)
+                return _outcome(community, week, None, False, 0)
             feature = Feature(community_id, week, best[0].number, None, None, now)
             if dry_run:
-                return WeeklyOutcome(community_id, week, feature.story_number, True, 0)
+                return _outcome(community, week, feature.story_number, True, 0)
             picked = await work.features.add_if_absent(feature)
             await work.commit()
     if dry_run:
-        return WeeklyOutcome(community_id, week, feature.story_number, False, 0)
+        return _outcome(community, week, feature.story_number, False, 0)
     async with uow() as work:
         # Another process may have won the insert: announce whatever the week holds now.
         feature = await work.features.get(community_id, week)
         story = await work.stories.get(community_id, feature.story_number) if feature else None
     if feature is None or story is None or not story.published:
-        return WeeklyOutcome(community_id, week, None, False, 0)
+        return _outcome(community, week, None, False, 0)
     ctx = job_context(community, uow, clock, announcers)
     result = await announce(feature, community, story, ctx)
     await _tell_moderators(community, week, result, uow, clock, announcers)
@@ -271,9 +288,7 @@ async def _run_for(
         async with uow() as work:
             await work.communities.settle_weekly(community_id, seen, next_due(settings, week))
             await work.commit()
-    return WeeklyOutcome(
-        community_id, week, feature.story_number, picked, result.posted, result.problems
-    )
+    return _outcome(community, week, feature.story_number, picked, result.posted, result.problems)
 
 
 async def _tell_moderators(

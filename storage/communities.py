@@ -73,15 +73,17 @@ class SqlCommunityRepository(Repository):
     async def _community(self, row: CommunityRow | None) -> Community | None:
         if row is None:
             return None
-        spaces = await self._session.execute(
-            select(SpaceRow.platform, SpaceRow.external_id)
+        rows = await self._session.execute(
+            select(SpaceRow.platform, SpaceRow.external_id, SpaceRow.name)
             .where(SpaceRow.community_id == row.id)
             .order_by(SpaceRow.id)
         )
+        spaces = [(SpaceRef(Platform(p), e), name) for p, e, name in rows]
         return Community(
             id=row.id,
             settings=_to_settings(row),
-            spaces=[SpaceRef(Platform(p), e) for p, e in spaces],
+            spaces=[space for space, _ in spaces],
+            space_names={space: name for space, name in spaces if name},
         )
 
     def _communities(self) -> Select[Any]:
@@ -139,6 +141,17 @@ class SqlCommunityRepository(Repository):
             update(CommunityRow)
             .where(CommunityRow.id == community.id)
             .values(_settings_columns(community.settings) | {"weekly_due_at": weekly_changed()})
+            .execution_options(synchronize_session=False)
+        )
+
+    @guarded
+    async def name_space(self, space: SpaceRef, name: str) -> None:
+        await self._session.execute(
+            update(SpaceRow)
+            .where(
+                SpaceRow.platform == str(space.platform), SpaceRow.external_id == space.external_id
+            )
+            .values(name=name)
             .execution_options(synchronize_session=False)
         )
 

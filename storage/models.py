@@ -124,6 +124,9 @@ class SpaceRow(Base):
     platform: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(255))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    # space_names: the workspace or server name last seen (bot.domain.SPACE_NAME_MAX); NULL
+    # until the space is next used, and replies then show its id.
+    name: Mapped[str | None] = mapped_column(String(200))
 
 
 class StoryRow(Base):

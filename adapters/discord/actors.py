@@ -31,6 +31,8 @@ def actor_for(interaction: discord.Interaction[Any]) -> Actor | None:
         is_admin=is_admin,
         roles=roles,
         missing_permissions=missing_permissions(interaction),
+        # Interactions carry no server name; a cached server (the usual case) has it.
+        space_name=interaction.guild.name if interaction.guild else None,
     )
 
 

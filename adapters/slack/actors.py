@@ -155,6 +155,7 @@ async def actor_for(
     user_id: str,
     channel_id: str | None = None,
     fallback_name: str | None = None,
+    team_name: str | None = None,
 ) -> Actor:
     profile = await profiles.get(user_id)
     return Actor(
@@ -167,6 +168,7 @@ async def actor_for(
         locale=profile.locale if profile else None,
         # Admin rights count only where the user's own team is the one acting here.
         is_admin=bool(profile and profile.is_admin and team_id in profile.teams),
+        space_name=team_name,
     )
 
 

@@ -35,8 +35,14 @@ def register(
     *,
     profiles: ProfileCache | None = None,
     form_budget: float = FORM_BUDGET_SECONDS,
+    team_names: dict[str, str] | None = None,
 ) -> Services:
-    services = Services(core, profiles or ProfileCache(app.client), form_budget)
+    services = Services(
+        core,
+        profiles or ProfileCache(app.client),
+        form_budget,
+        {} if team_names is None else team_names,
+    )
     app.middleware(drop_repeats(RecentRequests()))
     commands.register(app, services)
     buttons.register(app, services)

@@ -120,6 +120,9 @@ class SlackRuntime:
                 socket_mode=self.socket_mode,
             )
         self.profiles = ProfileCache(self.client)
+        # One-token mode: the workspace's name from the auth.test at start (Bolt's own cached
+        # auth.test answer leaves it out there); OAuth mode's authorizer carries it instead.
+        self.team_names: dict[str, str] = {}
         # One object posts and names people: the same clients and profile cache serve both.
         self.announcer = SlackAnnouncer(self.workspaces, self.profiles)
         self.directory = self.announcer
@@ -140,7 +143,11 @@ class SlackRuntime:
     def bind(self, core: Core) -> None:
         self.core = core
         self.services = register(
-            self.app, core, profiles=self.profiles, form_budget=self.form_budget
+            self.app,
+            core,
+            profiles=self.profiles,
+            form_budget=self.form_budget,
+            team_names=self.team_names,
         )
 
     async def housekeeping(self) -> None:
@@ -215,6 +222,8 @@ class SlackRuntime:
         try:
             answer = await self.client.auth_test()
             self._one.team_id = answer.get("team_id") or None
+            if self._one.team_id and answer.get("team"):
+                self.team_names[self._one.team_id] = str(answer["team"])
         except SlackApiError as failure:
             if error_code(failure) in _TOKEN_REFUSED:
                 raise SlackConfigError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -31,6 +31,8 @@ class Services:
     core: Core
     profiles: ProfileCache
     form_budget: float = FORM_BUDGET_SECONDS
+    # Workspace names learned at start (team id -> name), shared with the runtime.
+    team_names: dict[str, str] = field(default_factory=dict)
 
     async def actor(
         self,
@@ -45,6 +47,7 @@ class Services:
             user_id=context.user_id or "",
             channel_id=channel_id,
             fallback_name=payload_user_name(body),
+            team_name=installed_team_name(context, body, self.team_names),
         )
 
     async def placeholder(self, client: AsyncWebClient, body: Mapping[str, Any]) -> str | None:
@@ -108,3 +111,24 @@ def installed_team(context: AsyncBoltContext) -> str:
         or context.enterprise_id
         or ""
     )
+
+
+def installed_team_name(
+    context: AsyncBoltContext, body: Mapping[str, Any], known: Mapping[str, str] | None = None
+) -> str | None:
+    """The installed workspace's name, at no extra call: the authorizer's cached auth.test
+    answer names the token's team (OAuth mode), `known` holds the one-token mode's from its
+    start; failing both (an org-wide token names the org), the payload's domain when the
+    payload's team is the installed one (never a Slack Connect guest's)."""
+    team = installed_team(context)
+    authorized = context.authorize_result
+    if authorized and authorized.team and authorized.team_id == team:
+        return str(authorized.team)
+    if known and team in known:
+        return known[team]
+    payload_team = body.get("team")
+    if isinstance(payload_team, dict):  # interactions: {"id": …, "domain": …}
+        domain = payload_team.get("domain") if payload_team.get("id") == team else None
+    else:  # slash commands: team_id and team_domain fields
+        domain = body.get("team_domain") if body.get("team_id") == team else None
+    return domain if isinstance(domain, str) and domain else None

@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.domain import (
     LINK_CODE_MINUTES,
     LINK_FAILURES_MAX,
+    Community,
     CommunitySettings,
     LinkCode,
     SpaceRef,
@@ -19,7 +20,7 @@ from bot.handlers.admin import _params
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.permissions import require_moderator
-from bot.platforms import platform_name
+from bot.platforms import platform_name, space_label
 from bot.replies import Fields, Reply, Text
 
 RUNS_SHOWN = 20  # renumbered blocks listed in the reply; the rest are counted
@@ -31,8 +32,8 @@ WINDOW = dt.timedelta(minutes=LINK_CODE_MINUTES)
 CODES_PER_HOUR = 10
 
 
-def space_name(space: SpaceRef, t: Translator) -> str:
-    return f"{platform_name(space.platform, t)} {space.external_id}"
+def space_name(space: SpaceRef, community: Community, t: Translator) -> str:
+    return space_label(space, community.space_names.get(space), t)
 
 
 async def link(cmd: c.Link, ctx: Context) -> Reply:
@@ -129,17 +130,13 @@ async def _join(typed: str, ctx: Context) -> Reply:
         raise ValidationError(
             N_("The communities changed while linking, so nothing was linked. Please try again.")
         ) from None
-    return _joined(target.spaces, target.settings, mapping, ctx)
+    return _joined(target, mapping, ctx)
 
 
-def _joined(
-    others: list[SpaceRef],
-    settings: CommunitySettings,
-    mapping: list[tuple[int, int]],
-    ctx: Context,
-) -> Reply:
+def _joined(target: Community, mapping: list[tuple[int, int]], ctx: Context) -> Reply:
     t = ctx.t
-    names = ", ".join(space_name(s, t) for s in others)
+    settings = target.settings
+    names = ", ".join(space_name(s, target, t) for s in target.spaces)
     blocks: list = [
         Text(t("Linked"), heading=True),
         Text(t("This space now shares one story base with {spaces}.", spaces=names)),
@@ -198,7 +195,8 @@ async def links(cmd: c.ListLinks, ctx: Context) -> Reply:
     items = tuple(
         (
             platform_name(s.platform, t),
-            s.external_id + (" " + t("(here)") if s == here else ""),
+            ctx.community.space_names.get(s, s.external_id)
+            + (" " + t("(here)") if s == here else ""),
         )
         for s in spaces
     )
@@ -264,7 +262,7 @@ async def unlink(cmd: c.Unlink, ctx: Context) -> Reply:
         raise ValidationError(
             N_("The communities changed while unlinking, so nothing was changed. Please try again.")
         ) from None
-    others = ", ".join(space_name(s, t) for s in community.spaces if s != here)
+    others = ", ".join(space_name(s, community, t) for s in community.spaces if s != here)
     lost = [
         e.split(":", 1)[1]
         for e in (*before.moderator_users, *before.moderator_roles)

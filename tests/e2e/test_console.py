@@ -132,7 +132,8 @@ def test_export_formats_and_weekly_dry_run(run, tmp_path: Path) -> None:
     markdown = run("export", "--format", "md").stdout
     assert "## #1 " in markdown
     weekly = run("weekly", "--dry-run", "--force").stdout
-    assert "community 1" in weekly
+    # The community is named by its space, not by its id.
+    assert "console 20" in weekly and "community 1" not in weekly
 
 
 def test_run_without_platforms_and_without_a_terminal_refuses(run) -> None:

@@ -116,6 +116,8 @@ class _State:
     # id -> (community id, platform, user id, at): the rate limit's submission log
     submissions: dict[int, tuple[int, Platform, str, dt.datetime]] = field(default_factory=dict)
     weekly_due: dict[int, dt.datetime] = field(default_factory=dict)  # absent: unsettled
+    # The spaces table's name column: kept by space, so it moves with the space on link/unlink.
+    space_names: dict[SpaceRef, str] = field(default_factory=dict)
 
     def table(self, name: str) -> dict[Any, Any]:
         table: dict[Any, Any] = getattr(self, name)
@@ -226,6 +228,9 @@ class FakeDatabase:
     def community(self, community_id: int) -> Community | None:
         return _copy(self._state.communities.get(community_id))
 
+    def space_name(self, space: SpaceRef) -> str | None:
+        return self._state.space_names.get(space)
+
     def feature(self, community_id: int, week: IsoWeek) -> Feature | None:
         return _copy(self._state.features.get((community_id, week)))
 
@@ -319,6 +324,15 @@ class FakeUnitOfWork:
                 yield value
 
 
+def _named(community: Community | None, state: _State) -> Community | None:
+    """A copy of `community` with its spaces' names, as the SQL repository reads them."""
+    if community is None:
+        return None
+    found = _copy(community)
+    found.space_names = {s: state.space_names[s] for s in found.spaces if s in state.space_names}
+    return found
+
+
 class FakeCommunityRepository:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -327,14 +341,19 @@ class FakeCommunityRepository:
         state = self._uow._call()
         for community in state.communities.values():
             if space in community.spaces:
-                return _copy(community)
+                return _named(community, state)
         return None
+
+    async def name_space(self, space: SpaceRef, name: str) -> None:
+        state = self._uow._call()
+        if any(space in c.spaces for c in state.communities.values()):  # like the UPDATE
+            state.space_names[space] = name
 
     async def create(self, space: SpaceRef, settings: CommunitySettings) -> Community:
         state = self._uow._call()
         existing = next((c for c in self._uow._visible("communities") if space in c.spaces), None)
         if existing is not None:  # like the SQL repository: the space's community wins
-            return _copy(existing)
+            return _named(existing, state)
         community = Community(
             id=next(self._uow.db._community_ids), settings=_copy(settings), spaces=[space]
         )
@@ -343,7 +362,8 @@ class FakeCommunityRepository:
         return _copy(community)
 
     async def get(self, community_id: int) -> Community | None:
-        return _copy(self._uow._call().communities.get(community_id))
+        state = self._uow._call()
+        return _named(state.communities.get(community_id), state)
 
     async def save_settings(self, community: Community) -> None:
         state = self._uow._call()
@@ -558,13 +578,13 @@ class FakePublishedRepository:
     async def wall(self, token: str) -> Community | None:
         for community in self._uow._call().communities.values():
             if community.settings.wall_enabled and community.settings.wall_token == token:
-                return _copy(community)
+                return _named(community, self._uow._call())
         return None
 
     async def walls(self) -> list[Community]:
         state = self._uow._call()
         return [
-            _copy(state.communities[i])
+            _named(state.communities[i], state)  # type: ignore[misc]
             for i in sorted(state.communities)
             if state.communities[i].settings.wall_enabled
         ]

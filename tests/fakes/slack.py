@@ -343,7 +343,8 @@ class FakeSlack:
         answers: dict[str, Callable[[], Awaitable[dict[str, Any]] | dict[str, Any]]] = {
             "auth.test": lambda: {
                 "ok": True,
-                "team": "Acme",
+                # The token's workspace by name, as Slack answers.
+                "team": self.workspaces[team].name if team in self.workspaces else "Acme",
                 "team_id": team,
                 "user": "storybot",
                 "user_id": BOT_USER,

@@ -88,3 +88,37 @@ async def test_all_ids_in_order(uows: UowFactory) -> None:
         await uow.commit()
     async with uows() as uow:
         assert await uow.communities.all_ids() == sorted([a.id, b.id])
+
+
+async def test_a_space_keeps_its_name_and_a_new_one_replaces_it(uows: UowFactory) -> None:
+    other = SpaceRef(Platform.SLACK, "T9")
+    async with uows() as uow:
+        created = await uow.communities.create(SPACE, CommunitySettings())
+        assert created.space_names == {}  # never named: replies show the id
+        await uow.communities.name_space(SPACE, "Acme Support")
+        await uow.communities.name_space(other, "Nobody's")  # no community owns it: ignored
+        await uow.commit()
+    async with uows() as uow:
+        by_space = await uow.communities.for_space(SPACE)
+        by_id = await uow.communities.get(created.id)
+        assert await uow.communities.for_space(other) is None
+    assert by_space is not None and by_space.space_names == {SPACE: "Acme Support"}
+    assert by_id == by_space
+
+    async with uows() as uow:
+        await uow.communities.name_space(SPACE, "Acme Support EU — Åsa's team")
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        renamed = await uow.communities.for_space(SPACE)
+    assert renamed is not None and renamed.space_names == {SPACE: "Acme Support EU — Åsa's team"}
+
+
+async def test_an_uncommitted_name_is_not_kept(uows: UowFactory) -> None:
+    async with uows() as uow:
+        await uow.communities.create(SPACE, CommunitySettings())
+        await uow.commit()
+    async with uows() as uow:
+        await uow.communities.name_space(SPACE, "Acme")
+    async with uows() as uow:
+        found = await uow.communities.for_space(SPACE)
+    assert found is not None and found.space_names == {}

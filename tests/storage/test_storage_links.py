@@ -164,6 +164,28 @@ async def test_split_sends_stories_home_with_their_numbers(uows: UowFactory) -> 
         assert await uow.communities.next_story_number(target) == 5
 
 
+async def test_space_names_move_with_their_spaces_on_link_and_unlink(uows: UowFactory) -> None:
+    target = await community(uows, SLACK)
+    joining = await community(uows, DISCORD)
+    async with uows() as uow:
+        await uow.communities.name_space(SLACK, "Acme")
+        await uow.communities.name_space(DISCORD, "Helpdesk")
+        await uow.links.merge(joining, target)
+        await uow.commit()
+    async with uows() as uow:
+        merged = await uow.communities.get(target)
+    assert merged is not None and merged.space_names == {SLACK: "Acme", DISCORD: "Helpdesk"}
+
+    async with uows() as uow:
+        split, _ = await uow.links.split(target, DISCORD, CommunitySettings())
+        await uow.commit()
+    async with uows() as uow:
+        left = await uow.communities.get(target)
+        home = await uow.communities.for_space(DISCORD)
+    assert left is not None and left.space_names == {SLACK: "Acme"}
+    assert home is not None and home.id == split.id and home.space_names == {DISCORD: "Helpdesk"}
+
+
 async def test_a_link_racing_submissions_never_duplicates_a_number(uows: UowFactory) -> None:
     clock = FakeClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
     core = Core(uows, clock, announcers=[FakeAnnouncer(Platform.SLACK)])

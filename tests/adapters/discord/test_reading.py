@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.domain import Platform, SpaceRef
 from tests.adapters.discord.conftest import Harness, buttons
 from tests.fakes.discord import EPHEMERAL, EVERYONE_PERMISSIONS, MANAGE_GUILD
 
@@ -162,3 +163,11 @@ async def test_a_quick_read_is_answered_with_one_call(bot: Harness) -> None:
     assert [(r.method, r.path) for r in bot.fake.requests[before:]] == [
         ("POST", f"/interactions/{iid}/token-{iid}/callback")
     ]
+
+
+async def test_the_server_is_known_by_its_name(bot: Harness) -> None:
+    """Interactions carry no server name; the server cached from GUILD_CREATE has it."""
+    listed = await bot.run("tags")
+    await bot.answer(listed)
+    space = SpaceRef(Platform.DISCORD, str(bot.fake.guild_id))
+    assert bot.db.space_name(space) == "Acme Support"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
+
 from adapters.slack.actors import ProfileCache, actor_for
 from adapters.slack.client import web_client
+from adapters.slack.services import installed_team_name
 from bot.domain import Platform
 from tests.adapters.slack.conftest import ANNA, BO, MODERATOR, TOKEN
 from tests.fakes.slack import TEAM, FakeSlack
@@ -71,3 +75,25 @@ async def test_an_admin_of_another_organisation_in_a_shared_channel_is_no_admin_
     profiles = ProfileCache(web_client(TOKEN, fake.api_url))
     guest = await actor_for(profiles, team_id=TEAM, user_id="U0GUEST")
     assert guest.is_admin is False and guest.display_name == "Gita"
+
+
+def _context(authorized: AuthorizeResult | None, team_id: str = TEAM) -> AsyncBoltContext:
+    context = AsyncBoltContext({"team_id": team_id, "is_enterprise_install": False})
+    if authorized is not None:
+        context["authorize_result"] = authorized
+    return context
+
+
+def test_the_workspace_name_comes_from_auth_test_else_the_payloads_domain() -> None:
+    named = AuthorizeResult(enterprise_id=None, team_id=TEAM, team="Acme Inc")
+    command = {"team_id": TEAM, "team_domain": "acme"}
+    assert installed_team_name(_context(named), command) == "Acme Inc"
+    unnamed = AuthorizeResult(enterprise_id=None, team_id=TEAM)
+    assert installed_team_name(_context(unnamed), command, {TEAM: "Acme"}) == "Acme"
+    assert installed_team_name(_context(unnamed), command) == "acme"
+    click = {"team": {"id": TEAM, "domain": "acme-click"}}
+    assert installed_team_name(_context(unnamed), click) == "acme-click"
+    # A Slack Connect guest's payload names their own workspace, not the installed one.
+    guest = {"team_id": "T0PARTNER", "team_domain": "partner"}
+    assert installed_team_name(_context(unnamed), guest) is None
+    assert installed_team_name(_context(None), {"team": {"id": "T0PARTNER"}}) is None

@@ -381,6 +381,20 @@ async def test_a_slack_connect_user_adds_to_the_installing_workspaces_community(
     assert community.spaces == [SpaceRef(Platform.SLACK, TEAM)]
 
 
+async def test_the_workspace_is_known_by_its_name_from_auth_test(slack: SlackHarness) -> None:
+    """The auth.test at start names the installed workspace (not its domain, "acme"): no
+    call per request. A Slack Connect user's own workspace never renames the installing one."""
+    await slack.command("tags")
+    await slack.fake.wait_for_responses()
+    space = SpaceRef(Platform.SLACK, TEAM)
+    assert slack.db.space_name(space) == "Acme"
+    checks = len(slack.fake.called("auth.test"))
+    await slack.command("tags", team="T0PARTNER")
+    await slack.fake.wait_for_responses(2)
+    assert slack.db.space_name(space) == "Acme"
+    assert len(slack.fake.called("auth.test")) == checks
+
+
 async def test_the_form_opens_even_when_a_lookup_outlasts_the_trigger(
     slack: SlackHarness,
 ) -> None:

@@ -33,7 +33,7 @@ from tests.adapters.slack.conftest import Answer, settings_for
 from tests.adapters.slack.helpers import button
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.memory import FakeClock, FakeDatabase
-from tests.fakes.slack import CLIENT_ID, CLIENT_SECRET, FakeSlack
+from tests.fakes.slack import CLIENT_ID, CLIENT_SECRET, FakeSlack, Workspace
 from tests.storage.conftest import PG_ENV, _admin
 
 TEAMS = ("T0ONE", "T0TWO", "T0THREE")
@@ -337,6 +337,19 @@ async def test_three_workspaces_install_and_each_is_served_with_its_own_token(
     for post in posts:  # each community's own story of the week
         team = team_of_call(oauth_fake, post)
         assert f"{team} drove the spare part over" in str(post.args["blocks"])
+
+
+async def test_an_installed_workspace_is_known_by_its_name(
+    make_runtime: MakeRuntime, oauth_fake: FakeSlack
+) -> None:
+    """The authorizer's auth.test with the workspace's token names it (not its domain)."""
+    oauth_fake.workspaces["T0ONE"] = Workspace("T0ONE", "Acme North", token="")
+    db = FakeDatabase()
+    slack = await make_runtime(db=db)
+    await install(slack, "T0ONE")
+    assert (await slack.command("T0ONE", "tags")).status == 200
+    await oauth_fake.wait_for_responses()
+    assert db.space_name(SpaceRef(Platform.SLACK, "T0ONE")) == "Acme North"
 
 
 async def test_a_community_linked_across_two_workspaces_announces_in_each_with_its_token(
