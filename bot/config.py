@@ -144,10 +144,7 @@ class SlackSettings(Section):
     def oauth(self) -> bool:
         """Slack for many workspaces: OAuth credentials set and no single bot token."""
         return bool(
-            self.client_id
-            and self.client_secret
-            and self.signing_secret
-            and self.bot_token is None
+            self.client_id and self.client_secret and self.signing_secret and self.bot_token is None
         )
 
 
