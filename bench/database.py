@@ -51,6 +51,10 @@ LARGE_COMMUNITY = 1
 LARGE_SPACE = ("slack", "T0BENCHLARGE")
 CHUNK = 20_000
 TEMPLATES = 50_000
+# The large community's public wall is on at this address (/wall/<token>); a fixed token, so a
+# kept bench database can be opened in a browser. Letters, digits, - and _ as the route wants.
+WALL_TOKEN = "bench-wall-0123456789abcdefghij"
+ON_WALL_SHARE = 0.4  # stories whose author ticked "may appear on the public wall"
 
 
 # Databases -----------------------------------------------------------------------------
@@ -166,8 +170,8 @@ def _community_row(community_id: int, last_number: int, now: dt.datetime) -> dic
         "moderator_origins": {},
         "last_number": last_number,
         "created_at": now - dt.timedelta(days=800),
-        "wall_enabled": False,
-        "wall_token": None,
+        "wall_enabled": community_id == LARGE_COMMUNITY,
+        "wall_token": WALL_TOKEN if community_id == LARGE_COMMUNITY else None,
         "weekly_due_at": WEEKLY_UNSETTLED,  # as a new community: due at the next tick
     }
 
@@ -216,7 +220,7 @@ def _story_row(
         "author_name": f"Colleague {story_id % 5000}",
         "anonymous": story.anonymous,
         "consent": story.consent,
-        "on_wall": False,
+        "on_wall": False,  # set per story in _chunks (on_wall())
         "status": "published",
         "source_url": None,
         "origin_space": _origin(community_id),
@@ -266,6 +270,11 @@ def _chunks(
     author_at, name_at = position["author_id"], position["author_name"]
     key_at, likes_at = position["client_key"], position["appreciations"]
     origin_at = position["origin_space"]
+    on_wall_at = position["on_wall"]
+    on_wall_values = (
+        stories_encoder.value("on_wall", False),
+        stories_encoder.value("on_wall", True),
+    )
     for first in range(0, plan.stories, CHUNK):
         stories: list[Any] = []
         story_tags: list[Any] = []
@@ -285,6 +294,7 @@ def _chunks(
             row[key_at] = f"bench-seed-{story_id}"
             row[origin_at] = _origin(community_id)
             row[likes_at] = likes
+            row[on_wall_at] = on_wall_values[on_wall(index)]
             stories.append(row)
             story_tags.extend(
                 tags_encoder.row(
@@ -311,6 +321,13 @@ def _chunks(
 
 def _tag_count_rows(counts: collections.Counter[Any]) -> list[dict[str, Any]]:
     return [{"community_id": c, "tag": t, "stories": n} for (c, t), n in counts.items()]
+
+
+def on_wall(index: int) -> bool:
+    """The author's wall choice, per story (not per text template): ON_WALL_SHARE of them,
+    spread evenly. With the generated customer consent (about half), about a fifth of the
+    stories are public on the wall."""
+    return (index * 7_919 + 13) % 1000 < ON_WALL_SHARE * 1000  # not _likes' scramble
 
 
 def _likes(index: int) -> int:

@@ -234,6 +234,29 @@ async def _measure_core(
     result.figures.append(crowd)
     options.out(f"  {crowd.name}: {crowd.per_second:.0f} stories/s, p99 {crowd.p(99):.1f} ms")
 
+    # 7. The public wall (issue 17): pages and feeds through the web adapter, server time.
+    await _measure_web(storage, core, size, options, result)
+
+
+async def _measure_web(
+    storage: Any, core: Core, size: int, options: Options, result: SizeRun
+) -> None:
+    from bench import database as storage_bench
+    from bench.web import measure_web
+
+    figures = await measure_web(
+        core,
+        storage.engine,
+        storage_bench.LARGE_COMMUNITY,
+        storage_bench.WALL_TOKEN,
+        corpus.rare_tag(),
+        options.samples,
+        seed=size,
+    )
+    for figure in figures:
+        result.figures.append(figure)
+        options.out(f"  {figure.name}: p99 {figure.p(99):.2f} ms (server time) {figure.note}")
+
 
 async def _timed(operation: Callable[[], Awaitable[Any]]) -> float:
     started = time.perf_counter()

@@ -25,6 +25,12 @@ FIGURES = [
     "weekly job, all communities",
     "weekly tick, nothing due",
     "submit, 50 concurrent submitters",
+    "web wall, first page",
+    "web wall, tag page",
+    "web story page",
+    "web feed RSS",
+    "web feed Atom",
+    "web feed JSON Feed",
     "slack /story show → HTTP response",
     "slack /story show → reply at response_url",
     "discord /story show → answer at the fake",
@@ -67,6 +73,8 @@ def test_bench_measures_every_figure_and_writes_json(tmp_path: Path) -> None:
                 assert figure[key] > 0, (figure["figure"], key)
             assert figure["p50_ms"] <= figure["p95_ms"] <= figure["p99_ms"]
         assert run["submit_per_second"] > 0
+        [discord] = [f for f in run["figures"] if f["figure"].startswith("discord")]
+        assert "REST calls per answer:" in discord["note"]  # issue 15: count them
     assert report["runs"][-1]["storybot_run_rss_mb"] > 0  # measured at the largest size
     assert set(report["growth_p99"]) == set(FIGURES)
     assert report["meta"]["database"] == "sqlite"

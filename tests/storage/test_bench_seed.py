@@ -139,6 +139,14 @@ async def test_every_seeded_row_agrees_with_the_core_rules(seeded: AsyncEngine) 
     assert {s.id: s.appreciations for s in stories if s.appreciations} == likes
     assert likes, "some stories are appreciated"
 
+    # The large community's wall is on (the web figures read it); a share of its stories is
+    # public on it (customer consent and the author's wall choice), the others are not.
+    walls = await _rows(seeded, "SELECT id, wall_token FROM communities WHERE wall_enabled")
+    assert walls == [(storage_bench.LARGE_COMMUNITY, storage_bench.WALL_TOKEN)]
+    public = [s for s in stories if s.consent and s.on_wall]
+    assert 0 < len(public) < len(stories) / 2
+    assert any(s.on_wall and not s.consent for s in stories)
+
     # The tag list's counters agree with the stories.
     counted: dict[tuple[int, str], int] = {}
     for story in stories:
@@ -200,15 +208,18 @@ async def test_the_bench_measures_every_core_figure_on_this_backend(
     )
     [run] = await runner.run(options)
     assert run.skipped == ["platforms (--skip-platforms)"]
-    assert len(run.figures) == 15  # search: two words and a part; weekly idle; 50 at once
+    # search: two words and a part; weekly idle; 50 at once; the wall's 3 pages and 3 feeds
+    assert len(run.figures) == 21
     for figure in run.figures:
         assert not figure.failed, (figure.name, figure.note)
         assert len(figure.samples_ms) >= 3, figure.name
         assert len(figure.floor_ms) >= 3 or figure.floor == "none", figure.name
     assert run.submit_per_second > 0
-    crowd = run.figures[-1]
+    crowd = run.figures[14]
     assert crowd.name == "submit, 50 concurrent submitters" and len(crowd.samples_ms) == 200
     assert crowd.per_second > 0 and "none lost or duplicated" in crowd.note
+    web = [f for f in run.figures if f.name.startswith("web ")]
+    assert len(web) == 6 and all(f.target_p99_ms == 20 for f in web)
     # Dropped afterwards: the same name can be created again.
     again = await storage_bench.fresh_database(url)
     await again.drop()
