@@ -51,13 +51,17 @@ class SqlPublishedRepository(SqlCommunityRepository):
         self, community_id: int, tag: str | None, before: int | None, size: int
     ) -> PublishedSlice:
         stmt = select(StoryRow).where(_public(community_id))
+        # A tag page walks the tag's own index (community, tag, number) newest first, as
+        # browse by tag does; ordering by stories.number would walk every public story.
+        order = StoryRow.number
         if tag is not None:
             stmt = stmt.join(StoryTagRow, StoryTagRow.story_id == StoryRow.id).where(
                 StoryTagRow.community_id == community_id, StoryTagRow.tag == tag
             )
+            order = StoryTagRow.number  # kept equal to stories.number by every write
         if before is not None:
-            stmt = stmt.where(StoryRow.number < before)
-        stmt = stmt.order_by(StoryRow.number.desc()).limit(max(size, 0) + 1)
+            stmt = stmt.where(order < before)
+        stmt = stmt.order_by(order.desc()).limit(max(size, 0) + 1)
         rows = [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]
         more = len(rows) > size
         rows = rows[:size]
