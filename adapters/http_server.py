@@ -44,6 +44,7 @@ class Limits:
     max_connections: int = 1024
     max_body_bytes: int = 1024 * 1024  # Slack's payloads are far smaller
     check_seconds: float = 3.0  # each readiness check; a slower answer counts as "not ready"
+    shutdown_seconds: float = 5.0  # what requests still running get when the server stops
     # Probes within this share one answer, so no client can make /readyz hammer the database.
     readiness_reuse_seconds: float = 1.0
 
@@ -91,11 +92,14 @@ class HttpServer:
         # keepalive_timeout bounds the wait for a complete request head: aiohttp arms it when
         # the connection opens and after every response, and closes the connection if no whole
         # head has arrived by then. lingering_time=0: a body left unread is not waited for.
+        # In-flight requests get a few seconds on stop (aiohttp's default is 60): a service
+        # manager's SIGTERM must end the process well within its 10-second grace.
         self._runner = web.AppRunner(
             self.app,
             access_log=None,
             keepalive_timeout=self.limits.request_seconds,
             lingering_time=0,
+            shutdown_timeout=self.limits.shutdown_seconds,
         )
         await self._runner.setup()
         site = _CappedSite(
