@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.corpus import Corpus, GeneratedStory, created_at
-from storage.engine import READ_ONLY, create_engine, normalise_url
+from storage.engine import READ_ONLY, create_engines, normalise_url
 from storage.migrate import upgrade
 from storage.models import (
     FTS_TABLE,
@@ -517,10 +517,14 @@ class Step:
 
 
 class Recorder:
-    """Records every statement (and transaction boundary) the engine sends while active."""
+    """Records every statement (and transaction boundary) the engines send while active."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, *engines: AsyncEngine) -> None:
         self.steps: list[Step] | None = None
+        for engine in dict.fromkeys(engines):  # writers and readers: one engine on PostgreSQL
+            self._listen(engine)
+
+    def _listen(self, engine: AsyncEngine) -> None:
         sync = engine.sync_engine
         postgres = engine.dialect.name == "postgresql"
 
@@ -607,7 +611,7 @@ class RawSqlite(RawDriver):
     async def open(cls, path: str) -> RawSqlite:
         connection = await aiosqlite.connect(path, isolation_level=None)
         # The same per-connection settings as storage/engine.py.
-        for pragma in ("busy_timeout=5000", "foreign_keys=ON", "synchronous=NORMAL"):
+        for pragma in ("busy_timeout=5000", "foreign_keys=ON", "synchronous=FULL"):
             await connection.execute(f"PRAGMA {pragma}")
         return cls(connection)
 
@@ -652,12 +656,15 @@ class Storage:
     as `storybot run` sets it up, a recorder on that engine, and a raw driver connection."""
 
     engine: AsyncEngine
+    readers: AsyncEngine
     uow: Callable[[], SqlUnitOfWork]
     recorder: Recorder
     raw: RawDriver
 
     async def close(self) -> None:
         await self.raw.close()
+        if self.readers is not self.engine:
+            await self.readers.dispose()
         await self.engine.dispose()
 
 
@@ -665,13 +672,13 @@ async def open_storage(url: str) -> Storage:
     url = normalise_url(url)
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
-    # As bot/bootstrap.py with the default settings: one pooled connection on SQLite, five
-    # elsewhere, a 30 s wait for a free one (50 concurrent submitters queue for it).
-    engine = create_engine(url, pool_size=1 if sqlite else 5, pool_timeout=30)
-    recorder = Recorder(engine)
+    # As bot/bootstrap.py with the default settings (pools of five; SQLite's writers share one
+    # connection), but a 30 s wait for a free one (50 concurrent submitters queue for it).
+    engine, readers = create_engines(url, pool_size=5, pool_timeout=30)
+    recorder = Recorder(engine, readers)
     raw: RawDriver
     if sqlite:
         raw = await RawSqlite.open(str(parsed.database))
     else:
         raw = await RawPostgres.open(_asyncpg_dsn(parsed))
-    return Storage(engine, uow_factory(engine), recorder, raw)
+    return Storage(engine, readers, uow_factory(engine, readers), recorder, raw)

@@ -249,7 +249,7 @@ async def _open_storage(
 ) -> tuple[UnitOfWorkFactory, Callable[[], Awaitable[None]], object]:
     """The units of work, how to close them, and the engine (for adapters' own rows)."""
     # Imported here so that the core, and tests with fakes, never load SQLAlchemy.
-    from storage.engine import create_engine
+    from storage.engine import create_engines
     from storage.migrate import normalise_url, upgrade
     from storage.uow import uow_factory
 
@@ -264,16 +264,19 @@ async def _open_storage(
             await upgrade(url)
         except Exception as failure:
             raise _unreachable(failure) from None
-    # SQLite has one writer at a time and every transaction takes the write lock: queueing in
-    # the pool is cheaper than spinning in SQLite's busy handler.
-    sqlite = url.startswith("sqlite")
-    engine = create_engine(
+    engine, readers = create_engines(
         url,
-        pool_size=1 if sqlite else settings.database.pool_size,
+        pool_size=settings.database.pool_size,
         pool_timeout=settings.database.pool_timeout,
         statement_timeout_ms=settings.database.statement_timeout_ms,
     )
-    return uow_factory(engine), engine.dispose, engine
+
+    async def close() -> None:
+        if readers is not engine:
+            await readers.dispose()
+        await engine.dispose()
+
+    return uow_factory(engine, readers), close, engine
 
 
 async def upgrade_database(settings: Settings) -> None:

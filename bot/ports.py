@@ -339,9 +339,15 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+    def __call__(self, *, read_only: bool = False, grouped: bool = False) -> UnitOfWork:
         """A new unit of work. A read-only one takes no write lock (readers never queue behind
-        a writer) and any write inside it fails: for commands that write nothing."""
+        a writer) and any write inside it fails: for commands that write nothing.
+
+        A grouped one may share its transaction, and its durable commit, with grouped units of
+        work running at the same time (one disk flush for many submissions). Leaving it without
+        a commit undoes only its own writes; its commit() returns once the shared transaction is
+        durable and raises if it failed. Keep its work to the database: the others wait their
+        turn meanwhile."""
         ...
 
 

@@ -74,6 +74,27 @@ def create_engine(
     raise ValueError(f"unsupported database URL scheme: {url.partition('://')[0]}")
 
 
+def create_engines(
+    url: str, *, pool_size: int = 5, pool_timeout: float = 10, statement_timeout_ms: int = 5000
+) -> tuple[AsyncEngine, AsyncEngine]:
+    """The writers' engine and the readers' (for SqlUnitOfWorkFactory), as `storybot run` uses.
+
+    SQLite has one writer at a time and every writing transaction takes the write lock, so
+    writers get one pooled connection (queueing in the pool is cheaper than spinning in SQLite's
+    busy handler) and readers a pool of `pool_size` of their own: in WAL mode they read beside
+    the writer instead of waiting for its connection. PostgreSQL: one engine for both.
+    """
+    url = normalise_url(url)
+    options = {"pool_timeout": pool_timeout, "statement_timeout_ms": statement_timeout_ms}
+    if make_url(url).get_backend_name() != "sqlite":
+        engine = create_engine(url, pool_size=pool_size, **options)
+        return engine, engine
+    writers = create_engine(url, pool_size=1, **options)
+    if _in_memory(url):
+        return writers, writers  # one shared connection: a second engine would be another db
+    return writers, create_engine(url, pool_size=pool_size, **options)
+
+
 def create_migration_engine(url: str) -> AsyncEngine:
     """A pool-less engine for Alembic: one connection, no statement timeout."""
     url = normalise_url(url)

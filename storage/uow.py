@@ -9,29 +9,18 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.errors import StorageUnavailable
-from storage.communities import SqlCommunityRepository
-from storage.drafts import SqlDraftRepository
 from storage.engine import READ_ONLY, read_only_engine
-from storage.features import SqlFeatureRepository
-from storage.links import SqlLinkRepository
-from storage.published import SqlPublishedRepository
+from storage.group_commit import GroupCommit, GroupedUnitOfWork
 from storage.repositories import storage_errors
-from storage.stories import SqlStoryRepository
+from storage.repository_set import RepositorySet
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(RepositorySet):
     """bot.ports.UnitOfWork over an AsyncSession.
 
     The session connects on its first statement, so entering is free; every repository call
     and commit raise StorageUnavailable when the database cannot be reached or times out.
     """
-
-    communities: SqlCommunityRepository
-    stories: SqlStoryRepository
-    features: SqlFeatureRepository
-    drafts: SqlDraftRepository
-    links: SqlLinkRepository
-    published: SqlPublishedRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
         self._sessions = sessions
@@ -47,12 +36,7 @@ class SqlUnitOfWork:
             raise RuntimeError("unit of work entered twice")
         session = self._sessions()
         self._session = session
-        self.communities = SqlCommunityRepository(session, self._dialect)
-        self.stories = SqlStoryRepository(session, self._dialect)
-        self.features = SqlFeatureRepository(session, self._dialect)
-        self.drafts = SqlDraftRepository(session, self._dialect)
-        self.links = SqlLinkRepository(session, self._dialect)
-        self.published = SqlPublishedRepository(session, self._dialect)
+        self._bind(session, self._dialect)
         return self
 
     async def __aexit__(
@@ -82,22 +66,29 @@ class SqlUnitOfWork:
 
 class SqlUnitOfWorkFactory:
     """What the bootstrap hands the core as its UnitOfWorkFactory: `factory()` for a unit of
-    work that may write, `factory(read_only=True)` for one that cannot (no write lock)."""
+    work that may write, `factory(grouped=True)` for one that may share its commit with others
+    (storage/group_commit.py), `factory(read_only=True)` for one that cannot write (no write
+    lock). Readers use `readers` when given (SQLite: a pool of their own, see create_engines),
+    else the writers' engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, readers: AsyncEngine | None = None) -> None:
         dialect = engine.dialect.name
-        self._writer = functools.partial(
-            SqlUnitOfWork, async_sessionmaker(engine, expire_on_commit=False), dialect
-        )
+        writers = async_sessionmaker(engine, expire_on_commit=False)
+        self._writer = functools.partial(SqlUnitOfWork, writers, dialect)
         self._reader = functools.partial(
             SqlUnitOfWork,
-            async_sessionmaker(read_only_engine(engine), expire_on_commit=False),
+            async_sessionmaker(read_only_engine(readers or engine), expire_on_commit=False),
             dialect,
         )
+        self._group = GroupCommit(writers, dialect)
 
-    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return self._reader() if read_only else self._writer()
+    def __call__(
+        self, *, read_only: bool = False, grouped: bool = False
+    ) -> SqlUnitOfWork | GroupedUnitOfWork:
+        if read_only:
+            return self._reader()
+        return self._group() if grouped else self._writer()
 
 
-def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
-    return SqlUnitOfWorkFactory(engine)
+def uow_factory(engine: AsyncEngine, readers: AsyncEngine | None = None) -> SqlUnitOfWorkFactory:
+    return SqlUnitOfWorkFactory(engine, readers)

@@ -125,7 +125,8 @@ async def _store_in_home(draft: Story, ctx: Context) -> Story:
 async def _store_new(draft: Story, ctx: Context) -> Story:
     assert draft.client_key is not None
     community_id = draft.community_id
-    async with ctx.uow() as uow:
+    # Grouped: submissions arriving together share one durable commit (one disk flush).
+    async with ctx.uow(grouped=True) as uow:
         existing = await uow.stories.by_client_key(community_id, draft.client_key)
         if existing is not None:
             return existing
