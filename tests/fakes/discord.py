@@ -41,6 +41,12 @@ def snowflake(counter: int) -> int:
     return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) + counter
 
 
+def shard_for(guild_id: int | str | None, shard_count: int) -> int:
+    """Discord's rule: a guild's events go to shard (guild_id >> 22) % shard_count, events
+    outside a guild (direct messages) to shard 0."""
+    return 0 if guild_id is None else (int(guild_id) >> 22) % shard_count
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
@@ -115,6 +121,10 @@ class FakeDiscord:
         self.highlight_channel_id = self.new_id()
         self.mod_role_id = self.new_id()
         self.bot = user(self.app_id, "storybot", bot=True)
+        # The servers the bot is in, each with its channels by name (add_guild adds more).
+        self.guilds: dict[int, dict[str, int]] = {
+            self.guild_id: {"support": self.channel_id, "highlights": self.highlight_channel_id}
+        }
         self.requests: list[Recorded] = []
         self.failures: list[tuple[str, re.Pattern[str], deque[Failure]]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
@@ -134,6 +144,16 @@ class FakeDiscord:
 
     def new_id(self) -> int:
         return snowflake(next(self._ids))
+
+    def add_guild(self, shard_id: int = 0, shard_count: int = 1) -> int:
+        """Another server the bot is in, whose id puts it on `shard_id` of `shard_count` by
+        Discord's rule, with its own support channel. Sessions of that shard identifying from
+        now on get it in READY and GUILD_CREATE; interaction(guild_id=…) comes from it."""
+        guild = self.new_id()
+        while shard_for(guild, shard_count) != shard_id:  # the id's millisecond decides
+            guild = self.new_id()
+        self.guilds[guild] = {"support": self.new_id()}
+        return guild
 
     # Server -----------------------------------------------------------------------------
 
@@ -227,12 +247,26 @@ class FakeDiscord:
 
     # Gateway ----------------------------------------------------------------------------
 
-    async def dispatch(self, event: str, data: dict[str, Any], shard_id: int = 0) -> None:
-        """Send an event to every live session of that shard (two processes: both get it).
-        A session whose socket dropped keeps it for replay on RESUME, as Discord does."""
+    async def dispatch(self, event: str, data: dict[str, Any], shard_id: int | None = None) -> None:
+        """Send an event to every live session of its shard (two processes on one shard: both
+        get it): `shard_id` when given, else the shard of the payload's guild_id by Discord's
+        rule for the session's shard count. A session whose socket dropped keeps the event for
+        replay on RESUME, as Discord does."""
         for session in list(self._sessions.values()):
-            if session.shard_id == shard_id and not session.ended:
+            shard = shard_id
+            if shard is None:
+                shard = shard_for(data.get("guild_id"), session.shard_count)
+            if session.shard_id == shard and not session.ended:
                 await session.send(event, data)
+
+    def delivered(self, event: str) -> list[tuple[int, dict[str, Any]]]:
+        """(shard id, payload) of each `event` sent to a session, once per session."""
+        return [
+            (session.shard_id, payload)
+            for session in self._sessions.values()
+            for _, name, payload in session.log
+            if name == event
+        ]
 
     async def drop_connections(self, code: int = 4000) -> None:
         """Close every gateway socket the way Discord does when it wants a reconnect."""
@@ -294,7 +328,7 @@ class FakeDiscord:
         shard_id, shard_count = data.get("shard", [0, 1])
         session = _Session(f"session-{self.new_id()}", shard_id, shard_count, socket)
         self._sessions[session.id] = session
-        mine = [g for g in (self.guild_id,) if (g >> 22) % shard_count == shard_id]
+        mine = [g for g in self.guilds if shard_for(g, shard_count) == shard_id]
         ready = {
             "v": 10,
             "user": self.bot,
@@ -327,6 +361,7 @@ class FakeDiscord:
     # Payloads ---------------------------------------------------------------------------
 
     def guild_payload(self, guild_id: int) -> dict[str, Any]:
+        channels = self.guilds.get(guild_id, self.guilds[self.guild_id])
         return {
             "id": str(guild_id),
             "name": "Acme Support",
@@ -356,8 +391,7 @@ class FakeDiscord:
             "stickers": [],
             "members": [self.member(self.bot)],
             "channels": [
-                self._channel(self.channel_id, "support"),
-                self._channel(self.highlight_channel_id, "highlights"),
+                self._channel(channel_id, name, guild_id) for name, channel_id in channels.items()
             ],
             "threads": [],
             "presences": [],
@@ -380,11 +414,11 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def _channel(self, channel_id: int, name: str) -> dict[str, Any]:
+    def _channel(self, channel_id: int, name: str, guild_id: int | None = None) -> dict[str, Any]:
         return {
             "id": str(channel_id),
             "type": 0,
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild_id or self.guild_id),
             "name": name,
             "position": 0,
             "permission_overwrites": [],
@@ -396,11 +430,13 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def _interaction_channel(self, channel_id: int, channel_type: int) -> dict[str, Any]:
-        channel = {**self._channel(channel_id, "support"), "type": channel_type}
+    def _interaction_channel(
+        self, channel_id: int, channel_type: int, guild_id: int
+    ) -> dict[str, Any]:
+        channel = {**self._channel(channel_id, "support", guild_id), "type": channel_type}
         if channel_type in (10, 11, 12):  # a thread (a forum post is one), as Discord sends it
             channel |= {
-                "parent_id": str(self.channel_id),
+                "parent_id": str(self.guilds.get(guild_id, {}).get("support", self.channel_id)),
                 "owner_id": str(self.owner_id),
                 "member_count": 1,
                 "message_count": 0,
@@ -448,10 +484,13 @@ class FakeDiscord:
         app_permissions: int = EVERYONE_PERMISSIONS,
         channel_type: int = 0,
         installed_in_guild: bool = True,
+        guild_id: int | None = None,
     ) -> dict[str, Any]:
-        """An INTERACTION_CREATE payload as Discord documents it, from a server member."""
+        """An INTERACTION_CREATE payload as Discord documents it, from a server member (of
+        the first server, or of `guild_id`, in its support channel unless `channel_id`)."""
         iid = interaction_id or self.new_id()
-        channel = channel_id or self.channel_id
+        guild = guild_id or self.guild_id
+        channel = channel_id or self.guilds.get(guild, {}).get("support", self.channel_id)
         token = f"token-{iid}"
         self.interactions.setdefault(
             iid,
@@ -469,10 +508,10 @@ class FakeDiscord:
             "type": kind,
             "token": token,
             "version": 1,
-            "guild_id": str(self.guild_id),
-            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "guild_id": str(guild),
+            "guild": {"id": str(guild), "locale": "en-US", "features": []},
             "channel_id": str(channel),
-            "channel": self._interaction_channel(channel, channel_type),
+            "channel": self._interaction_channel(channel, channel_type, guild),
             "member": self.member(who, roles, permissions),
             "locale": locale,
             "guild_locale": "en-US",
@@ -481,7 +520,7 @@ class FakeDiscord:
             "entitlements": [],
             # "0": installed to this server; "1": used through the user's own install.
             "authorizing_integration_owners": (
-                {"0": str(self.guild_id)} if installed_in_guild else {"1": who["id"]}
+                {"0": str(guild)} if installed_in_guild else {"1": who["id"]}
             ),
             "context": 0,
             "attachment_size_limit": ATTACHMENT_LIMIT,

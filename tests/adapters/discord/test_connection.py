@@ -11,7 +11,7 @@ from adapters.discord import invite
 from adapters.discord.runtime import DiscordStartError
 from bot.config import SettingsError
 from tests.adapters.discord.conftest import Harness
-from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord import CHAT_INPUT, FakeDiscord
 
 GUILDS_INTENT = 1 << 0
 SUBCOMMANDS = {
@@ -143,6 +143,26 @@ async def test_shards_identify_separately_and_answer(harness: Harness) -> None:
     payload = fake.interaction(2, harness.slash("help"), harness.anna)
     await fake.dispatch("INTERACTION_CREATE", payload, shard_id=shard)
     assert "Storybot collects stories" in (await harness.answer(int(payload["id"])))["content"]
+
+
+async def test_each_shard_process_gets_the_events_of_its_own_servers(harness: Harness) -> None:
+    """Discord's rule, guild_id >> 22 % shard count, decides which shard (and so which
+    process) gets a server's GUILD_CREATE and interactions; two processes, one shard each."""
+    fake = harness.fake
+    guilds = {shard: fake.add_guild(shard, shard_count=2) for shard in (0, 1)}
+    runtimes = [await harness.start(shard_count=2, shard_ids=[shard]) for shard in (0, 1)]
+    await fake.wait_connected(shards=2)
+
+    for shard, runtime in enumerate(runtimes):
+        known = {guild.id for guild in runtime.client.guilds}
+        assert guilds[shard] in known and guilds[1 - shard] not in known
+    for shard, guild in guilds.items():
+        payload = fake.interaction(CHAT_INPUT, harness.slash("help"), harness.anna, guild_id=guild)
+        await fake.dispatch("INTERACTION_CREATE", payload)  # no shard named: the fake routes
+        got = [s for s, p in fake.delivered("INTERACTION_CREATE") if p["id"] == payload["id"]]
+        assert got == [shard]  # only the process of that shard saw it …
+        answer = await harness.answer(int(payload["id"]))  # … and answered it, once
+        assert "Storybot collects stories" in answer["content"]
 
 
 async def test_a_refused_token_stops_start_up_with_a_plain_message(harness: Harness) -> None:
