@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Row, Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
@@ -50,7 +51,8 @@ async def insert_community_row(session: AsyncSession, settings: CommunitySetting
     return int((await session.execute(stmt)).scalar_one())
 
 
-def _to_settings(row: CommunityRow) -> CommunitySettings:
+def _to_settings(row: Any) -> CommunitySettings:
+    """From a communities row (ORM object or Core row: the same attribute names)."""
     return CommunitySettings(
         language=Language(row.language),
         timezone=row.timezone,
@@ -69,36 +71,62 @@ def _to_settings(row: CommunityRow) -> CommunitySettings:
     )
 
 
+_COMMUNITIES = CommunityRow.__table__
+_ITS_SPACES = SpaceRow.__table__.alias("its_spaces")
+_SPACE = SpaceRow.__table__
+
+
+def with_spaces() -> Select[Any]:
+    """Communities' columns, one row per space each owns, oldest space first: whole
+    Communities in one statement (every command starts by finding its community)."""
+    return (
+        select(
+            _COMMUNITIES,
+            _ITS_SPACES.c.platform.label("space_platform"),
+            _ITS_SPACES.c.external_id.label("space_external_id"),
+            _ITS_SPACES.c.name.label("space_name"),
+        )
+        .join_from(_COMMUNITIES, _ITS_SPACES, _ITS_SPACES.c.community_id == _COMMUNITIES.c.id)
+        .order_by(_COMMUNITIES.c.id, _ITS_SPACES.c.id)
+    )
+
+
+# Built once: the statement every command runs first, then found in SQLAlchemy's cache.
+_FOR_SPACE = (
+    with_spaces()
+    .join(_SPACE, _SPACE.c.community_id == _COMMUNITIES.c.id)
+    .where(
+        _SPACE.c.platform == bindparam("platform"),
+        _SPACE.c.external_id == bindparam("external_id"),
+    )
+)
+_BY_ID = with_spaces().where(_COMMUNITIES.c.id == bindparam("community_id"))
+
+
+def to_communities(rows: Iterable[Row[Any]]) -> list[Community]:
+    """Communities from with_spaces() rows, in their order."""
+    found: dict[int, Community] = {}
+    for r in rows:
+        community = found.get(r.id)
+        if community is None:
+            community = found[r.id] = Community(id=r.id, settings=_to_settings(r), spaces=[])
+        space = SpaceRef(Platform(r.space_platform), r.space_external_id)
+        community.spaces.append(space)
+        if r.space_name:
+            community.space_names[space] = r.space_name
+    return list(found.values())
+
+
+def _to_community(rows: Iterable[Row[Any]]) -> Community | None:
+    found = to_communities(rows)
+    return found[0] if found else None
+
+
 class SqlCommunityRepository(Repository):
-    async def _community(self, row: CommunityRow | None) -> Community | None:
-        if row is None:
-            return None
-        rows = await self._session.execute(
-            select(SpaceRow.platform, SpaceRow.external_id, SpaceRow.name)
-            .where(SpaceRow.community_id == row.id)
-            .order_by(SpaceRow.id)
-        )
-        spaces = [(SpaceRef(Platform(p), e), name) for p, e, name in rows]
-        return Community(
-            id=row.id,
-            settings=_to_settings(row),
-            spaces=[space for space, _ in spaces],
-            space_names={space: name for space, name in spaces if name},
-        )
-
-    def _communities(self) -> Select[Any]:
-        return select(CommunityRow).execution_options(populate_existing=True)
-
     @guarded
     async def for_space(self, space: SpaceRef) -> Community | None:
-        stmt = (
-            self._communities()
-            .join(SpaceRow, SpaceRow.community_id == CommunityRow.id)
-            .where(
-                SpaceRow.platform == str(space.platform), SpaceRow.external_id == space.external_id
-            )
-        )
-        return await self._community((await self._session.execute(stmt)).scalar_one_or_none())
+        params = {"platform": str(space.platform), "external_id": space.external_id}
+        return _to_community(await self._session.execute(_FOR_SPACE, params))
 
     @guarded
     async def create(self, space: SpaceRef, settings: CommunitySettings) -> Community:
@@ -131,8 +159,7 @@ class SqlCommunityRepository(Repository):
 
     @guarded
     async def get(self, community_id: int) -> Community | None:
-        stmt = self._communities().where(CommunityRow.id == community_id)
-        return await self._community((await self._session.execute(stmt)).scalar_one_or_none())
+        return _to_community(await self._session.execute(_BY_ID, {"community_id": community_id}))
 
     @guarded
     async def save_settings(self, community: Community) -> None:

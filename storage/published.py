@@ -13,9 +13,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
 from bot.domain import Community, Status, Story
 from bot.ports import PublishedSlice
-from storage.communities import SqlCommunityRepository
+from storage.communities import to_communities, with_spaces
 from storage.models import CommunityRow, StoryRow, StoryTagRow
-from storage.repositories import guarded
+from storage.repositories import Repository, guarded
 from storage.stories import _to_story
 
 
@@ -29,22 +29,20 @@ def _public(community_id: int) -> ColumnElement[bool]:
     )
 
 
-class SqlPublishedRepository(SqlCommunityRepository):
-    """Reuses the community repository's row mapping for `wall` and `walls`."""
+def _walls() -> Select[Any]:
+    return with_spaces().where(CommunityRow.wall_enabled == true())
 
-    def _walls(self) -> Select[Any]:
-        return self._communities().where(CommunityRow.wall_enabled == true())
 
+class SqlPublishedRepository(Repository):
     @guarded
     async def wall(self, token: str) -> Community | None:
-        stmt = self._walls().where(CommunityRow.wall_token == token)
-        return await self._community((await self._session.execute(stmt)).scalar_one_or_none())
+        rows = await self._session.execute(_walls().where(CommunityRow.wall_token == token))
+        found = to_communities(rows)
+        return found[0] if found else None
 
     @guarded
     async def walls(self) -> list[Community]:
-        rows = (await self._session.execute(self._walls().order_by(CommunityRow.id))).scalars()
-        found = [await self._community(row) for row in rows]
-        return [c for c in found if c is not None]
+        return to_communities(await self._session.execute(_walls()))
 
     @guarded
     async def page(

@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 from sqlalchemy import make_url
 
+from storage.engine import IDLE_PING_SECONDS
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.harness.bot_process import BotProcess
@@ -103,9 +104,11 @@ async def test_postgres_going_away_is_answered_clearly_and_survived_without_a_re
     assert proxy.connections > connections_before  # the pool reconnected by itself
 
     # A restart of the database while nobody writes leaves only dead connections in the pool;
-    # the first user afterwards must not be the one who finds out (pool pre-ping).
+    # the first user afterwards must not be the one who finds out: a connection idle for
+    # IDLE_PING_SECONDS is pinged before use (storage.engine.ping_when_idle).
     await proxy.cut()
     await proxy.restore()
+    await asyncio.sleep(IDLE_PING_SECONDS)  # nobody wrote meanwhile
     await _saved_everywhere(bot, fake_slack, fake_discord, 3)
     assert [s.number for s in await stories(database_url)] == [1, 1, 2, 2, 3, 3]
     assert await consistency_problems(database_url) == []
