@@ -232,7 +232,8 @@ async def _run_for(
     dry_run: bool,
     force: bool,
 ) -> WeeklyOutcome | None:
-    async with uow() as work:
+    # A dry run only reads: no write lock, so it never queues behind (or holds up) a writer.
+    async with uow(read_only=dry_run) as work:
         community = await work.communities.get(community_id)
         if community is None:
             return None

@@ -16,7 +16,7 @@ from bot.ports import PublishedSlice
 from storage.communities import to_communities, with_spaces
 from storage.models import CommunityRow, StoryRow, StoryTagRow
 from storage.repositories import Repository, guarded
-from storage.stories import _to_story
+from storage.stories import _to_story, story_rows
 
 
 def _public(community_id: int) -> ColumnElement[bool]:
@@ -48,7 +48,7 @@ class SqlPublishedRepository(Repository):
     async def page(
         self, community_id: int, tag: str | None, before: int | None, size: int
     ) -> PublishedSlice:
-        stmt = select(StoryRow).where(_public(community_id))
+        stmt = story_rows().where(_public(community_id))
         # A tag page walks the tag's own index (community, tag, number) newest first, as
         # browse by tag does; ordering by stories.number would walk every public story.
         order = StoryRow.number
@@ -60,15 +60,15 @@ class SqlPublishedRepository(Repository):
         if before is not None:
             stmt = stmt.where(order < before)
         stmt = stmt.order_by(order.desc()).limit(max(size, 0) + 1)
-        rows = [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]
+        rows = [_to_story(row) for row in await self._session.execute(stmt)]
         more = len(rows) > size
         rows = rows[:size]
         return PublishedSlice(rows, rows[-1].number if more and rows else None)
 
     @guarded
     async def story(self, community_id: int, number: int) -> Story | None:
-        stmt = select(StoryRow).where(_public(community_id), StoryRow.number == number)
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        stmt = story_rows().where(_public(community_id), StoryRow.number == number)
+        row = (await self._session.execute(stmt)).first()
         return _to_story(row) if row else None
 
     @guarded
@@ -108,11 +108,11 @@ class SqlPublishedRepository(Repository):
         self, community_id: int, since: dt.datetime, limit: int
     ) -> list[Story]:
         stmt = (
-            select(StoryRow)
+            story_rows()
             .where(_public(community_id), StoryRow.created_at >= since, StoryRow.appreciations > 0)
             .order_by(
                 StoryRow.appreciations.desc(), StoryRow.created_at.asc(), StoryRow.number.asc()
             )
             .limit(max(limit, 0))
         )
-        return [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]
+        return [_to_story(row) for row in await self._session.execute(stmt)]

@@ -36,8 +36,41 @@ from storage.models import (
 )
 from storage.repositories import Repository, guarded
 
+_STORY_FIELDS = (
+    "id",
+    "community_id",
+    "number",
+    "text",
+    "title",
+    "author_platform",
+    "author_id",
+    "author_name",
+    "created_at",
+    "updated_at",
+    "customer",
+    "credited",
+    "tags",
+    "anonymous",
+    "consent",
+    "on_wall",
+    "status",
+    "source_url",
+    "client_key",
+    "appreciations",
+    "origin_space",
+    "credited_names",
+)
+STORY_COLUMNS = tuple(StoryRow.__table__.c[name] for name in _STORY_FIELDS)
 
-def _to_story(row: StoryRow) -> Story:
+
+def story_rows() -> Select[Any]:
+    """The columns a Story is made of, as plain rows: no ORM mapping, and none of the wide
+    search columns, which only the database reads."""
+    return select(*STORY_COLUMNS)
+
+
+def _to_story(row: Any) -> Story:
+    """From a story_rows() row."""
     return Story(
         id=row.id,
         community_id=row.community_id,
@@ -83,11 +116,17 @@ def _editable(story: Story, doc: SearchDoc) -> dict[str, Any]:
     }
 
 
-class SqlStoryRepository(Repository):
-    def _stories(self) -> Select[Any]:
-        # populate_existing: rows updated by UPDATE statements in this session read fresh.
-        return select(StoryRow).execution_options(populate_existing=True)
+# Built once (found in SQLAlchemy's statement cache): `show` and every submission run them.
+_BY_NUMBER = story_rows().where(
+    StoryRow.community_id == bindparam("community_id"), StoryRow.number == bindparam("number")
+)
+_BY_CLIENT_KEY = story_rows().where(
+    StoryRow.community_id == bindparam("community_id"),
+    StoryRow.client_key == bindparam("client_key"),
+)
 
+
+class SqlStoryRepository(Repository):
     async def _write_tags(self, story_id: int, story: Story) -> None:
         tags = list(dict.fromkeys(story.tags))
         if tags:
@@ -155,18 +194,14 @@ class SqlStoryRepository(Repository):
 
     @guarded
     async def get(self, community_id: int, number: int) -> Story | None:
-        stmt = self._stories().where(
-            StoryRow.community_id == community_id, StoryRow.number == number
-        )
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        params = {"community_id": community_id, "number": number}
+        row = (await self._session.execute(_BY_NUMBER, params)).first()
         return _to_story(row) if row else None
 
     @guarded
     async def by_client_key(self, community_id: int, client_key: str) -> Story | None:
-        stmt = self._stories().where(
-            StoryRow.community_id == community_id, StoryRow.client_key == client_key
-        )
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        params = {"community_id": community_id, "client_key": client_key}
+        row = (await self._session.execute(_BY_CLIENT_KEY, params)).first()
         return _to_story(row) if row else None
 
     @guarded
@@ -228,7 +263,7 @@ class SqlStoryRepository(Repository):
         self, community_id: int, tag: str | None, position: Keyset | None, size: int
     ) -> Slice:
         """Published stories newest first; by tag through story_tags' (community, tag, number)."""
-        stmt = self._stories().where(StoryRow.status == Status.PUBLISHED.value)
+        stmt = story_rows().where(StoryRow.status == Status.PUBLISHED.value)
         if tag is None:
             number: ColumnElement[int] = StoryRow.number
             stmt = stmt.where(StoryRow.community_id == community_id)
@@ -242,7 +277,7 @@ class SqlStoryRepository(Repository):
         if position is not None:
             stmt = stmt.where(number > position.number if newer else number < position.number)
         rows, more = await self._page(stmt, [number], newer, size)
-        return Slice(items=[Ranked(_to_story(row[0]), 0) for row in rows], more=more)
+        return Slice(items=[Ranked(_to_story(row), 0) for row in rows], more=more)
 
     @guarded
     async def search(
@@ -280,8 +315,8 @@ class SqlStoryRepository(Repository):
             found.reverse()
         rows = {}
         if found:
-            stmt = self._stories().where(StoryRow.id.in_([story_id for story_id, _ in found]))
-            rows = {row.id: row for row in (await self._session.execute(stmt)).scalars()}
+            stmt = story_rows().where(StoryRow.id.in_([story_id for story_id, _ in found]))
+            rows = {row.id: row for row in await self._session.execute(stmt)}
         return Slice(
             items=[Ranked(_to_story(rows[i]), tier) for i, tier in found if i in rows], more=more
         )
@@ -412,7 +447,7 @@ class SqlStoryRepository(Repository):
         self, community_id: int, since: dt.datetime, until: dt.datetime, limit: int
     ) -> list[Story]:
         stmt = (
-            self._stories()
+            story_rows()
             .where(
                 StoryRow.community_id == community_id,
                 StoryRow.status == Status.PUBLISHED.value,
@@ -424,12 +459,12 @@ class SqlStoryRepository(Repository):
             )
             .limit(max(limit, 0))
         )
-        return [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]
+        return [_to_story(row) for row in await self._session.execute(stmt)]
 
     @guarded
     async def export(self, community_id: int | None) -> list[Story]:
         """Every story, hidden ones included, by community and number."""
-        stmt = self._stories().order_by(StoryRow.community_id, StoryRow.number)
+        stmt = story_rows().order_by(StoryRow.community_id, StoryRow.number)
         if community_id is not None:
             stmt = stmt.where(StoryRow.community_id == community_id)
-        return [_to_story(row) for row in (await self._session.execute(stmt)).scalars()]
+        return [_to_story(row) for row in await self._session.execute(stmt)]

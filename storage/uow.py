@@ -65,11 +65,12 @@ class SqlUnitOfWork(RepositorySet):
 
 
 class SqlUnitOfWorkFactory:
-    """What the bootstrap hands the core as its UnitOfWorkFactory: `factory()` for a unit of
-    work that may write, `factory(grouped=True)` for one that may share its commit with others
-    (storage/group_commit.py), `factory(read_only=True)` for one that cannot write (no write
-    lock). Readers use `readers` when given (SQLite: a pool of their own, see create_engines),
-    else the writers' engine."""
+    """What the bootstrap hands the core as its UnitOfWorkFactory.
+
+    `factory()`: a unit of work that may write; `factory(grouped=True)`: one that may share its
+    commit with others (storage/group_commit.py; SQLite only); `factory(read_only=True)`: one
+    that cannot write (no write lock). Readers use `readers` when given (SQLite: a pool of their
+    own, see create_engines), else the writers' engine."""
 
     def __init__(self, engine: AsyncEngine, readers: AsyncEngine | None = None) -> None:
         dialect = engine.dialect.name
@@ -80,14 +81,18 @@ class SqlUnitOfWorkFactory:
             async_sessionmaker(read_only_engine(readers or engine), expire_on_commit=False),
             dialect,
         )
-        self._group = GroupCommit(writers, dialect)
+        # SQLite only: it has one writer at a time, so a group holding several communities'
+        # rows can wait for no one. On PostgreSQL a group would lock rows of several
+        # communities (counters, tag counts) in arrival order, and could deadlock with another
+        # process's group or a link; its own WAL flush already serves concurrent commits.
+        self._group = GroupCommit(writers, dialect) if dialect == "sqlite" else None
 
     def __call__(
         self, *, read_only: bool = False, grouped: bool = False
     ) -> SqlUnitOfWork | GroupedUnitOfWork:
         if read_only:
             return self._reader()
-        return self._group() if grouped else self._writer()
+        return self._group() if grouped and self._group else self._writer()
 
 
 def uow_factory(engine: AsyncEngine, readers: AsyncEngine | None = None) -> SqlUnitOfWorkFactory:

@@ -1,5 +1,6 @@
 """Group commit (storage/group_commit.py): submissions arriving together share one durable
-commit, and each still succeeds or fails on its own, on both databases."""
+commit, and each still succeeds or fails on its own. The mechanism is tested on both
+databases; `storybot run` groups on SQLite only (see SqlUnitOfWorkFactory)."""
 
 from __future__ import annotations
 
@@ -33,15 +34,20 @@ async def _stored_numbers(uows: Any, community: int) -> list[int]:
         return [s.number for s in await uow.stories.export(community)]
 
 
+def _group(engine: AsyncEngine) -> GroupCommit:
+    return GroupCommit(async_sessionmaker(engine, expire_on_commit=False), engine.dialect.name)
+
+
 async def test_submissions_arriving_together_share_commits_with_gap_free_numbers(
     engine: AsyncEngine,
 ) -> None:
     uows = uow_factory(engine)
     community = await new_community(uows)
     commits = _count_commits(engine)
+    group = _group(engine)
 
     async def submit(i: int) -> int:
-        async with uows(grouped=True) as uow:
+        async with group() as uow:
             number = await uow.communities.next_story_number(community)
             await uow.stories.add(
                 make_story(community, number, client_key=f"k{i}"), make_doc("word")
@@ -59,9 +65,10 @@ async def test_submissions_arriving_together_share_commits_with_gap_free_numbers
 async def test_a_member_that_fails_undoes_only_its_own_writes(engine: AsyncEngine) -> None:
     uows = uow_factory(engine)
     community = await new_community(uows)
+    group = _group(engine)
 
     async def submit(i: int) -> int:
-        async with uows(grouped=True) as uow:
+        async with group() as uow:
             number = await uow.communities.next_story_number(community)
             await uow.stories.add(
                 make_story(community, number, client_key=f"k{i}"), make_doc("word")
@@ -118,7 +125,7 @@ async def test_a_member_cancelled_while_waiting_does_not_strand_the_group(
     cancelled just as its turn comes, the group is still committed."""
     uows = uow_factory(engine)
     community = await new_community(uows)
-    group = GroupCommit(async_sessionmaker(engine, expire_on_commit=False), engine.dialect.name)
+    group = _group(engine)
     victim: list[asyncio.Task[None]] = []
 
     class CancelsTheNextInLine(asyncio.Lock):
@@ -160,10 +167,36 @@ async def test_a_lone_submission_commits_at_once(engine: AsyncEngine) -> None:
     uows = uow_factory(engine)
     community = await new_community(uows)
     commits = _count_commits(engine)
+    group = _group(engine)
     for i in range(3):
-        async with uows(grouped=True) as uow:
+        async with group() as uow:
             number = await uow.communities.next_story_number(community)
             await uow.stories.add(make_story(community, number), make_doc("word"))
             await uow.commit()
         assert commits[0] == i + 1  # nobody waiting: no group to wait for
     assert await _stored_numbers(uows, community) == [1, 2, 3]
+
+
+async def test_the_application_groups_on_sqlite_only(engine: AsyncEngine) -> None:
+    """PostgreSQL: a group would lock several communities' rows in arrival order and could
+    deadlock with another process's group; there each submission commits on its own."""
+    uows = uow_factory(engine)
+    communities = [await new_community(uows, f"T{n}") for n in range(2)]
+    commits = _count_commits(engine)
+
+    async def submit(i: int) -> None:
+        community = communities[i % 2]
+        async with uows(grouped=True) as uow:
+            number = await uow.communities.next_story_number(community)
+            await uow.stories.add(
+                make_story(community, number, client_key=f"k{i}"), make_doc("word")
+            )
+            await uow.commit()
+
+    await asyncio.gather(*(submit(i) for i in range(20)))
+
+    assert [await _stored_numbers(uows, c) for c in communities] == [list(range(1, 11))] * 2
+    if engine.dialect.name == "sqlite":
+        assert commits[0] < 10
+    else:
+        assert commits[0] == 20
