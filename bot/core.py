@@ -20,9 +20,10 @@ from bot.domain import SPACE_NAME_MAX, Community, CommunitySettings, Platform
 from bot.errors import StorageUnavailable, StorybotError
 from bot.handlers import admin, links, moderation, reading, stories
 from bot.i18n import Translator, language_for
+from bot.lending import lend
 from bot.parser import parse
 from bot.permissions import is_moderator
-from bot.ports import Announcer, Clock, Directory, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Announcer, Clock, Directory, UnitOfWorkFactory
 from bot.replies import Reply, error
 from bot.validation import checked
 
@@ -251,24 +252,3 @@ def _built(build: Callable[[], c.Command]) -> tuple[c.Command | None, StorybotEr
         return build(), None
     except StorybotError as refusal:
         return None, refusal
-
-
-def lend(uow: UnitOfWork) -> UnitOfWorkFactory:
-    """A factory that hands out the already open `uow` (the command's own); entering and
-    leaving it neither begins nor ends the transaction, its owner does."""
-
-    def lent(*, read_only: bool = False, grouped: bool = False) -> UnitOfWork:
-        return _Lent(uow)  # type: ignore[return-value]
-
-    return lent
-
-
-class _Lent:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    async def __aenter__(self) -> UnitOfWork:
-        return self._uow
-
-    async def __aexit__(self, *_: object) -> None:
-        return None

@@ -25,6 +25,7 @@ from bot.domain import (
 )
 from bot.i18n import Translator
 from bot.i18n_marker import N_
+from bot.lending import lend
 from bot.platforms import space_label
 from bot.ports import AnnounceFailed, Announcer, Clock, UnitOfWorkFactory
 from bot.replies import Reply, Text
@@ -200,6 +201,22 @@ async def run_weekly(
             ]
         else:
             due = list(await work.communities.weekly_due(now))
+    if dry_run:
+        # A dry run only reads: every community in one read-only unit of work.
+        async with uow(read_only=True) as work:
+            return await _run_all(due, lend(work), clock, announcers, now, dry_run, force)
+    return await _run_all(due, uow, clock, announcers, now, dry_run, force)
+
+
+async def _run_all(
+    due: list[tuple[int, dt.datetime | None]],
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    announcers: Mapping[Platform, Announcer],
+    now: dt.datetime,
+    dry_run: bool,
+    force: bool,
+) -> list[WeeklyOutcome]:
     outcomes = []
     for community_id, seen in due:
         try:
@@ -232,7 +249,6 @@ async def _run_for(
     dry_run: bool,
     force: bool,
 ) -> WeeklyOutcome | None:
-    # A dry run only reads: no write lock, so it never queues behind (or holds up) a writer.
     async with uow(read_only=dry_run) as work:
         community = await work.communities.get(community_id)
         if community is None:

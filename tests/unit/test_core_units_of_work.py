@@ -7,6 +7,7 @@ import pytest
 from bot import commands as c
 from bot import core
 from bot.core import HANDLERS, READ_ONLY
+from bot.domain import Platform, SpaceRef
 from tests.conftest import Bot, actor
 
 
@@ -65,3 +66,26 @@ async def test_a_handler_that_writes_in_a_read_only_unit_of_work_is_refused(
 
 def test_every_read_only_command_has_a_handler() -> None:
     assert set(HANDLERS) >= READ_ONLY
+
+
+async def test_a_submission_asks_for_a_grouped_unit_of_work(bot: Bot) -> None:
+    """Grouped: on SQLite, submissions arriving together share one durable commit."""
+    await bot.submit("The first story, to make the community.")
+    grouped = bot.db.grouped
+
+    await bot.submit("The train was late, so Anna drove the customer home.")
+
+    assert bot.db.grouped == grouped + 1
+
+
+async def test_a_weekly_dry_run_reads_every_community_in_one_read_only_unit_of_work(
+    bot: Bot,
+) -> None:
+    for team in ("T-A", "T-B", "T-C"):
+        await bot.say("/story help", actor("U-1", space=SpaceRef(Platform.SLACK, team)))
+    start = len(bot.db.uows)
+
+    outcomes = await bot.core.run_weekly(dry_run=True, force=True)
+
+    assert len(outcomes) == 3
+    assert _since(bot, start) == [True, True]  # the list of communities, then all of them
