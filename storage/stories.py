@@ -60,7 +60,12 @@ _STORY_FIELDS = (
     "origin_space",
     "credited_names",
 )
-STORY_COLUMNS = tuple(StoryRow.__table__.c[name] for name in _STORY_FIELDS)
+# Reads name the tables' columns, not the mapped classes' attributes: a statement that mentions
+# an ORM attribute goes through the ORM's result machinery even when it returns plain rows.
+_S = StoryRow.__table__.c
+_TAG = StoryTagRow.__table__.c
+_COUNT = TagCountRow.__table__.c
+STORY_COLUMNS = tuple(_S[name] for name in _STORY_FIELDS)
 
 
 def story_rows() -> Select[Any]:
@@ -118,11 +123,10 @@ def _editable(story: Story, doc: SearchDoc) -> dict[str, Any]:
 
 # Built once (found in SQLAlchemy's statement cache): `show` and every submission run them.
 _BY_NUMBER = story_rows().where(
-    StoryRow.community_id == bindparam("community_id"), StoryRow.number == bindparam("number")
+    _S.community_id == bindparam("community_id"), _S.number == bindparam("number")
 )
 _BY_CLIENT_KEY = story_rows().where(
-    StoryRow.community_id == bindparam("community_id"),
-    StoryRow.client_key == bindparam("client_key"),
+    _S.community_id == bindparam("community_id"), _S.client_key == bindparam("client_key")
 )
 
 
@@ -263,14 +267,14 @@ class SqlStoryRepository(Repository):
         self, community_id: int, tag: str | None, position: Keyset | None, size: int
     ) -> Slice:
         """Published stories newest first; by tag through story_tags' (community, tag, number)."""
-        stmt = story_rows().where(StoryRow.status == Status.PUBLISHED.value)
+        stmt = story_rows().where(_S.status == Status.PUBLISHED.value)
         if tag is None:
-            number: ColumnElement[int] = StoryRow.number
-            stmt = stmt.where(StoryRow.community_id == community_id)
+            number: ColumnElement[int] = _S.number
+            stmt = stmt.where(_S.community_id == community_id)
         else:
-            number = StoryTagRow.number
-            stmt = stmt.join(StoryTagRow, StoryTagRow.story_id == StoryRow.id).where(
-                StoryTagRow.community_id == community_id, StoryTagRow.tag == tag
+            number = _TAG.number
+            stmt = stmt.join(StoryTagRow.__table__, _TAG.story_id == _S.id).where(
+                _TAG.community_id == community_id, _TAG.tag == tag
             )
         # Rank is always 0 here, so the keyset is the number alone and stays index-friendly.
         newer = position is not None and position.direction == "newer"
@@ -315,7 +319,7 @@ class SqlStoryRepository(Repository):
             found.reverse()
         rows = {}
         if found:
-            stmt = story_rows().where(StoryRow.id.in_([story_id for story_id, _ in found]))
+            stmt = story_rows().where(_S.id.in_([story_id for story_id, _ in found]))
             rows = {row.id: row for row in await self._session.execute(stmt)}
         return Slice(
             items=[Ranked(_to_story(rows[i]), tier) for i, tier in found if i in rows], more=more
@@ -342,15 +346,15 @@ class SqlStoryRepository(Repository):
                 return bindparam(name, value, literal_execute=True)
 
             tsquery = cast(inline("search_tsquery", search.tsquery(tier, groups, flags)), TSQUERY)
-            stmt = select(StoryRow.id).where(
-                StoryRow.community_id == inline("search_community", community_id),
-                StoryRow.status == inline("search_status", Status.PUBLISHED.value),
+            stmt = select(_S.id).where(
+                _S.community_id == inline("search_community", community_id),
+                _S.status == inline("search_status", Status.PUBLISHED.value),
                 literal_column(PG_SEARCH_VECTOR).op("@@")(tsquery),
             )
             if bound is not None:
                 number = inline("search_bound", bound)
-                stmt = stmt.where(StoryRow.number > number if newer else StoryRow.number < number)
-            stmt = stmt.order_by(StoryRow.number.asc() if newer else StoryRow.number.desc())
+                stmt = stmt.where(_S.number > number if newer else _S.number < number)
+            stmt = stmt.order_by(_S.number.asc() if newer else _S.number.desc())
             stmt = stmt.limit(literal_column(str(int(limit))))
             return list((await self._session.execute(stmt)).scalars())
         # SQLite: FTS5 walks rowids; inside a community they grow with the story number.
@@ -374,8 +378,8 @@ class SqlStoryRepository(Repository):
     async def _nearest_id(self, community_id: int, number: int, newer: bool) -> int:
         """The id to walk from when story `number` no longer exists: that of the nearest
         story beyond it in the walk's direction, minus (plus) one; or past every id."""
-        column = StoryRow.number
-        stmt = select(StoryRow.id).where(StoryRow.community_id == community_id)
+        column = _S.number
+        stmt = select(_S.id).where(_S.community_id == community_id)
         if newer:
             stmt = stmt.where(column > number).order_by(column.asc())
         else:
@@ -406,11 +410,11 @@ class SqlStoryRepository(Repository):
     async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
         # Kept by every write (_count_tags), so this reads one row per tag in use.
         # Code-point order on both databases, whatever the server's collation.
-        tag = TagCountRow.tag.collate("C") if self._dialect == "postgresql" else TagCountRow.tag
+        tag = _COUNT.tag.collate("C") if self._dialect == "postgresql" else _COUNT.tag
         stmt = (
-            select(TagCountRow.tag, TagCountRow.stories)
-            .where(TagCountRow.community_id == community_id, TagCountRow.stories > 0)
-            .order_by(TagCountRow.stories.desc(), tag.asc())
+            select(_COUNT.tag, _COUNT.stories)
+            .where(_COUNT.community_id == community_id, _COUNT.stories > 0)
+            .order_by(_COUNT.stories.desc(), tag.asc())
         )
         return [(t, n) for t, n in (await self._session.execute(stmt))]
 
