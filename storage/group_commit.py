@@ -46,9 +46,17 @@ class _Group:
 class GroupCommit:
     """One per writer engine and process: hands out grouped units of work."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        dialect: str,
+        turn_timeout: float | None = None,
+    ) -> None:
         self._sessions = sessions
         self._dialect = dialect
+        # Waiting for a turn is waiting for the writer's connection: bounded like the pool's
+        # wait (DB_POOL_TIMEOUT), so a stalled database answers everyone, not one at a time.
+        self._turn_timeout = turn_timeout
         self._turn = asyncio.Lock()
         self._waiting = 0
         self._group: _Group | None = None
@@ -60,7 +68,14 @@ class GroupCommit:
     async def _enter(self) -> _Group:
         self._waiting += 1
         try:
-            await self._turn.acquire()
+            async with asyncio.timeout(self._turn_timeout):
+                await self._turn.acquire()
+        except TimeoutError:
+            self._waiting -= 1
+            self._finish_abandoned()
+            raise StorageUnavailable(
+                f"waited {self._turn_timeout:g} s for the writer's turn (DB_POOL_TIMEOUT)"
+            ) from None
         except BaseException:
             self._waiting -= 1
             self._finish_abandoned()

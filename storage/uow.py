@@ -85,7 +85,8 @@ class SqlUnitOfWorkFactory:
         # rows can wait for no one. On PostgreSQL a group would lock rows of several
         # communities (counters, tag counts) in arrival order, and could deadlock with another
         # process's group or a link; its own WAL flush already serves concurrent commits.
-        self._group = GroupCommit(writers, dialect) if dialect == "sqlite" else None
+        timeout = getattr(engine.pool, "timeout", lambda: None)()  # none on a StaticPool
+        self._group = GroupCommit(writers, dialect, timeout) if dialect == "sqlite" else None
 
     def __call__(
         self, *, read_only: bool = False, grouped: bool = False

@@ -200,3 +200,33 @@ async def test_the_application_groups_on_sqlite_only(engine: AsyncEngine) -> Non
         assert commits[0] < 10
     else:
         assert commits[0] == 20
+
+
+async def test_waiting_for_a_turn_is_bounded_like_waiting_for_the_pool(
+    engine: AsyncEngine,
+) -> None:
+    """A member holding its turn on a stalled database must not queue the others for longer
+    than the pool timeout: they are told the database is unavailable."""
+    uows = uow_factory(engine)
+    community = await new_community(uows)
+    group = GroupCommit(
+        async_sessionmaker(engine, expire_on_commit=False), engine.dialect.name, 0.2
+    )
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def stalled() -> None:
+        async with group() as uow:
+            await uow.communities.next_story_number(community)
+            holding.set()
+            await release.wait()
+            await uow.commit()
+
+    first = asyncio.create_task(stalled())
+    await holding.wait()
+    with pytest.raises(StorageUnavailable, match="writer's turn"):
+        async with group() as uow:
+            await uow.commit()
+    release.set()
+    await first  # the member that held its turn still commits
+    async with uows() as uow:  # left without commit: only looks at the counter
+        assert await uow.communities.next_story_number(community) == 2
