@@ -100,7 +100,8 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
     try:
         stored = await _store_in_home(draft, ctx)
     except Conflict:
-        # A retry of the same submission won the race in another request: answer as it did.
+        # A retry of a submission already stored, here or in a request racing this one:
+        # answer as it was answered.
         async with ctx.uow() as uow:
             stored = await uow.stories.by_client_key(draft.community_id, cmd.client_key)
         if stored is None:
@@ -127,9 +128,6 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
     community_id = draft.community_id
     # Grouped: submissions arriving together share one durable commit (one disk flush).
     async with ctx.uow(grouped=True) as uow:
-        existing = await uow.stories.by_client_key(community_id, draft.client_key)
-        if existing is not None:
-            return existing
         # Reserving the number locks the community's counter, so the rate check below
         # cannot be raced by the same user's parallel submissions.
         draft.number = await uow.communities.next_story_number(community_id)
@@ -138,11 +136,14 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
         home = await uow.communities.for_space(ctx.actor.space)
         if home is None or home.id != community_id:
             raise LookupError(f"space {ctx.actor.space.key} left community {community_id}")
+        # A retry of a stored submission (same client key) raises Conflict here, before the
+        # rate check could refuse it, and leaving rolls the number back: `submit` answers
+        # with the stored story. Retries are rare, so no lookup runs before every insert.
+        stored = await uow.stories.add(draft, search_doc(draft))
         await _check_rate(uow, community_id, draft.author, draft.created_at)
         await uow.communities.record_submission(
             community_id, draft.author.platform, draft.author.user_id, draft.created_at
         )
-        stored = await uow.stories.add(draft, search_doc(draft))
         await uow.commit()
     return stored
 

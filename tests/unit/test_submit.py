@@ -88,6 +88,19 @@ async def test_same_client_key_stores_one_story_and_answers_the_same(bot: Bot) -
     assert bot.db.story(1, 1) is not None and bot.db.story(1, 2) is None
 
 
+async def test_a_retry_of_the_story_that_reached_the_limit_answers_as_before(bot: Bot) -> None:
+    """A platform's retry of the tenth story in a minute is the same story, not an eleventh:
+    it gets the first answer, not the rate limit."""
+    for i in range(9):
+        await bot.submit(f"Quick story {i} about great service today.")
+    tenth = Submit(StoryInput(text=COURIER), client_key="interaction-10")
+    first = await bot.core.handle(tenth, actor())
+    again = await bot.core.handle(tenth, actor())
+    assert not again.error, again.plain_text
+    assert again.plain_text == first.plain_text
+    assert bot.db.story(1, 10) is not None and bot.db.story(1, 11) is None
+
+
 async def test_eleventh_story_in_a_minute_is_refused(bot: Bot) -> None:
     for i in range(10):
         await bot.submit(f"Quick story {i} about great service today.")
