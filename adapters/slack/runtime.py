@@ -166,7 +166,6 @@ class SlackRuntime:
                 "SLACK_SIGNING_SECRET is needed to receive Slack's requests over HTTP "
                 "(or set SLACK_APP_TOKEN to use Socket Mode)."
             )
-        self.connections.open()
         if not self.oauth:
             await self._check_token()
         if self.socket_mode:
@@ -178,11 +177,15 @@ class SlackRuntime:
             )
             self._socket.client.wss_uri = url  # the SDK asks for one only when it has none
             await self._socket.connect_async()
+            # Last, so that a refused start leaves nothing open (the calls before it take a
+            # session each).
+            self.connections.open()
             self._started = True
             log.info("slack connected", extra={"mode": "socket"})
             return
         if self._own_http is not None:
             await self._own_http.start()
+        self.connections.open()  # last, as above
         self._started = True
         extra: dict[str, object] = {"mode": "oauth" if self.oauth else "http", "port": self.port}
         if self.oauth:  # what the operator declared; any token with a refresh token rotates
