@@ -1,4 +1,5 @@
-"""The Slack Web API client every part of the adapter shares, and small helpers around it."""
+"""The Slack Web API client every part of the adapter shares, the pool of connections its
+calls and the response_url posts go over, and small helpers around them."""
 
 from __future__ import annotations
 
@@ -94,6 +95,10 @@ def retry_after(response: HttpResponse) -> float:
 
 API_TIMEOUT = 10  # seconds for one Web API call
 RESPONSE_URL_TIMEOUT = 30  # seconds for one response_url post, as Bolt's respond() gives it
+# An idle pooled connection is closed after this (aiohttp's default, stated): shorter than
+# servers commonly keep one, so a post (never resent after a lost connection) is unlikely to
+# go out on a connection the other end is closing.
+IDLE_SECONDS = 15.0
 
 
 def web_client(
@@ -160,7 +165,7 @@ class SlackConnections:
         """Only inside the running loop, which the sessions belong to."""
         if self._connector is not None:
             return
-        self._connector = aiohttp.TCPConnector(limit=self.limit)
+        self._connector = aiohttp.TCPConnector(limit=self.limit, keepalive_timeout=IDLE_SECONDS)
         self.api = self._session(self.api_timeout)
         self.hooks = self._session(self.response_timeout)
         for client in self._clients:
