@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import buttons, commands, home, shortcuts, submissions
 from adapters.slack.actors import ProfileCache
+from adapters.slack.client import SlackConnections
 from adapters.slack.retries import RecentRequests, drop_repeats
 from adapters.slack.services import FORM_BUDGET_SECONDS, Services
 from bot.core import Core
@@ -36,12 +37,14 @@ def register(
     profiles: ProfileCache | None = None,
     form_budget: float = FORM_BUDGET_SECONDS,
     team_names: dict[str, str] | None = None,
+    connections: SlackConnections | None = None,
 ) -> Services:
     services = Services(
         core,
         profiles or ProfileCache(app.client),
         form_budget,
         {} if team_names is None else team_names,
+        connections,
     )
     app.middleware(drop_repeats(RecentRequests()))
     commands.register(app, services)
