@@ -143,7 +143,9 @@ class SlackTarget:
             text = c.pick(SEEDS) + (c.text(300) if c.flag() else "")
             return payloads.command(text, user=user, response_url=response_url), form
         if kind == "raw":
-            return c.raw_text(2000), c.pick([form, "application/json", "text/plain"])
+            # Text, not raw code points: a body arrives as bytes, and one that is not UTF-8 (a
+            # lone surrogate cannot be) is refused with 400 before Bolt sees it (events.py).
+            return c.text(2000), c.pick([form, "application/json", "text/plain"])
         if kind == "event":
             event = {
                 "type": "event_callback",
