@@ -144,7 +144,7 @@ class SlackTarget:
             return payloads.command(text, user=user, response_url=response_url), form
         if kind == "raw":
             # Text, not raw code points: a body arrives as bytes, and one that is not UTF-8 (a
-            # lone surrogate cannot be) is refused with 400 before Bolt sees it (events.py).
+            # lone surrogate cannot be) is refused before Bolt sees it (test_events.py).
             return c.text(2000), c.pick([form, "application/json", "text/plain"])
         if kind == "event":
             event = {

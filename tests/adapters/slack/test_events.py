@@ -67,3 +67,32 @@ async def test_a_timestamp_that_is_not_a_number_is_refused(slack: SlackHarness) 
 async def test_a_signed_command_still_works(slack: SlackHarness) -> None:
     body = payloads.command("help", user=ANNA, response_url=slack.fake.response_url("x"))
     assert (await slack.post(body)).status == 200
+
+
+async def test_a_signed_body_that_is_not_utf8_is_refused_and_reaches_no_one(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack sends UTF-8; bytes that are not (here a lone surrogate's encoding and a stray
+    0xff) are refused before Bolt even when signed: slack_sdk checks the signature over the
+    decoded text, so such a body cannot be verified (401)."""
+    import hashlib
+    import hmac
+    import time
+
+    import aiohttp
+
+    body = b"token=x&command=%2Fstory&text=" + b"\xed\xb8\x9a\xff"
+    ts = str(int(time.time()))
+    digest = hmac.new(payloads.SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest.hexdigest()}",
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(slack.events_url, data=body, headers=headers) as response,
+    ):
+        assert response.status == 401, await response.text()
+    assert tracebacks(caplog) == []
+    assert slack.fake.calls == [] and slack.stories() == []
