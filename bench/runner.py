@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import corpus
-from bench.stats import Figure, SizeRun
+from bench.stats import Figure, SizeRun, platform_bound
 from bot import actions
 from bot import commands as c
 from bot.bootstrap import bootstrap
@@ -474,7 +474,10 @@ async def _measure_platforms(
         figures += await measure_discord(storage.uow, discord, number, count, workdir)
     finally:
         await discord.close()
+    show = next((f for f in result.figures if f.name == "show one story"), None)
     for figure in figures:
+        if show is not None and not show.failed and not figure.failed:
+            figure.bound_ms = platform_bound(figure, show)
         result.figures.append(figure)
         options.out(f"  {figure.name}: p99 {figure.p(99):.2f} ms")
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bench import runner
-from bench.stats import Figure, SizeRun, table
+from bench.stats import Figure, SizeRun, platform_bound, table
 
 
 class _Storage:
@@ -54,3 +54,17 @@ def test_a_throughput_figure_is_judged_by_its_rate_not_a_floor() -> None:
     assert crowd.misses() == ["420/s < 500/s"]
     crowd.per_second = 650.0
     assert crowd.misses() == []
+
+
+def test_a_platform_figure_is_judged_by_issue_15s_bound() -> None:
+    """p99 <= 1.2 x (the empty handler's p99 + the core's p99 for the same command)."""
+    core = Figure("show one story", [2.0] * 100, [1.0] * 100, "raw SQL")
+    within = Figure("discord /story show", [3.5] * 100, [1.0] * 100, "empty handler")
+    over = Figure("discord /story show", [3.7] * 100, [1.0] * 100, "empty handler")
+    for figure in (within, over):
+        figure.bound_ms = platform_bound(figure, core)
+
+    assert within.target_p99_ms == pytest.approx(3.6)
+    assert within.target_ratio is None  # 3.5x its empty handler, and still within the bound
+    assert within.misses() == []
+    assert over.misses() == ["p99 3.70 ms > 3.6 ms"]
