@@ -111,7 +111,9 @@ class FakeSlack:
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A deliberately slow answer (`slow`) must not hold the test's teardown: aiohttp
+        # waits up to shutdown_timeout (60 s by default) for handlers still running.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
