@@ -194,22 +194,14 @@ async def run_weekly(
     until its settings or its feature change. `force` looks at every community and settles none.
     """
     now = clock()
-    async with uow(read_only=True) as work:
-        if force:
-            due: list[tuple[int, dt.datetime | None]] = [
-                (i, None) for i in await work.communities.all_ids()
-            ]
-        else:
-            due = list(await work.communities.weekly_due(now))
     if dry_run:
-        # A dry run only reads: every community in one read-only unit of work.
+        # A dry run only reads: everything in one read-only unit of work.
         async with uow(read_only=True) as work:
-            return await _run_all(due, lend(work), clock, announcers, now, dry_run, force)
-    return await _run_all(due, uow, clock, announcers, now, dry_run, force)
+            return await _run_due(lend(work), clock, announcers, now, dry_run, force)
+    return await _run_due(uow, clock, announcers, now, dry_run, force)
 
 
-async def _run_all(
-    due: list[tuple[int, dt.datetime | None]],
+async def _run_due(
     uow: UnitOfWorkFactory,
     clock: Clock,
     announcers: Mapping[Platform, Announcer],
@@ -217,18 +209,18 @@ async def _run_all(
     dry_run: bool,
     force: bool,
 ) -> list[WeeklyOutcome]:
+    async with uow(read_only=True) as work:
+        if force:
+            due: list[tuple[int, dt.datetime | None]] = [
+                (i, None) for i in await work.communities.all_ids()
+            ]
+        else:
+            due = list(await work.communities.weekly_due(now))
     outcomes = []
     for community_id, seen in due:
         try:
             outcome = await _run_for(
-                community_id,
-                seen,
-                uow,
-                clock,
-                announcers,
-                now,
-                dry_run,
-                force,
+                community_id, seen, uow, clock, announcers, now, dry_run, force
             )
         except Exception:
             # One community's broken data or platform must not cost the others their week.

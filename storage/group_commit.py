@@ -1,11 +1,10 @@
 """Group commit: concurrent grouped units of work share one transaction and one durable commit.
 
 A confirmed story must survive a power cut, so every commit waits for the disk (an fsync on
-SQLite with synchronous=FULL, a WAL flush on PostgreSQL). One commit per submission caps a
-process at one submission per fsync, and on PostgreSQL each holds the community's story
-counter locked until its own flush. Here the submissions that arrive while one is being
-written join the same transaction, each inside its own SAVEPOINT, and the last of them commits
-for all: one fsync per group instead of one per story.
+SQLite with synchronous=FULL). One commit per submission caps a process at one submission per
+fsync. Here the submissions that arrive while one is being written join the same transaction,
+each inside its own SAVEPOINT, and the last of them commits for all: one fsync per group
+instead of one per story. Used on SQLite only (see storage.uow.SqlUnitOfWorkFactory).
 
 - Members take turns (one at a time on the shared session); a member's work is database-only
   and short, so the turn is never held across a platform call.
@@ -70,15 +69,13 @@ class GroupCommit:
         try:
             async with asyncio.timeout(self._turn_timeout):
                 await self._turn.acquire()
-        except TimeoutError:
+        except BaseException as failure:
             self._waiting -= 1
             self._finish_abandoned()
-            raise StorageUnavailable(
-                f"waited {self._turn_timeout:g} s for the writer's turn (DB_POOL_TIMEOUT)"
-            ) from None
-        except BaseException:
-            self._waiting -= 1
-            self._finish_abandoned()
+            if isinstance(failure, TimeoutError):
+                raise StorageUnavailable(
+                    f"waited {self._turn_timeout:g} s for the writer's turn (DB_POOL_TIMEOUT)"
+                ) from None
             raise
         self._waiting -= 1
         if self._group is None:

@@ -36,41 +36,17 @@ from storage.models import (
 )
 from storage.repositories import Repository, guarded
 
-_STORY_FIELDS = (
-    "id",
-    "community_id",
-    "number",
-    "text",
-    "title",
-    "author_platform",
-    "author_id",
-    "author_name",
-    "created_at",
-    "updated_at",
-    "customer",
-    "credited",
-    "tags",
-    "anonymous",
-    "consent",
-    "on_wall",
-    "status",
-    "source_url",
-    "client_key",
-    "appreciations",
-    "origin_space",
-    "credited_names",
-)
 # Reads name the tables' columns, not the mapped classes' attributes: a statement that mentions
 # an ORM attribute goes through the ORM's result machinery even when it returns plain rows.
 _S = StoryRow.__table__.c
 _TAG = StoryTagRow.__table__.c
 _COUNT = TagCountRow.__table__.c
-STORY_COLUMNS = tuple(_S[name] for name in _STORY_FIELDS)
+# Every column but the wide search_* ones, which only the database reads.
+STORY_COLUMNS = tuple(c for c in StoryRow.__table__.c if not c.name.startswith("search_"))
 
 
 def story_rows() -> Select[Any]:
-    """The columns a Story is made of, as plain rows: no ORM mapping, and none of the wide
-    search columns, which only the database reads."""
+    """The columns a Story is made of (STORY_COLUMNS), as plain rows: no ORM mapping."""
     return select(*STORY_COLUMNS)
 
 

@@ -34,6 +34,13 @@ async def _stored_numbers(uows: Any, community: int) -> list[int]:
         return [s.number for s in await uow.stories.export(community)]
 
 
+async def _add_story(uow: Any, community: int, client_key: str | None = None) -> int:
+    """Number and add one story, as a submission does; its number."""
+    number: int = await uow.communities.next_story_number(community)
+    await uow.stories.add(make_story(community, number, client_key=client_key), make_doc("word"))
+    return number
+
+
 def _group(engine: AsyncEngine) -> GroupCommit:
     return GroupCommit(async_sessionmaker(engine, expire_on_commit=False), engine.dialect.name)
 
@@ -48,10 +55,7 @@ async def test_submissions_arriving_together_share_commits_with_gap_free_numbers
 
     async def submit(i: int) -> int:
         async with group() as uow:
-            number = await uow.communities.next_story_number(community)
-            await uow.stories.add(
-                make_story(community, number, client_key=f"k{i}"), make_doc("word")
-            )
+            number = await _add_story(uow, community, f"k{i}")
             await uow.commit()
         return number  # commit() returned: the story is durable
 
@@ -69,10 +73,7 @@ async def test_a_member_that_fails_undoes_only_its_own_writes(engine: AsyncEngin
 
     async def submit(i: int) -> int:
         async with group() as uow:
-            number = await uow.communities.next_story_number(community)
-            await uow.stories.add(
-                make_story(community, number, client_key=f"k{i}"), make_doc("word")
-            )
+            number = await _add_story(uow, community, f"k{i}")
             if i % 3 == 1:
                 raise RuntimeError(f"refused {i}")
             await uow.commit()
@@ -106,10 +107,7 @@ async def test_a_failed_shared_commit_fails_every_member_and_stores_nothing(
 
     async def submit(i: int) -> None:
         async with group() as uow:
-            number = await uow.communities.next_story_number(community)
-            await uow.stories.add(
-                make_story(community, number, client_key=f"k{i}"), make_doc("word")
-            )
+            await _add_story(uow, community, f"k{i}")
             await uow.commit()
 
     results = await asyncio.gather(*(submit(i) for i in range(5)), return_exceptions=True)
@@ -139,8 +137,7 @@ async def test_a_member_cancelled_while_waiting_does_not_strand_the_group(
 
     async def first() -> None:
         async with group() as uow:
-            number = await uow.communities.next_story_number(community)
-            await uow.stories.add(make_story(community, number), make_doc("word"))
+            await _add_story(uow, community)
             wrote.set()
             await go.wait()
             await uow.commit()
@@ -170,8 +167,7 @@ async def test_a_lone_submission_commits_at_once(engine: AsyncEngine) -> None:
     group = _group(engine)
     for i in range(3):
         async with group() as uow:
-            number = await uow.communities.next_story_number(community)
-            await uow.stories.add(make_story(community, number), make_doc("word"))
+            await _add_story(uow, community)
             await uow.commit()
         assert commits[0] == i + 1  # nobody waiting: no group to wait for
     assert await _stored_numbers(uows, community) == [1, 2, 3]
@@ -187,10 +183,7 @@ async def test_the_application_groups_on_sqlite_only(engine: AsyncEngine) -> Non
     async def submit(i: int) -> None:
         community = communities[i % 2]
         async with uows(grouped=True) as uow:
-            number = await uow.communities.next_story_number(community)
-            await uow.stories.add(
-                make_story(community, number, client_key=f"k{i}"), make_doc("word")
-            )
+            await _add_story(uow, community, f"k{i}")
             await uow.commit()
 
     await asyncio.gather(*(submit(i) for i in range(20)))
