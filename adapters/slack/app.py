@@ -9,7 +9,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import buttons, commands, home, shortcuts, submissions
 from adapters.slack.actors import ProfileCache
-from adapters.slack.client import SlackConnections
 from adapters.slack.retries import RecentRequests, drop_repeats
 from adapters.slack.services import FORM_BUDGET_SECONDS, Services
 from bot.core import Core
@@ -37,14 +36,12 @@ def register(
     profiles: ProfileCache | None = None,
     form_budget: float = FORM_BUDGET_SECONDS,
     team_names: dict[str, str] | None = None,
-    connections: SlackConnections | None = None,
 ) -> Services:
     services = Services(
         core,
         profiles or ProfileCache(app.client),
         form_budget,
         {} if team_names is None else team_names,
-        connections,
     )
     app.middleware(drop_repeats(RecentRequests()))
     commands.register(app, services)

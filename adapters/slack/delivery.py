@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render, views
 from adapters.slack.actors import ProfileCache
-from adapters.slack.client import SLACK_ERRORS, ResponseUrl, error_code
+from adapters.slack.client import SLACK_ERRORS, error_code
 from bot.commands import Actor
 from bot.i18n import Translator
 from bot.i18n_marker import N_
@@ -51,7 +51,7 @@ class Delivery:
     actor: Actor
     profiles: ProfileCache
     origin: Origin
-    respond: AsyncRespond | ResponseUrl | None = None
+    respond: AsyncRespond | None = None
     trigger_id: str | None = None
     view_id: str | None = None
     source_url: str | None = None  # carried into a form opened from here

@@ -20,7 +20,7 @@ from adapters.http_server import HttpServer
 from adapters.slack.actors import ProfileCache
 from adapters.slack.announcer import SlackAnnouncer
 from adapters.slack.app import build_app, register
-from adapters.slack.client import SLACK_ERRORS, SlackConnections, error_code, web_client
+from adapters.slack.client import SLACK_ERRORS, error_code, web_client
 from adapters.slack.events import SignedRequests
 from adapters.slack.installations import EncryptionKeyError, TokenCipher, stores
 from adapters.slack.oauth import build_oauth_app, install_routes, register_lifecycle
@@ -74,8 +74,6 @@ class SlackRuntime:
         self.failure: str | None = None  # HTTP and Socket Mode never end by themselves
         secret = slack.signing_secret
         self._own_engine: AsyncEngine | None = None
-        # Every call to Slack from this process reuses these connections once started.
-        self.connections = SlackConnections()
         self.workspaces: WorkspaceClients
         if self.oauth:
             assert slack.client_id and slack.client_secret and secret
@@ -90,11 +88,10 @@ class SlackRuntime:
                 engine = self._own_engine = create_engine(settings.database.url)
             self.installations, states = stores(engine, slack.client_id, cipher)
             # No token: each request's copy gets its workspace's token from the authorizer.
-            self.client = self.connections.share_with(web_client(None, slack.api_url))
+            self.client = web_client(None, slack.api_url)
             installed = InstalledWorkspaces(
                 self.installations,
                 slack.api_url,
-                connections=self.connections,
                 rotator=AsyncTokenRotator(
                     client_id=slack.client_id,
                     client_secret=slack.client_secret.get_secret_value(),
@@ -114,9 +111,7 @@ class SlackRuntime:
             register_lifecycle(self.app, self.installations, installed)
         else:
             assert slack.bot_token is not None
-            self.client = self.connections.share_with(
-                web_client(slack.bot_token.get_secret_value(), slack.api_url)
-            )
+            self.client = web_client(slack.bot_token.get_secret_value(), slack.api_url)
             self.workspaces = self._one = OneWorkspace(self.client)
             self.socket_mode = slack.app_token is not None
             self.app = build_app(
@@ -153,7 +148,6 @@ class SlackRuntime:
             profiles=self.profiles,
             form_budget=self.form_budget,
             team_names=self.team_names,
-            connections=self.connections,
         )
 
     async def housekeeping(self) -> None:
@@ -177,15 +171,11 @@ class SlackRuntime:
             )
             self._socket.client.wss_uri = url  # the SDK asks for one only when it has none
             await self._socket.connect_async()
-            # Last, so that a refused start leaves nothing open (the calls before it take a
-            # session each).
-            self.connections.open()
             self._started = True
             log.info("slack connected", extra={"mode": "socket"})
             return
         if self._own_http is not None:
             await self._own_http.start()
-        self.connections.open()  # last, as above
         self._started = True
         extra: dict[str, object] = {"mode": "oauth" if self.oauth else "http", "port": self.port}
         if self.oauth:  # what the operator declared; any token with a refresh token rotates
@@ -219,8 +209,6 @@ class SlackRuntime:
             if self._own_engine is not None:
                 await self._own_engine.dispose()
         finally:
-            # Listeners still running after this post over a session of their own each.
-            await self.connections.close()
             self._socket = None
             self._started = False
             self._closed.set()

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import views
 from adapters.slack.actors import ProfileCache, actor_for, payload_user_name
-from adapters.slack.client import SLACK_ERRORS, ResponseUrl, SlackConnections, error_code
+from adapters.slack.client import SLACK_ERRORS, error_code
 from adapters.slack.delivery import Delivery, Origin
 from bot.commands import Actor
 from bot.core import Core
@@ -33,8 +33,6 @@ class Services:
     form_budget: float = FORM_BUDGET_SECONDS
     # Workspace names learned at start (team id -> name), shared with the runtime.
     team_names: dict[str, str] = field(default_factory=dict)
-    # The process's pool: response_url posts go over it instead of Bolt's session per post.
-    connections: SlackConnections | None = None
 
     async def actor(
         self,
@@ -83,17 +81,13 @@ class Services:
         placeholder: str | None = None,
     ) -> Delivery:
         body = body or {}
-        url = body.get("response_url")
-        answer: AsyncRespond | ResponseUrl | None = respond
-        if url and respond is not None and self.connections is not None:
-            answer = self.connections.response_url(str(url))
         return Delivery(
             client=client,
             actor=actor,
             profiles=self.profiles.bound(actor.space.external_id, client),
             origin=origin,
             # Bolt hands out a respond() even where the payload has no response_url.
-            respond=answer if url else None,
+            respond=respond if body.get("response_url") else None,
             trigger_id=body.get("trigger_id"),
             view_id=view_id,
             source_url=source_url,

@@ -20,7 +20,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import SLACK_ERRORS, SlackConnections, error_code, web_client
+from adapters.slack.client import SLACK_ERRORS, error_code, web_client
 from adapters.slack.installations import ROTATION_MINUTES, EncryptedInstallationStore
 
 CLIENT_SECONDS = 60.0  # a rotated or revoked token stops being used within a minute
@@ -66,10 +66,8 @@ class InstalledWorkspaces:
         rotator: AsyncTokenRotator | None = None,
         ttl: float = CLIENT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
-        connections: SlackConnections | None = None,
     ) -> None:
         self.installations = installations
-        self.connections = connections
         self.api_url = api_url
         self.rotator = rotator
         self.ttl = ttl
@@ -95,7 +93,7 @@ class InstalledWorkspaces:
         if bot is not None:
             bot = await self._fresh(bot)
         client = (
-            web_client(bot.bot_token, self.api_url, team_id=acting_in, connections=self.connections)
+            web_client(bot.bot_token, self.api_url, team_id=acting_in)
             if bot and bot.bot_token
             else None
         )
@@ -128,7 +126,7 @@ class InstalledWorkspaces:
         for bot in await self.installations.async_org_bots():
             if not (bot.bot_token and bot.enterprise_id):
                 continue
-            client = web_client(bot.bot_token, self.api_url, connections=self.connections)
+            client = web_client(bot.bot_token, self.api_url)
             cursor: str | None = None
             try:
                 for _ in range(ORG_PAGES):

@@ -97,9 +97,6 @@ class FakeSlack:
         self.rotation_seconds: float | None = None  # tokens expire when set
         self.in_flight = 0
         self.in_flight_peak = 0  # most Web API calls open at once
-        # The client end (host, port) of every connection that brought a Web API call or a
-        # response_url post: how many connections the bot opened for them.
-        self.peers: set[tuple[str, int]] = set()
         self._issued: dict[str, float] = {}
         self._posts: dict[str, int] = defaultdict(int)
 
@@ -295,13 +292,7 @@ class FakeSlack:
 
     # --- handlers --------------------------------------------------------------------
 
-    def _seen(self, request: web.Request) -> None:
-        peer = request.transport.get_extra_info("peername") if request.transport else None
-        if peer:
-            self.peers.add((str(peer[0]), int(peer[1])))
-
     async def _api(self, request: web.Request) -> web.Response:
-        self._seen(request)
         self.in_flight += 1
         self.in_flight_peak = max(self.in_flight_peak, self.in_flight)
         try:
@@ -485,7 +476,6 @@ class FakeSlack:
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self._seen(request)
         name = request.match_info["name"]
         body = await request.json()
         issued = self._issued.setdefault(name, time.monotonic())
