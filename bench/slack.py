@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from adapters.slack.app import build_app
 from adapters.slack.client import web_client
@@ -44,24 +45,19 @@ class SlackFake(Protocol):
 
 class EmptyHandlerApp:
     """The floor: a Bolt app on the same HTTP stack whose /story handler acks and posts a
-    fixed reply to response_url, nothing else; over one kept-alive session, as Storybot posts
-    (adapters.slack.client.SlackConnections), so the two pay the same for a connection."""
+    fixed reply to response_url, nothing else."""
 
     def __init__(self, api_url: str) -> None:
         self.app = build_app(web_client(TOKEN, api_url), SECRET)
-        self._session: aiohttp.ClientSession | None = None
 
         @self.app.command(re.compile("^/"))
-        async def answer(ack: AsyncAck, body: dict[str, Any]) -> None:
+        async def answer(ack: AsyncAck, respond: AsyncRespond) -> None:
             await ack()
-            assert self._session is not None
-            async with self._session.post(body["response_url"], json={"text": "ok"}) as sent:
-                await sent.read()
+            await respond(text="ok")
 
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> int:
-        self._session = aiohttp.ClientSession()
         web_app = web.Application()
         web_app.router.add_post(EVENTS_PATH, self._events)
         self._runner = web.AppRunner(web_app, access_log=None)
@@ -77,8 +73,6 @@ class EmptyHandlerApp:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
 
 
 def _signed(body: str) -> dict[str, str]:
