@@ -194,7 +194,9 @@ def _serve_on(
 
 
 async def housekeeping(app: App) -> None:
-    """What each platform tidies on the scheduler's round (expired form drafts)."""
+    """What the core and each platform tidy on the scheduler's round (the rate limit's
+    expired log, expired form drafts)."""
+    await app.core.tidy()
     for runtime in app.runtimes:
         await runtime.housekeeping()
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from bot import actions, forms, messages, weekly
+from bot import actions, forms, messages, ratelimit, weekly
 from bot import commands as c
 from bot.commands import Actor
 from bot.context import Context
@@ -118,6 +118,10 @@ class Core:
             dry_run=dry_run,
             force=force,
         )
+
+    async def tidy(self) -> None:
+        """What the scheduler's round tidies in the core: the rate limit's expired log."""
+        await ratelimit.forget_expired(self.uow, self.clock())
 
     async def community_for(self, actor: Actor) -> Community:
         """The actor's community, created on first contact."""

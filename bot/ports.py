@@ -111,8 +111,11 @@ class CommunityRepository(Protocol):
     async def record_submission(
         self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
     ) -> None:
-        """Log one submission for the rate limit; forgets this author's entries older than a
-        minute before `at` (the rate window)."""
+        """Log one submission for the rate limit."""
+        ...
+
+    async def forget_submissions(self, before: dt.datetime) -> int:
+        """Drop every community's log entries older than `before`; how many went."""
         ...
 
     async def submissions_since(

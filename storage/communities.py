@@ -11,7 +11,6 @@ from sqlalchemy import Row, Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
-from bot.ratelimit import WINDOW
 from storage.models import CommunityRow, SpaceRow, SubmissionRow, weekly_changed
 from storage.repositories import Repository, guarded
 
@@ -122,6 +121,35 @@ def _to_community(rows: Iterable[Row[Any]]) -> Community | None:
     return found[0] if found else None
 
 
+_SUBMISSIONS = SubmissionRow.__table__
+_NEXT_NUMBER = (
+    update(_COMMUNITIES)
+    .where(_COMMUNITIES.c.id == bindparam("community_id"))
+    .values(last_number=_COMMUNITIES.c.last_number + 1)
+    .returning(_COMMUNITIES.c.last_number)
+)
+_LOG_SUBMISSION = _SUBMISSIONS.insert()
+_SUBMISSIONS_SINCE = select(func.count()).where(
+    _SUBMISSIONS.c.community_id == bindparam("community_id"),
+    _SUBMISSIONS.c.author_platform == bindparam("platform"),
+    _SUBMISSIONS.c.author_id == bindparam("user_id"),
+    _SUBMISSIONS.c.at >= bindparam("since"),
+)
+_WEEKLY_DUE = (
+    select(_COMMUNITIES.c.id, _COMMUNITIES.c.weekly_due_at)
+    .where(_COMMUNITIES.c.weekly_due_at <= bindparam("now"))
+    .order_by(_COMMUNITIES.c.weekly_due_at, _COMMUNITIES.c.id)
+)
+_SETTLE_WEEKLY = (
+    update(_COMMUNITIES)
+    .where(
+        _COMMUNITIES.c.id == bindparam("community_id"),
+        _COMMUNITIES.c.weekly_due_at == bindparam("seen"),
+    )
+    .values(weekly_due_at=bindparam("until"))
+)
+
+
 class SqlCommunityRepository(Repository):
     @guarded
     async def for_space(self, space: SpaceRef) -> Community | None:
@@ -185,24 +213,14 @@ class SqlCommunityRepository(Repository):
     @guarded
     async def weekly_due(self, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
         """One range of ix_communities_weekly_due_at: a tick with nothing due costs this."""
-        stmt = (
-            select(CommunityRow.id, CommunityRow.weekly_due_at)
-            .where(CommunityRow.weekly_due_at <= now)
-            .order_by(CommunityRow.weekly_due_at, CommunityRow.id)
-        )
-        return [(i, due) for i, due in await self._session.execute(stmt)]
+        return [(i, due) for i, due in await self._session.execute(_WEEKLY_DUE, {"now": now})]
 
     @guarded
     async def settle_weekly(self, community_id: int, seen: dt.datetime, until: dt.datetime) -> bool:
         """Only if nothing changed since `seen` was read: a change meanwhile wrote its own
         time, and the next tick must look at the community again."""
-        stmt = (
-            update(CommunityRow)
-            .where(CommunityRow.id == community_id, CommunityRow.weekly_due_at == seen)
-            .values(weekly_due_at=until)
-            .execution_options(synchronize_session=False)
-        )
-        return bool((await self._session.execute(stmt)).rowcount)
+        params = {"community_id": community_id, "seen": seen, "until": until}
+        return bool((await self._session.execute(_SETTLE_WEEKLY, params)).rowcount)
 
     @guarded
     async def all_ids(self) -> list[int]:
@@ -213,14 +231,8 @@ class SqlCommunityRepository(Repository):
     async def next_story_number(self, community_id: int) -> int:
         """Bump the counter in place: the row lock it takes queues concurrent submitters in this
         community until commit, so numbers have no gaps and a rollback returns the number."""
-        stmt = (
-            update(CommunityRow)
-            .where(CommunityRow.id == community_id)
-            .values(last_number=CommunityRow.last_number + 1)
-            .returning(CommunityRow.last_number)
-            .execution_options(synchronize_session=False)
-        )
-        number = (await self._session.execute(stmt)).scalar_one_or_none()
+        params = {"community_id": community_id}
+        number = (await self._session.execute(_NEXT_NUMBER, params)).scalar_one_or_none()
         if number is None:
             raise LookupError(f"no community {community_id}")
         return number
@@ -229,30 +241,23 @@ class SqlCommunityRepository(Repository):
     async def record_submission(
         self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
     ) -> None:
-        mine = (
-            SubmissionRow.community_id == community_id,
-            SubmissionRow.author_platform == str(platform),
-            SubmissionRow.author_id == user_id,
-        )
-        await self._session.execute(
-            delete(SubmissionRow)
-            .where(*mine, SubmissionRow.at < at - WINDOW)
-            .execution_options(synchronize_session=False)
-        )
-        await self._session.execute(
-            SubmissionRow.__table__.insert().values(
-                community_id=community_id, author_platform=str(platform), author_id=user_id, at=at
-            )
-        )
+        row = {"community_id": community_id, "author_platform": str(platform), "author_id": user_id}
+        await self._session.execute(_LOG_SUBMISSION, row | {"at": at})
 
     @guarded
     async def submissions_since(
         self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
     ) -> int:
-        stmt = select(func.count()).where(
-            SubmissionRow.community_id == community_id,
-            SubmissionRow.author_platform == str(platform),
-            SubmissionRow.author_id == user_id,
-            SubmissionRow.at >= since,
-        )
-        return int((await self._session.execute(stmt)).scalar_one())
+        params = {
+            "community_id": community_id,
+            "platform": str(platform),
+            "user_id": user_id,
+            "since": since,
+        }
+        return int((await self._session.execute(_SUBMISSIONS_SINCE, params)).scalar_one())
+
+    @guarded
+    async def forget_submissions(self, before: dt.datetime) -> int:
+        stmt = delete(SubmissionRow).where(SubmissionRow.at < before)
+        result = await self._session.execute(stmt.execution_options(synchronize_session=False))
+        return int(result.rowcount)

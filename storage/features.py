@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, delete, literal, select, update
+from sqlalchemy import bindparam, delete, literal, select, update
 
 from bot.domain import ChannelRef, Feature, IsoWeek
 from storage.models import (
@@ -20,12 +20,23 @@ from storage.models import (
 )
 from storage.repositories import Repository, guarded
 
+_F = FeatureRow.__table__.c
+_STORY = StoryRow.__table__.c
+# A feature with its story's number, as plain rows (no ORM mapping), and statements built once.
+_FEATURES = select(*FeatureRow.__table__.c, _STORY.number.label("story_number")).join_from(
+    FeatureRow.__table__, StoryRow.__table__, _STORY.id == _F.story_id
+)
+_OF_WEEK = _FEATURES.where(
+    _F.community_id == bindparam("community_id"), _F.week == bindparam("week")
+)
+_OF_WEEK_LOCKED = _OF_WEEK.with_for_update(of=FeatureRow.__table__)
 
-def _to_feature(row: FeatureRow, number: int) -> Feature:
+
+def _to_feature(row: Any) -> Feature:
     return Feature(
         community_id=row.community_id,
         week=IsoWeek.parse(row.week),
-        story_number=number,
+        story_number=row.story_number,
         featured_by=row.featured_by,
         note=row.note,
         featured_at=row.featured_at,
@@ -33,13 +44,6 @@ def _to_feature(row: FeatureRow, number: int) -> Feature:
 
 
 class SqlFeatureRepository(Repository):
-    def _features(self) -> Select[Any]:
-        return (
-            select(FeatureRow, StoryRow.number)
-            .join(StoryRow, StoryRow.id == FeatureRow.story_id)
-            .execution_options(populate_existing=True)
-        )
-
     async def _row_values(self, feature: Feature) -> dict[str, Any]:
         story_id = await self._story_id(feature.community_id, feature.story_number)
         if story_id is None:
@@ -55,11 +59,9 @@ class SqlFeatureRepository(Repository):
 
     @guarded
     async def get(self, community_id: int, week: IsoWeek) -> Feature | None:
-        stmt = self._features().where(
-            FeatureRow.community_id == community_id, FeatureRow.week == str(week)
-        )
-        found = (await self._session.execute(stmt)).first()
-        return _to_feature(*found) if found else None
+        params = {"community_id": community_id, "week": str(week)}
+        found = (await self._session.execute(_OF_WEEK, params)).first()
+        return _to_feature(found) if found else None
 
     @guarded
     async def put(self, feature: Feature) -> Feature | None:
@@ -69,15 +71,9 @@ class SqlFeatureRepository(Repository):
         returned feature really is the one overwritten.
         """
         values = await self._row_values(feature)
-        locked = (
-            self._features()
-            .where(
-                FeatureRow.community_id == feature.community_id, FeatureRow.week == values["week"]
-            )
-            .with_for_update(of=FeatureRow)
-        )
-        found = (await self._session.execute(locked)).first()
-        previous = _to_feature(*found) if found else None
+        params = {"community_id": feature.community_id, "week": values["week"]}
+        found = (await self._session.execute(_OF_WEEK_LOCKED, params)).first()
+        previous = _to_feature(found) if found else None
         stmt = self._insert(FeatureRow.__table__).values(values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["community_id", "week"],
@@ -127,12 +123,11 @@ class SqlFeatureRepository(Repository):
     @guarded
     async def history(self, community_id: int, limit: int) -> list[Feature]:
         stmt = (
-            self._features()
-            .where(FeatureRow.community_id == community_id)
-            .order_by(FeatureRow.week.desc())
+            _FEATURES.where(_F.community_id == community_id)
+            .order_by(_F.week.desc())
             .limit(max(limit, 0))
         )
-        return [_to_feature(*found) for found in (await self._session.execute(stmt))]
+        return [_to_feature(found) for found in await self._session.execute(stmt)]
 
     @guarded
     async def weeks_by_story(self, community_id: int | None) -> dict[tuple[int, int], list[str]]:

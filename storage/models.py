@@ -277,7 +277,7 @@ class LinkCodeRow(Base):
 
 class SubmissionRow(Base):
     """One story submitted: the rate limit counts these, so deleting stories frees no quota.
-    Rows older than the rate window are pruned by the author's next submission."""
+    Rows older than the rate window are pruned by the scheduler's housekeeping (Core.tidy)."""
 
     __tablename__ = "submissions"
     __table_args__ = (

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
+from sqlalchemy import bindparam, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ from storage.models import StoryRow
 
 P = ParamSpec("P")
 R = TypeVar("R")
+S = TypeVar("S")
 
 # PostgreSQL SQLSTATE classes that mean "try again later": connection exceptions, insufficient
 # resources, operator intervention (incl. 57014 statement timeout), transaction rollback
@@ -108,6 +109,19 @@ def guarded(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any
     return wrapper
 
 
+def per_dialect(build: Callable[[Callable[[Any], Any]], S]) -> dict[str, S]:
+    """A statement built once per dialect from that dialect's insert() (ON CONFLICT is spelt
+    the same on both). Statements are built at import, not per call: building one costs more
+    Python than SQLAlchemy spends finding its compiled form in the cache."""
+    return {"postgresql": build(postgresql.insert), "sqlite": build(sqlite.insert)}
+
+
+_STORY_ID = select(StoryRow.__table__.c.id).where(
+    StoryRow.__table__.c.community_id == bindparam("community_id"),
+    StoryRow.__table__.c.number == bindparam("number"),
+)
+
+
 class Repository:
     """A repository bound to one unit of work's session."""
 
@@ -117,10 +131,8 @@ class Repository:
 
     async def _story_id(self, community_id: int, number: int) -> int | None:
         """Stories are addressed by (community, number); rows reference them by id."""
-        stmt = select(StoryRow.id).where(
-            StoryRow.community_id == community_id, StoryRow.number == number
-        )
-        return (await self._session.execute(stmt)).scalar_one_or_none()
+        params = {"community_id": community_id, "number": number}
+        return (await self._session.execute(_STORY_ID, params)).scalar_one_or_none()
 
     def _insert(self, table: Any) -> Any:
         """INSERT with ON CONFLICT support; both dialects spell it the same way."""

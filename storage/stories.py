@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Row,
+    Integer,
     Select,
+    String,
     bindparam,
     cast,
     delete,
@@ -34,7 +35,7 @@ from storage.models import (
     StoryTagRow,
     TagCountRow,
 )
-from storage.repositories import Repository, guarded
+from storage.repositories import Repository, guarded, per_dialect
 
 # Reads name the tables' columns, not the mapped classes' attributes: a statement that mentions
 # an ORM attribute goes through the ORM's result machinery even when it returns plain rows.
@@ -97,13 +98,116 @@ def _editable(story: Story, doc: SearchDoc) -> dict[str, Any]:
     }
 
 
-# Built once (found in SQLAlchemy's statement cache): `show` and every submission run them.
+# Built once (then found in SQLAlchemy's statement cache): building a statement per call cost
+# a submission more Python than its SQL (storage.repositories.per_dialect).
 _BY_NUMBER = story_rows().where(
     _S.community_id == bindparam("community_id"), _S.number == bindparam("number")
 )
 _BY_CLIENT_KEY = story_rows().where(
     _S.community_id == bindparam("community_id"), _S.client_key == bindparam("client_key")
 )
+_BY_IDS = story_rows().where(_S.id.in_(bindparam("ids", expanding=True)))
+# DO NOTHING on a taken number or client key, so a Conflict leaves the transaction usable
+# (e.g. to read the winner) without the two statements of a savepoint.
+_ADD = per_dialect(
+    lambda insert: insert(StoryRow.__table__).on_conflict_do_nothing().returning(_S.id)
+)
+_ADD_TAGS = StoryTagRow.__table__.insert()
+
+
+def _count_tags_statement(insert: Any) -> Any:
+    stmt = insert(TagCountRow.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=["community_id", "tag"],
+        set_={"stories": _COUNT.stories + stmt.excluded.stories},
+    )
+
+
+_COUNT_TAGS = per_dialect(_count_tags_statement)
+_APPRECIATE = per_dialect(
+    lambda insert: (
+        insert(AppreciationRow.__table__)
+        .on_conflict_do_nothing(index_elements=["story_id", "platform", "user_id"])
+        .returning(literal(1))
+    )
+)
+_COUNT_APPRECIATION = (
+    update(StoryRow.__table__)
+    .where(_S.id == bindparam("story_id"))
+    .values(appreciations=_S.appreciations + 1)
+)
+_TAG_COUNTS = {
+    # Code-point order on both databases, whatever the server's collation.
+    dialect: select(_COUNT.tag, _COUNT.stories)
+    .where(_COUNT.community_id == bindparam("community_id"), _COUNT.stories > 0)
+    .order_by(_COUNT.stories.desc(), tag.asc())
+    for dialect, tag in (("postgresql", _COUNT.tag.collate("C")), ("sqlite", _COUNT.tag))
+}
+_MOST_APPRECIATED = (
+    story_rows()
+    .where(
+        _S.community_id == bindparam("community_id"),
+        _S.status == Status.PUBLISHED.value,
+        _S.created_at >= bindparam("since"),
+        _S.created_at < bindparam("until"),
+    )
+    .order_by(_S.appreciations.desc(), _S.created_at.asc(), _S.number.asc())
+    .limit(bindparam("limit"))
+)
+
+
+@functools.cache
+def _browse_statement(tagged: bool, direction: str | None) -> Select[Any]:
+    """Published stories of a community (with a tag), beyond a number, one page plus one.
+
+    direction: None for the first page, "older" (descending) or "newer" (ascending; the
+    caller turns the rows around). Rank is always 0 here, so the keyset is the number alone
+    and stays index-friendly.
+    """
+    stmt = story_rows().where(_S.status == Status.PUBLISHED.value)
+    if tagged:
+        number = _TAG.number
+        stmt = stmt.join(StoryTagRow.__table__, _TAG.story_id == _S.id).where(
+            _TAG.community_id == bindparam("community_id"), _TAG.tag == bindparam("tag")
+        )
+    else:
+        number = _S.number
+        stmt = stmt.where(_S.community_id == bindparam("community_id"))
+    if direction == "newer":
+        stmt = stmt.where(number > bindparam("bound")).order_by(number.asc())
+    elif direction == "older":
+        stmt = stmt.where(number < bindparam("bound")).order_by(number.desc())
+    else:
+        stmt = stmt.order_by(number.desc())
+    return stmt.limit(bindparam("limit"))
+
+
+@functools.cache
+def _pg_tier_statement(bounded: bool, newer: bool) -> Select[Any]:
+    """One search tier's story ids on PostgreSQL, newest (or, newer, oldest) first.
+
+    Every value is written into the statement, none bound: asyncpg prepares statements, and
+    after five runs PostgreSQL may switch to a generic plan that cannot see how rare the words
+    are, how large the community is or how small the limit, and then walks a whole community
+    for a word it never finds. (Every term is letters and digits, and SQLAlchemy quotes the
+    literal.)
+    """
+
+    def inline(name: str, type_: Any) -> Any:
+        return bindparam(name, type_=type_, literal_execute=True)
+
+    stmt = select(_S.id).where(
+        _S.community_id == inline("search_community", Integer()),
+        _S.status == inline("search_status", String()),
+        literal_column(PG_SEARCH_VECTOR).op("@@")(
+            cast(inline("search_tsquery", String()), TSQUERY)
+        ),
+    )
+    if bounded:
+        bound = inline("search_bound", Integer())
+        stmt = stmt.where(_S.number > bound if newer else _S.number < bound)
+    stmt = stmt.order_by(_S.number.asc() if newer else _S.number.desc())
+    return stmt.limit(inline("search_limit", Integer()))
 
 
 class SqlStoryRepository(Repository):
@@ -111,7 +215,7 @@ class SqlStoryRepository(Repository):
         tags = list(dict.fromkeys(story.tags))
         if tags:
             await self._session.execute(
-                StoryTagRow.__table__.insert(),
+                _ADD_TAGS,
                 [
                     {
                         "story_id": story_id,
@@ -131,15 +235,10 @@ class SqlStoryRepository(Repository):
         tags = sorted(set(tags))
         if status != Status.PUBLISHED.value or not tags:
             return
-        table = TagCountRow.__table__
-        stmt = self._insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["community_id", "tag"],
-            set_={"stories": table.c.stories + stmt.excluded.stories},
-        )
-        # One statement for all of them; rows in tag order, locked in that order.
+        # Rows in tag order, locked in that order.
         await self._session.execute(
-            stmt.values([{"community_id": community_id, "tag": t, "stories": delta} for t in tags])
+            _COUNT_TAGS[self._dialect],
+            [{"community_id": community_id, "tag": t, "stories": delta} for t in tags],
         )
 
     @guarded
@@ -155,15 +254,7 @@ class SqlStoryRepository(Repository):
             "origin_space": story.origin.key if story.origin else None,
             "created_at": story.created_at,
         }
-        # DO NOTHING on a taken number or client key, so a Conflict leaves the transaction
-        # usable (e.g. to read the winner) without the two statements of a savepoint.
-        stmt = (
-            self._insert(StoryRow.__table__)
-            .values(values)
-            .on_conflict_do_nothing()
-            .returning(StoryRow.id)
-        )
-        story_id = (await self._session.execute(stmt)).scalar_one_or_none()
+        story_id = (await self._session.execute(_ADD[self._dialect], values)).scalar_one_or_none()
         if story_id is None:
             raise Conflict(
                 f"story {story.community_id}#{story.number} or its client key already exists"
@@ -243,20 +334,18 @@ class SqlStoryRepository(Repository):
         self, community_id: int, tag: str | None, position: Keyset | None, size: int
     ) -> Slice:
         """Published stories newest first; by tag through story_tags' (community, tag, number)."""
-        stmt = story_rows().where(_S.status == Status.PUBLISHED.value)
-        if tag is None:
-            number: ColumnElement[int] = _S.number
-            stmt = stmt.where(_S.community_id == community_id)
-        else:
-            number = _TAG.number
-            stmt = stmt.join(StoryTagRow.__table__, _TAG.story_id == _S.id).where(
-                _TAG.community_id == community_id, _TAG.tag == tag
-            )
-        # Rank is always 0 here, so the keyset is the number alone and stays index-friendly.
-        newer = position is not None and position.direction == "newer"
+        size = max(size, 0)
+        params: dict[str, Any] = {"community_id": community_id, "tag": tag, "limit": size + 1}
+        direction = None
         if position is not None:
-            stmt = stmt.where(number > position.number if newer else number < position.number)
-        rows, more = await self._page(stmt, [number], newer, size)
+            direction = position.direction
+            params["bound"] = position.number
+        stmt = _browse_statement(tag is not None, direction)
+        rows = list(await self._session.execute(stmt, params))
+        more = len(rows) > size
+        rows = rows[:size]
+        if direction == "newer":
+            rows.reverse()
         return Slice(items=[Ranked(_to_story(row), 0) for row in rows], more=more)
 
     @guarded
@@ -295,8 +384,8 @@ class SqlStoryRepository(Repository):
             found.reverse()
         rows = {}
         if found:
-            stmt = story_rows().where(_S.id.in_([story_id for story_id, _ in found]))
-            rows = {row.id: row for row in await self._session.execute(stmt)}
+            ids = {"ids": [story_id for story_id, _ in found]}
+            rows = {row.id: row for row in await self._session.execute(_BY_IDS, ids)}
         return Slice(
             items=[Ranked(_to_story(rows[i]), tier) for i, tier in found if i in rows], more=more
         )
@@ -313,26 +402,15 @@ class SqlStoryRepository(Repository):
     ) -> list[int]:
         """Ids of one tier's stories beyond story number `bound`, in walk order."""
         if self._dialect == "postgresql":
-            # Every value written into the statement, none bound: asyncpg prepares statements,
-            # and after five runs PostgreSQL may switch to a generic plan that cannot see how
-            # rare the words are, how large the community is or how small the limit, and then
-            # walks a whole community for a word it never finds. (Every term is letters and
-            # digits, and SQLAlchemy quotes the literal.)
-            def inline(name: str, value: Any) -> Any:
-                return bindparam(name, value, literal_execute=True)
-
-            tsquery = cast(inline("search_tsquery", search.tsquery(tier, groups, flags)), TSQUERY)
-            stmt = select(_S.id).where(
-                _S.community_id == inline("search_community", community_id),
-                _S.status == inline("search_status", Status.PUBLISHED.value),
-                literal_column(PG_SEARCH_VECTOR).op("@@")(tsquery),
-            )
-            if bound is not None:
-                number = inline("search_bound", bound)
-                stmt = stmt.where(_S.number > number if newer else _S.number < number)
-            stmt = stmt.order_by(_S.number.asc() if newer else _S.number.desc())
-            stmt = stmt.limit(literal_column(str(int(limit))))
-            return list((await self._session.execute(stmt)).scalars())
+            params = {
+                "search_tsquery": search.tsquery(tier, groups, flags),
+                "search_community": community_id,
+                "search_status": Status.PUBLISHED.value,
+                "search_bound": bound,
+                "search_limit": int(limit),
+            }
+            stmt = _pg_tier_statement(bound is not None, newer)
+            return list((await self._session.execute(stmt, params)).scalars())
         # SQLite: FTS5 walks rowids; inside a community they grow with the story number.
         where = f"{FTS_TABLE} MATCH :search_fts"
         params: dict[str, Any] = {
@@ -365,34 +443,11 @@ class SqlStoryRepository(Repository):
             return 2**62 if newer else 0
         return found - 1 if newer else found + 1
 
-    async def _page(
-        self, stmt: Select[Any], order: list[ColumnElement[int]], newer: bool, size: int
-    ) -> tuple[list[Row[Any]], bool]:
-        """Fetch one page plus one row to learn whether more lie beyond, in display order.
-
-        Newer pages read upward from the position (ascending) and are turned back around.
-        """
-        size = max(size, 0)
-        stmt = stmt.order_by(*(c.asc() if newer else c.desc() for c in order)).limit(size + 1)
-        result = await self._session.execute(stmt)
-        rows = list(result)
-        more = len(rows) > size
-        rows = rows[:size]
-        if newer:
-            rows.reverse()
-        return rows, more
-
     @guarded
     async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
         # Kept by every write (_count_tags), so this reads one row per tag in use.
-        # Code-point order on both databases, whatever the server's collation.
-        tag = _COUNT.tag.collate("C") if self._dialect == "postgresql" else _COUNT.tag
-        stmt = (
-            select(_COUNT.tag, _COUNT.stories)
-            .where(_COUNT.community_id == community_id, _COUNT.stories > 0)
-            .order_by(_COUNT.stories.desc(), tag.asc())
-        )
-        return [(t, n) for t, n in (await self._session.execute(stmt))]
+        params = {"community_id": community_id}
+        return [(t, n) for t, n in await self._session.execute(_TAG_COUNTS[self._dialect], params)]
 
     @guarded
     async def appreciate(
@@ -406,40 +461,20 @@ class SqlStoryRepository(Repository):
         story_id = await self._story_id(story.community_id, story.number)
         if story_id is None:
             raise LookupError(f"no story {story.community_id}/{story.number}")
-        stmt = (
-            self._insert(AppreciationRow.__table__)
-            .values(story_id=story_id, platform=str(platform), user_id=user_id, created_at=at)
-            .on_conflict_do_nothing(index_elements=["story_id", "platform", "user_id"])
-            .returning(literal(1))
-        )
-        if (await self._session.execute(stmt)).first() is None:
+        params = {"story_id": story_id, "platform": str(platform), "user_id": user_id}
+        added = await self._session.execute(_APPRECIATE[self._dialect], params | {"created_at": at})
+        if added.first() is None:
             return False
-        await self._session.execute(
-            update(StoryRow)
-            .where(StoryRow.id == story_id)
-            .values(appreciations=StoryRow.appreciations + 1)
-            .execution_options(synchronize_session=False)
-        )
+        await self._session.execute(_COUNT_APPRECIATION, {"story_id": story_id})
         return True
 
     @guarded
     async def most_appreciated(
         self, community_id: int, since: dt.datetime, until: dt.datetime, limit: int
     ) -> list[Story]:
-        stmt = (
-            story_rows()
-            .where(
-                StoryRow.community_id == community_id,
-                StoryRow.status == Status.PUBLISHED.value,
-                StoryRow.created_at >= since,
-                StoryRow.created_at < until,
-            )
-            .order_by(
-                StoryRow.appreciations.desc(), StoryRow.created_at.asc(), StoryRow.number.asc()
-            )
-            .limit(max(limit, 0))
-        )
-        return [_to_story(row) for row in await self._session.execute(stmt)]
+        params = {"community_id": community_id, "since": since, "until": until}
+        rows = await self._session.execute(_MOST_APPRECIATED, params | {"limit": max(limit, 0)})
+        return [_to_story(row) for row in rows]
 
     @guarded
     async def export(self, community_id: int | None) -> list[Story]:

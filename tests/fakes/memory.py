@@ -61,7 +61,6 @@ from bot.ports import (
     StoryRepository,
     UnitOfWorkFactory,
 )
-from bot.ratelimit import WINDOW as RATE_WINDOW
 from bot.replies import Reply
 
 T = TypeVar("T")
@@ -405,10 +404,14 @@ class FakeCommunityRepository:
         self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
     ) -> None:
         log = self._uow._call().submissions
-        for key, (cid, p, u, when) in list(log.items()):
-            if (cid, p, u) == (community_id, platform, user_id) and when < at - RATE_WINDOW:
-                del log[key]
         log[next(self._uow.db._link_ids)] = (community_id, platform, user_id, at)
+
+    async def forget_submissions(self, before: dt.datetime) -> int:
+        log = self._uow._call().submissions
+        old = [key for key, (_, _, _, at) in log.items() if at < before]
+        for key in old:
+            del log[key]
+        return len(old)
 
     async def submissions_since(
         self, community_id: int, platform: Platform, user_id: str, since: dt.datetime
