@@ -5,14 +5,16 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, Select, bindparam, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
 from storage.models import CommunityRow, SpaceRow, SubmissionRow, weekly_changed
 from storage.repositories import Repository, guarded
+
+if TYPE_CHECKING:
+    from storage.repository_set import LazyConnection
 
 
 def _settings_columns(settings: CommunitySettings) -> dict[str, Any]:
@@ -38,7 +40,7 @@ def _settings_columns(settings: CommunitySettings) -> dict[str, Any]:
     }
 
 
-async def insert_community_row(session: AsyncSession, settings: CommunitySettings) -> int:
+async def insert_community_row(session: LazyConnection, settings: CommunitySettings) -> int:
     """A new community row with no stories yet (its space is claimed separately)."""
     stmt = (
         CommunityRow.__table__.insert()

@@ -14,8 +14,8 @@ from storage.repositories import Repository, guarded
 class SqlDraftRepository(Repository):
     @guarded
     async def put(self, key: str, payload: dict[str, Any], expires_at: dt.datetime) -> None:
-        self._session.add(DraftRow(key=key, payload=payload, expires_at=expires_at))
-        await self._session.flush()  # a taken key fails here, as Conflict
+        row = {"key": key, "payload": payload, "expires_at": expires_at}
+        await self._session.execute(DraftRow.__table__.insert(), row)  # a taken key: Conflict
 
     @guarded
     async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:

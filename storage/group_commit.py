@@ -6,7 +6,7 @@ fsync. Here the submissions that arrive while one is being written join the same
 each inside its own SAVEPOINT, and the last of them commits for all: one fsync per group
 instead of one per story. Used on SQLite only (see storage.uow.SqlUnitOfWorkFactory).
 
-- Members take turns (one at a time on the shared session); a member's work is database-only
+- Members take turns (one at a time on the shared connection); a member's work is database-only
   and short, so the turn is never held across a platform call.
 - `commit()` releases the member's savepoint and returns only once the shared transaction is
   durable; if that commit fails, every member of the group gets the failure, and none of them
@@ -24,11 +24,11 @@ import logging
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
 from bot.errors import StorageUnavailable
 from storage.repositories import storage_errors
-from storage.repository_set import RepositorySet
+from storage.repository_set import LazyConnection, RepositorySet
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ MAX_MEMBERS = 64  # bounds how long the first member of a group waits for its co
 
 @dataclasses.dataclass(eq=False)
 class _Group:
-    session: AsyncSession
+    db: LazyConnection
     committed: list[asyncio.Future[None]] = dataclasses.field(default_factory=list)
     broken: BaseException | None = None  # the shared transaction cannot go on
 
@@ -47,11 +47,11 @@ class GroupCommit:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         dialect: str,
         turn_timeout: float | None = None,
     ) -> None:
-        self._sessions = sessions
+        self._engine = engine
         self._dialect = dialect
         # Waiting for a turn is waiting for the writer's connection: bounded like the pool's
         # wait (DB_POOL_TIMEOUT), so a stalled database answers everyone, not one at a time.
@@ -79,7 +79,7 @@ class GroupCommit:
             raise
         self._waiting -= 1
         if self._group is None:
-            self._group = _Group(self._sessions())
+            self._group = _Group(LazyConnection(self._engine))
         return self._group
 
     async def _leave(self, group: _Group) -> None:
@@ -111,15 +111,15 @@ async def _finish(group: _Group) -> None:
     try:
         if group.committed and failure is None:
             with storage_errors():
-                await group.session.commit()
+                await group.db.commit()
     except Exception as error:
         failure = error
     finally:
         try:
             with storage_errors():
-                await group.session.close()
+                await group.db.close()
         except Exception:
-            log.warning("could not close a group commit's session", exc_info=True)
+            log.warning("could not close a group commit's connection", exc_info=True)
     for member in group.committed:
         if member.done():  # its member was cancelled while waiting
             continue
@@ -137,7 +137,7 @@ class GroupedUnitOfWork(RepositorySet):
     def __init__(self, owner: GroupCommit) -> None:
         self._owner = owner
         self._group: _Group | None = None
-        self._savepoint: AsyncSessionTransaction | None = None
+        self._savepoint: AsyncTransaction | None = None
 
     read_only = False
 
@@ -148,13 +148,13 @@ class GroupedUnitOfWork(RepositorySet):
         self._group = group
         try:
             with storage_errors():
-                self._savepoint = await group.session.begin_nested()
+                self._savepoint = await (await group.db.connection()).begin_nested()
         except BaseException as failure:
             group.broken = failure
             self._group = None
             await self._owner._leave(group)
             raise
-        self._bind(group.session, self._owner._dialect)
+        self._bind(group.db, self._owner._dialect)
         return self
 
     async def commit(self) -> None:

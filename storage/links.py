@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 
@@ -27,7 +28,7 @@ from storage.repositories import Repository, guarded
 _NO_SYNC = {"synchronize_session": False}
 
 
-def _to_code(row: LinkCodeRow) -> LinkCode:
+def _to_code(row: Any) -> LinkCode:
     return LinkCode(
         id=row.id,
         community_id=row.community_id,
@@ -60,21 +61,16 @@ class SqlLinkRepository(Repository):
     @guarded
     async def codes_since(self, since: dt.datetime) -> list[LinkCode]:
         stmt = (
-            select(LinkCodeRow)
+            select(LinkCodeRow.__table__)
             .where(LinkCodeRow.created_at >= since)
             .order_by(LinkCodeRow.created_at, LinkCodeRow.id)
-            .execution_options(populate_existing=True)
         )
-        return [_to_code(row) for row in (await self._session.execute(stmt)).scalars()]
+        return [_to_code(row) for row in await self._session.execute(stmt)]
 
     @guarded
     async def code_by_digest(self, digest: str) -> LinkCode | None:
-        stmt = (
-            select(LinkCodeRow)
-            .where(LinkCodeRow.digest == digest)
-            .execution_options(populate_existing=True)
-        )
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        stmt = select(LinkCodeRow.__table__).where(LinkCodeRow.digest == digest)
+        row = (await self._session.execute(stmt)).first()
         return _to_code(row) if row is not None else None
 
     @guarded

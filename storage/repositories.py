@@ -8,15 +8,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Conflict, QueryTooBroad, StorageUnavailable
 from storage.models import StoryRow
+
+if TYPE_CHECKING:
+    from storage.repository_set import LazyConnection
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -123,9 +125,9 @@ _STORY_ID = select(StoryRow.__table__.c.id).where(
 
 
 class Repository:
-    """A repository bound to one unit of work's session."""
+    """A repository bound to one unit of work's connection (storage.repository_set)."""
 
-    def __init__(self, session: AsyncSession, dialect: str) -> None:
+    def __init__(self, session: LazyConnection, dialect: str) -> None:
         self._session = session
         self._dialect = dialect
 

@@ -1,8 +1,11 @@
-"""The repositories of a unit of work, all bound to one session."""
+"""The repositories of a unit of work, all bound to one lazily opened connection."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
+
+from sqlalchemy.engine import Result
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.communities import SqlCommunityRepository
 from storage.drafts import SqlDraftRepository
@@ -12,8 +15,57 @@ from storage.published import SqlPublishedRepository
 from storage.stories import SqlStoryRepository
 
 
+class LazyConnection:
+    """One Core connection and its transaction, opened by the first statement: entering a
+    unit of work costs nothing, and one that sends nothing takes no connection or lock.
+
+    Repositories send statements through `execute` and map plain rows themselves; without an
+    ORM session's bookkeeping a command costs less Python per transaction.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._commit_failed = False
+
+    async def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            connection = self._engine.connect()
+            await connection.start()
+            try:
+                await connection.begin()
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
+        connection = self._connection or await self.connection()
+        return await connection.execute(statement, parameters)
+
+    async def commit(self) -> None:
+        if self._connection is not None:
+            try:
+                await self._connection.commit()
+            except BaseException:
+                self._commit_failed = True
+                raise
+
+    async def close(self) -> None:
+        """Roll back whatever was not committed, and hand the connection back."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if self._commit_failed:
+            # The driver's transaction may still be open (SQLite keeps it when COMMIT fails),
+            # and SQLAlchemy no longer rolls it back: the connection is not reused.
+            await connection.invalidate()
+        await connection.close()
+
+
 class RepositorySet:
-    """What a unit of work (plain or grouped) offers: its repositories, on one session."""
+    """What a unit of work (plain or grouped) offers: its repositories, on one connection."""
 
     communities: SqlCommunityRepository
     stories: SqlStoryRepository
@@ -21,11 +73,13 @@ class RepositorySet:
     drafts: SqlDraftRepository
     links: SqlLinkRepository
     published: SqlPublishedRepository
+    _db: LazyConnection
 
-    def _bind(self, session: AsyncSession, dialect: str) -> None:
-        self.communities = SqlCommunityRepository(session, dialect)
-        self.stories = SqlStoryRepository(session, dialect)
-        self.features = SqlFeatureRepository(session, dialect)
-        self.drafts = SqlDraftRepository(session, dialect)
-        self.links = SqlLinkRepository(session, dialect)
-        self.published = SqlPublishedRepository(session, dialect)
+    def _bind(self, db: LazyConnection, dialect: str) -> None:
+        self._db = db
+        self.communities = SqlCommunityRepository(db, dialect)
+        self.stories = SqlStoryRepository(db, dialect)
+        self.features = SqlFeatureRepository(db, dialect)
+        self.drafts = SqlDraftRepository(db, dialect)
+        self.links = SqlLinkRepository(db, dialect)
+        self.published = SqlPublishedRepository(db, dialect)

@@ -1,4 +1,4 @@
-"""The unit of work: one session, one transaction, rolled back unless committed."""
+"""The unit of work: one connection, one transaction, rolled back unless committed."""
 
 from __future__ import annotations
 
@@ -6,37 +6,36 @@ import functools
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import StorageUnavailable
 from storage.engine import READ_ONLY, read_only_engine
 from storage.group_commit import GroupCommit, GroupedUnitOfWork
 from storage.repositories import storage_errors
-from storage.repository_set import RepositorySet
+from storage.repository_set import LazyConnection, RepositorySet
 
 
 class SqlUnitOfWork(RepositorySet):
-    """bot.ports.UnitOfWork over an AsyncSession.
+    """bot.ports.UnitOfWork over one SQLAlchemy Core connection (storage.repository_set).
 
-    The session connects on its first statement, so entering is free; every repository call
+    The connection opens on the first statement, so entering is free; every repository call
     and commit raise StorageUnavailable when the database cannot be reached or times out.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: AsyncEngine, dialect: str) -> None:
+        self._engine = engine
         self._dialect = dialect
-        self._session: AsyncSession | None = None
+        self._open: LazyConnection | None = None
 
     @property
     def read_only(self) -> bool:
-        return bool(self._sessions.kw["bind"].get_execution_options().get(READ_ONLY))
+        return bool(self._engine.get_execution_options().get(READ_ONLY))
 
     async def __aenter__(self) -> Self:
-        if self._session is not None:
+        if self._open is not None:
             raise RuntimeError("unit of work entered twice")
-        session = self._sessions()
-        self._session = session
-        self._bind(session, self._dialect)
+        self._open = LazyConnection(self._engine)
+        self._bind(self._open, self._dialect)
         return self
 
     async def __aexit__(
@@ -46,22 +45,22 @@ class SqlUnitOfWork(RepositorySet):
         tb: TracebackType | None,
     ) -> None:
         """Roll back whatever was not committed (close does), and hand the connection back."""
-        session, self._session = self._session, None
-        if session is None:
+        db, self._open = self._open, None
+        if db is None:
             return
         try:
             with storage_errors():
-                await session.close()
+                await db.close()
         except StorageUnavailable:
             if exc is None:
                 raise
             # Already failing: the original error says more, and the server rolls back anyway.
 
     async def commit(self) -> None:
-        if self._session is None:
+        if self._open is None:
             raise RuntimeError("use the unit of work inside `async with`")
         with storage_errors():
-            await self._session.commit()
+            await self._open.commit()
 
 
 class SqlUnitOfWorkFactory:
@@ -74,19 +73,16 @@ class SqlUnitOfWorkFactory:
 
     def __init__(self, engine: AsyncEngine, readers: AsyncEngine | None = None) -> None:
         dialect = engine.dialect.name
-        writers = async_sessionmaker(engine, expire_on_commit=False)
-        self._writer = functools.partial(SqlUnitOfWork, writers, dialect)
+        self._writer = functools.partial(SqlUnitOfWork, engine, dialect)
         self._reader = functools.partial(
-            SqlUnitOfWork,
-            async_sessionmaker(read_only_engine(readers or engine), expire_on_commit=False),
-            dialect,
+            SqlUnitOfWork, read_only_engine(readers or engine), dialect
         )
         # SQLite only: it has one writer at a time, so a group holding several communities'
         # rows can wait for no one. On PostgreSQL a group would lock rows of several
         # communities (counters, tag counts) in arrival order, and could deadlock with another
         # process's group or a link; its own WAL flush already serves concurrent commits.
         timeout = getattr(engine.pool, "timeout", lambda: None)()  # none on a StaticPool
-        self._group = GroupCommit(writers, dialect, timeout) if dialect == "sqlite" else None
+        self._group = GroupCommit(engine, dialect, timeout) if dialect == "sqlite" else None
 
     def __call__(
         self, *, read_only: bool = False, grouped: bool = False

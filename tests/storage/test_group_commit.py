@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import StorageUnavailable
 from storage import uow_factory
@@ -42,7 +42,7 @@ async def _add_story(uow: Any, community: int, client_key: str | None = None) ->
 
 
 def _group(engine: AsyncEngine) -> GroupCommit:
-    return GroupCommit(async_sessionmaker(engine, expire_on_commit=False), engine.dialect.name)
+    return GroupCommit(engine, engine.dialect.name)
 
 
 async def test_submissions_arriving_together_share_commits_with_gap_free_numbers(
@@ -90,20 +90,16 @@ async def test_a_member_that_fails_undoes_only_its_own_writes(engine: AsyncEngin
     assert keys == {f"k{i}" for i in range(12) if i % 3 != 1}
 
 
-class _CommitFails(AsyncSession):
-    async def commit(self) -> None:
-        raise StorageUnavailable("the disk refused the commit")
-
-
 async def test_a_failed_shared_commit_fails_every_member_and_stores_nothing(
     engine: AsyncEngine,
 ) -> None:
     uows = uow_factory(engine)
     community = await new_community(uows)
-    group = GroupCommit(
-        async_sessionmaker(engine, class_=_CommitFails, expire_on_commit=False),
-        engine.dialect.name,
-    )
+    group = _group(engine)
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def _refuse(_: Any) -> None:  # the disk refuses the shared commit
+        raise StorageUnavailable("the disk refused the commit")
 
     async def submit(i: int) -> None:
         async with group() as uow:
@@ -111,6 +107,7 @@ async def test_a_failed_shared_commit_fails_every_member_and_stores_nothing(
             await uow.commit()
 
     results = await asyncio.gather(*(submit(i) for i in range(5)), return_exceptions=True)
+    event.remove(engine.sync_engine, "commit", _refuse)
 
     assert all(isinstance(r, StorageUnavailable) for r in results), results
     assert await _stored_numbers(uows, community) == []
@@ -202,9 +199,7 @@ async def test_waiting_for_a_turn_is_bounded_like_waiting_for_the_pool(
     than the pool timeout: they are told the database is unavailable."""
     uows = uow_factory(engine)
     community = await new_community(uows)
-    group = GroupCommit(
-        async_sessionmaker(engine, expire_on_commit=False), engine.dialect.name, 0.2
-    )
+    group = GroupCommit(engine, engine.dialect.name, 0.2)
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def stalled() -> None:

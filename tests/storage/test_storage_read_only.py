@@ -86,8 +86,7 @@ async def test_sqlite_syncs_every_commit_to_disk(db_url: str, uows: UowFactory) 
         pytest.skip("a SQLite pragma")
     for read_only in (False, True):
         async with uows(read_only=read_only) as uow:
-            session = uow._session
-            assert session is not None
+            session = uow._db  # type: ignore[attr-defined]
             synchronous = (await session.execute(text("PRAGMA synchronous"))).scalar_one()
             journal = (await session.execute(text("PRAGMA journal_mode"))).scalar_one()
         assert (synchronous, journal) == (2, "wal")  # 2 is FULL
@@ -130,9 +129,8 @@ async def test_the_weekly_tick_reads_only_due_communities(uows: UowFactory) -> N
 
 async def test_the_due_query_walks_the_index(uows: UowFactory) -> None:
     async with uows(read_only=True) as uow:
-        session = uow._session
-        assert session is not None
-        dialect = session.bind.dialect.name
+        session = uow._db  # type: ignore[attr-defined]
+        dialect = uow._dialect  # type: ignore[attr-defined]
         query = (
             "EXPLAIN QUERY PLAN SELECT id FROM communities WHERE weekly_due_at <= '2026-01-01'"
             if dialect == "sqlite"

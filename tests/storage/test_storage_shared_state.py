@@ -145,9 +145,7 @@ async def test_pool_and_timeout_settings_reach_the_connection(db_url: str) -> No
     uows, close = await open_storage(settings, migrate=False)
     try:
         async with uows() as uow:
-            session = uow._session
-            assert session is not None
-            connection = await session.connection()
+            connection = await uow._db.connection()  # type: ignore[union-attr]
             pool = connection.engine.pool
             if connection.dialect.name == "postgresql":
                 shown = (await connection.execute(text("SHOW statement_timeout"))).scalar()

@@ -7,7 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import Conflict, QueryTooBroad, StorageUnavailable
 from storage import create_engine, uow_factory
@@ -58,6 +59,36 @@ async def test_an_error_inside_rolls_back_and_propagates(uows: UowFactory) -> No
             raise RuntimeError("boom")
     async with uows() as uow:
         assert await uow.stories.export(community) == []
+
+
+@pytest.mark.sql_only
+async def test_a_failed_commit_keeps_nothing_and_the_next_unit_of_work_works(
+    engine: AsyncEngine,
+) -> None:
+    """SQLite keeps its transaction open when COMMIT fails: that connection must not go back
+    to the pool with it, or the next unit of work on it could not begin."""
+    uows = uow_factory(engine)
+    community = await new_community(uows)
+
+    def refuse(_: object) -> None:
+        raise StorageUnavailable("the disk refused the commit")
+
+    event.listen(engine.sync_engine, "commit", refuse)
+    try:
+        with pytest.raises(StorageUnavailable):
+            async with uows() as uow:
+                number = await uow.communities.next_story_number(community)
+                await uow.stories.add(make_story(community, number), make_doc("first"))
+                await uow.commit()
+    finally:
+        event.remove(engine.sync_engine, "commit", refuse)
+    for _ in range(3):  # whichever pooled connection it gets
+        async with uows() as uow:
+            number = await uow.communities.next_story_number(community)
+            await uow.stories.add(make_story(community, number), make_doc("next"))
+            await uow.commit()
+    async with uows(read_only=True) as uow:
+        assert [s.number for s in await uow.stories.export(community)] == [1, 2, 3]
 
 
 async def test_work_after_a_commit_is_rolled_back_unless_committed_again(
