@@ -19,8 +19,13 @@ from bot.domain import (
 from bot.errors import StorageUnavailable
 from bot.i18n import Translator
 from bot.platforms import space_label
+from bot.replies import Reply, StoryCard
 from tests.conftest import TEAM, Bot, actor
 from tests.unit.test_linking import DISCORD_MEMBER, DISCORD_MOD, GUILD, SLACK_MOD, new_code
+
+
+def story_cards(reply: Reply) -> list[StoryCard]:
+    return [b for b in reply.blocks if isinstance(b, StoryCard)]
 
 
 def named(who: Actor, name: str | None) -> Actor:
@@ -130,3 +135,20 @@ async def test_a_name_that_cannot_be_stored_costs_only_the_name(bot: Bot) -> Non
     reply = await bot.say("/story links", named(actor(), "Acme Corp"))
     assert not reply.error and "not linked" in reply.plain_text
     assert bot.db.space_name(TEAM) == "Acme"
+
+
+async def test_cards_say_where_a_story_was_told_by_space_name(bot: Bot) -> None:
+    await link_named(bot)
+    await bot.submit("The Slack agent rebooked the whole family after the storm #travel")
+    await bot.submit("The Discord helper found the lost parcel at the depot", DISCORD_MEMBER)
+    browse = await bot.say("/story browse", named(DISCORD_MEMBER, "Helpdesk"))
+    told_on = {card.number: dict(card.meta)["Told on"] for card in story_cards(browse)}
+    assert told_on == {1: "Acme (Slack)", 2: "Helpdesk (Discord)"}
+    swedish = await bot.say("/story show 1", dataclasses.replace(DISCORD_MEMBER, locale="sv"))
+    assert dict(story_cards(swedish)[0].meta)["Berättad på"] == "Acme (Slack)"
+
+
+async def test_a_card_of_an_unnamed_space_names_the_platform_alone(bot: Bot) -> None:
+    await bot.submit("The agent stayed late to fix the invoice run #billing")
+    shown = await bot.say("/story show 1")
+    assert dict(story_cards(shown)[0].meta)["Told on"] == "Slack"  # never "Slack T-ACME"
