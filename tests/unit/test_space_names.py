@@ -4,7 +4,9 @@ instead of the id wherever one is known (issue 12)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
+from bot import export
 from bot.commands import Actor
 from bot.core import learn_name
 from bot.domain import (
@@ -152,3 +154,20 @@ async def test_a_card_of_an_unnamed_space_names_the_platform_alone(bot: Bot) -> 
     await bot.submit("The agent stayed late to fix the invoice run #billing")
     shown = await bot.say("/story show 1")
     assert dict(story_cards(shown)[0].meta)["Told on"] == "Slack"  # never "Slack T-ACME"
+
+
+async def test_the_markdown_export_names_communities_by_their_spaces(bot: Bot) -> None:
+    await link_named(bot)
+    await bot.submit("The agent stayed late to fix the invoice run #billing", SLACK_MOD)
+    elsewhere = SpaceRef(Platform.SLACK, "T-OTHER")  # never named: its id is what is known
+    await bot.submit("The clerk found my lost booking in a minute", actor(space=elsewhere))
+    async with bot.db.factory()(read_only=True) as uow:
+        rows = await export.records(uow, None)
+        names = await export.community_names(uow, {row["community"] for row in rows})
+    markdown = export.render(rows, "md", names)
+    assert "*Acme (Slack), Helpdesk (Discord) · 2026-" in markdown
+    assert "*Slack T-OTHER · 2026-" in markdown and "community " not in markdown
+    as_json = json.loads(export.render(rows, "json", names))
+    assert [row["community"] for row in as_json] == [row["community"] for row in rows]
+    assert all(isinstance(row["community"], int) for row in as_json)  # JSON keeps the id
+    assert export.render(rows[:1], "md").count("*community 1 · ") == 1  # nothing else known
