@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot import actions, tags
 from bot.context import Context
-from bot.domain import Platform, Story
+from bot.domain import Community, Platform, Story
 from bot.i18n import Translator
-from bot.platforms import platform_name
+from bot.platforms import platform_name, space_label
 from bot.replies import Button, StoryCard, Style
 
 EXCERPT = 280
@@ -31,8 +31,13 @@ def tag_names(slugs: list[str], t: Translator) -> str:
     return ", ".join(tags.display_name(slug, t.language) for slug in slugs) or t("no tags")
 
 
-def told_on(story: Story, t: Translator) -> str:
-    return platform_name(story.origin.platform if story.origin else story.author.platform, t)
+def told_on(story: Story, community: Community, t: Translator) -> str:
+    """Where the story was told: "Acme (Slack)" when the community knows its space's name,
+    else the platform alone (an id would mean nothing to a reader)."""
+    name = community.space_names.get(story.origin) if story.origin else None
+    if story.origin is None or name is None:
+        return platform_name(story.origin.platform if story.origin else story.author.platform, t)
+    return space_label(story.origin, name, t)
 
 
 def credited_names(story: Story, t: Translator) -> str:
@@ -65,7 +70,7 @@ def card(
     meta: list[tuple[str, str]] = [
         (t("Tags"), tag_names(story.tags, t)),
         (t("Told by"), author_line(story, t, moderator)),
-        (t("Told on"), told_on(story, t)),
+        (t("Told on"), told_on(story, ctx.community, t)),
     ]
     same_platform = story.author.platform == shown_on
     if full and story.credited and not same_platform:

@@ -21,6 +21,7 @@ from bot.commands import Actor, StoryInput, Submit
 from bot.config import ENV_FILE_VARIABLE, Settings, SettingsError, log_settings_or_defaults
 from bot.core import Core
 from bot.domain import SpaceRef
+from bot.platforms import community_label
 from bot.scheduler import weekly_loop
 
 log = logging.getLogger("storybot")
@@ -426,7 +427,8 @@ async def load_samples(core: Core, space: SpaceRef, *, publish: bool = False) ->
 async def _export(app: App, args: argparse.Namespace) -> int:
     async with app.core.uow() as uow:
         records = await exporting.records(uow, None)
-    text = exporting.render(records, args.format)
+        names = await exporting.community_names(uow, {row["community"] for row in records})
+    text = exporting.render(records, args.format, names)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
         print(f"Wrote {len(records)} stories to {args.output}.", file=sys.stderr)
@@ -466,8 +468,7 @@ async def _bench(args: argparse.Namespace, argv: list[str]) -> int:
 async def _weekly(app: App, args: argparse.Namespace) -> int:
     outcomes = await app.core.run_weekly(dry_run=args.dry_run, force=args.force)
     for o in outcomes:
-        # Named by its spaces ("Acme (Slack), Helpdesk (Discord)"); the id only without any.
-        community = ", ".join(o.spaces) or f"community {o.community_id}"
+        community = community_label(o.community_id, o.spaces)
         if o.story_number is None:
             print(f"{community} {o.week}: nothing to feature")
             continue

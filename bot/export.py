@@ -10,7 +10,9 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
-from bot.domain import Story
+from bot.domain import Language, Story
+from bot.i18n import Translator
+from bot.platforms import community_label, space_labels
 from bot.ports import UnitOfWork
 
 # What a chat export may weigh: Discord takes attachments of up to 10 MiB from a bot, Slack
@@ -47,6 +49,17 @@ async def records(uow: UnitOfWork, community_id: int | None) -> list[dict[str, A
     stories = await uow.stories.export(community_id)
     weeks = await uow.features.weeks_by_story(community_id)
     return [record(story, weeks.get((story.community_id, story.number), [])) for story in stories]
+
+
+async def community_names(uow: UnitOfWork, community_ids: Iterable[int]) -> dict[int, str]:
+    """How the Markdown export names each community: by its spaces ("Acme (Slack)"), as the
+    weekly report does. One read per community: an administrator's export, not a hot path."""
+    names: dict[int, str] = {}
+    for community_id in sorted(community_ids):
+        community = await uow.communities.get(community_id)
+        labels = space_labels(community, Translator(Language.EN)) if community else ()
+        names[community_id] = community_label(community_id, labels)
+    return names
 
 
 def record(story: Story, featured_weeks: list[str]) -> dict[str, Any]:
@@ -111,13 +124,17 @@ async def json_export(
     return await asyncio.to_thread(work)
 
 
-def render(rows: list[dict[str, Any]], fmt: str) -> str:
+def render(
+    rows: list[dict[str, Any]], fmt: str, communities: Mapping[int, str] | None = None
+) -> str:
+    """`communities` names communities for readers of the Markdown export (see
+    community_names); JSON and CSV keep the numeric id, a data format's key."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         return _csv(rows)
     if fmt == "md":
-        return _markdown(rows)
+        return _markdown(rows, communities or {})
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -142,13 +159,14 @@ def _inert(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def _markdown(rows: list[dict[str, Any]]) -> str:
+def _markdown(rows: list[dict[str, Any]], communities: Mapping[int, str]) -> str:
     parts = ["# Good-service stories\n"]
     for row in rows:
         flat = _flat(row)
         parts.append(f"## #{row['number']} {flat['title']}\n")
         parts.append(flat["text"] + "\n")
-        details = [f"community {row['community']}", row["created_at"][:10]]
+        community = communities.get(row["community"]) or community_label(row["community"], ())
+        details = [community, row["created_at"][:10]]
         if row["tags"]:
             details.append("tags: " + ", ".join(row["tags"]))
         details.append(f"appreciations: {row['appreciations']}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain import Platform, SpaceRef
+from collections.abc import Sequence
+
+from bot.domain import Community, Platform, SpaceRef
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 
@@ -27,3 +29,14 @@ def space_label(space: SpaceRef, name: str | None, t: Translator) -> str:
     if name == NAMES[space.platform]:
         return platform
     return f"{name} ({platform})"
+
+
+def space_labels(community: Community, t: Translator) -> tuple[str, ...]:
+    """Each of the community's spaces as readers know it, in the community's order."""
+    return tuple(space_label(s, community.space_names.get(s), t) for s in community.spaces)
+
+
+def community_label(community_id: int, labels: Sequence[str]) -> str:
+    """A community for operators' reports (English): by its spaces ("Acme (Slack), Helpdesk
+    (Discord)"), its internal id only when it has none."""
+    return ", ".join(labels) or f"community {community_id}"

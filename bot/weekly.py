@@ -26,7 +26,7 @@ from bot.domain import (
 from bot.i18n import Translator
 from bot.i18n_marker import N_
 from bot.lending import lend
-from bot.platforms import space_label
+from bot.platforms import space_labels
 from bot.ports import AnnounceFailed, Announcer, Clock, UnitOfWorkFactory
 from bot.replies import Reply, Text
 
@@ -172,8 +172,7 @@ def _outcome(
     announced: int,
     problems: tuple[str, ...] = (),
 ) -> WeeklyOutcome:
-    t = Translator(Language.EN)
-    spaces = tuple(space_label(s, community.space_names.get(s), t) for s in community.spaces)
+    spaces = space_labels(community, Translator(Language.EN))  # operators read English
     return WeeklyOutcome(community.id, week, story_number, picked, announced, problems, spaces)
 
 

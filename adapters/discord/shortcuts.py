@@ -1,5 +1,11 @@
 """The "Save as story" message menu: the submit form, prefilled with the message, and the
-story linking back to it."""
+story linking back to it.
+
+A message carries mentions as bare markup (`<@1>`, `<@!1>`, `<#1>`, `<@&1>`). They are named
+from what the interaction brought (the message's mentioned users, as members where Discord
+sent them) and the server the gateway keeps in memory (channels, roles, members seen): no
+request, as the modal must open within 3 seconds. The core words the rest ("@someone").
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from discord.app_commands import locale_str
 from adapters.discord.commands import GUILD_INSTALL
 from adapters.discord.delivery import FormContext
 from adapters.discord.services import Services
+from bot import mentions
 from bot.commands import OpenSubmitForm
 from bot.i18n_marker import N_
 
@@ -19,9 +26,8 @@ def save_as_story_menu(services: Services) -> app_commands.ContextMenu:
         actor = await services.actor(interaction)
         if actor is None:
             return
-        described = (e.description for e in message.embeds if e.description)
-        text = message.content or next(described, "")
-        command = OpenSubmitForm(prefill=text.strip() or None, source_url=message.jump_url)
+        text = saved_text(message, interaction.guild)
+        command = OpenSubmitForm(prefill=text or None, source_url=message.jump_url)
         form = FormContext(source=f"{message.channel.id}/{message.id}")
         work = lambda: services.core.handle(command, actor)  # noqa: E731
         await services.delivery(interaction).race(work, form)
@@ -32,3 +38,31 @@ def save_as_story_menu(services: Services) -> app_commands.ContextMenu:
         allowed_installs=GUILD_INSTALL,
     )
     return app_commands.guild_only(menu)
+
+
+def saved_text(message: discord.Message, guild: discord.Guild | None) -> str:
+    """The message's text (or its first embed's) with the mentions named where known."""
+    described = (e.description for e in message.embeds if e.description)
+    text = (message.content or next(described, "")).strip()
+    bare = mentions.bare(text)
+    people = {str(m.id): m.display_name for m in message.mentions}
+    channels: dict[str, str] = {}
+    groups: dict[str, str] = {}
+    if guild is not None:
+        for user_id in _snowflakes(bare.people):
+            member = guild.get_member(user_id)
+            if member is not None:
+                people.setdefault(str(user_id), member.display_name)
+        for channel_id in _snowflakes(bare.channels):
+            channel = guild.get_channel_or_thread(channel_id)
+            if channel is not None:
+                channels[str(channel_id)] = channel.name
+        for role_id in _snowflakes(bare.groups):
+            role = guild.get_role(role_id)
+            if role is not None:
+                groups[str(role_id)] = role.name
+    return mentions.named(text, people, channels, groups)
+
+
+def _snowflakes(ids: tuple[str, ...]) -> list[int]:
+    return [int(i) for i in ids if i.isascii() and i.isdigit()]

@@ -14,11 +14,12 @@ import re
 from collections.abc import Awaitable, Callable
 
 from adapters.slack.client import unescape
+from bot import mentions
 
 _MARKUP = re.compile(r"<([^<>]*)>")
 _PERSON_OR_CHANNEL = re.compile(r"[@#][A-Z0-9]+(?:\|.*)?", re.S)
 _LINK = re.compile(r"(?:https?|mailto):", re.I)
-_BARE_PERSON = re.compile(r"<@([UW][A-Z0-9]+)>")
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]+")
 _BROADCASTS = {"here", "channel", "everyone"}
 
 
@@ -51,8 +52,9 @@ def _token(inner: str) -> str:
 
 
 async def name_bare_mentions(text: str, name_of: Callable[[str], Awaitable[str | None]]) -> str:
-    """Give `<@U…>` (as a saved message carries it) a name, or "someone" when the lookup
-    fails, so the story reads "@anna" and the mention still credits."""
-    ids = list(dict.fromkeys(_BARE_PERSON.findall(text)))
-    names = {user: (await name_of(user)) or "someone" for user in ids}
-    return _BARE_PERSON.sub(lambda m: f"<@{m.group(1)}|{names[m.group(1)]}>", text)
+    """Give `<@U…>` (as a saved message carries it) the name Slack knows, so the story reads
+    "@anna" and the mention still credits; one not found stays bare, and the core words it
+    ("@someone", bot.mentions.readable)."""
+    people = [u for u in mentions.bare(text).people if _SLACK_USER.fullmatch(u)]
+    names = {user: name for user in people if (name := await name_of(user))}
+    return mentions.named(text, names)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -169,7 +170,11 @@ class SlackRuntime:
             self._socket = AsyncSocketModeHandler(
                 self.app, app_token=app_token, web_client=self.client
             )
-            self._socket.client.wss_uri = url  # the SDK asks for one only when it has none
+            client = self._socket.client
+            client.wss_uri = url  # the SDK asks for one only when it has none
+            # On every reconnect the SDK asks apps.connections.open again, and retries a
+            # refusal for ever; a refused (revoked) app token ends the runtime instead.
+            client.issue_new_wss_url = self._guarded_reissue(client.issue_new_wss_url)
             await self._socket.connect_async()
             self._started = True
             log.info("slack connected", extra={"mode": "socket"})
@@ -234,6 +239,20 @@ class SlackRuntime:
         except SLACK_ERRORS as failure:
             log.warning("auth.test failed", extra={"error": error_code(failure)})
 
+    def _guarded_reissue(self, issue: Callable[[], Awaitable[str]]) -> Callable[[], Awaitable[str]]:
+        async def reissue() -> str:
+            try:
+                return await issue()
+            except SlackApiError as failure:
+                code = error_code(failure)
+                if code in _TOKEN_REFUSED and not self._closed.is_set():
+                    self.failure = _app_token_refused(code)
+                    log.error(self.failure)
+                    self._closed.set()  # wait_closed returns: `storybot run` exits 1
+                raise
+
+        return reissue
+
     async def _open_socket_url(self, app_token: str) -> str:
         """Socket Mode's own client retries a refused app token forever, every 10 s; ask
         apps.connections.open first, a bounded number of times, and give up on a refusal."""
@@ -244,10 +263,7 @@ class SlackRuntime:
             except SlackApiError as failure:
                 code = error_code(failure)
                 if code in _TOKEN_REFUSED:
-                    raise SlackConfigError(
-                        f"Slack refused SLACK_APP_TOKEN ({code}). Create an app-level token "
-                        "with connections:write on the app's Basic Information page."
-                    ) from None
+                    raise SlackConfigError(_app_token_refused(code)) from None
                 if attempt == APP_TOKEN_TRIES:
                     raise SlackConfigError(
                         f"Slack did not open a Socket Mode connection ({code}) "
@@ -262,6 +278,13 @@ class SlackRuntime:
             log.warning("apps.connections.open failed", extra={"attempt": attempt})
             await asyncio.sleep(APP_TOKEN_RETRY_SECONDS * attempt)
         raise AssertionError("unreachable")
+
+
+def _app_token_refused(code: str) -> str:
+    return (
+        f"Slack refused SLACK_APP_TOKEN ({code}). Create an app-level token with "
+        "connections:write on the app's Basic Information page."
+    )
 
 
 def _quiet_slack_libraries() -> None:

@@ -57,12 +57,13 @@ async def credited_names(ctx: Context, user_ids: tuple[str, ...]) -> dict[str, s
 
 async def open_submit_form(cmd: c.OpenSubmitForm, ctx: Context) -> Reply:
     # A saved message arrives with mentions in the neutral <@id|name> form: the text reads
-    # "@anna" and Anna is ticked in the colleague picker.
+    # "@anna" ("@someone" where the adapter found no name) and Anna is ticked in the
+    # colleague picker.
     prefill = cmd.prefill or ""
     return Reply(
         form=forms.story_form(
             ctx.t,
-            prefill=mentions.readable(prefill) or None,
+            prefill=mentions.readable(prefill, ctx.t) or None,
             credited=mentions.credited(prefill),
         )
     )

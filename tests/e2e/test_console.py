@@ -131,6 +131,7 @@ def test_export_formats_and_weekly_dry_run(run, tmp_path: Path) -> None:
     assert row["number"] == "1" and row["tags"] == "speed" and row["author"] == "Anna"
     markdown = run("export", "--format", "md").stdout
     assert "## #1 " in markdown
+    assert "*console · " in markdown and "community 1" not in markdown  # named by its space
     weekly = run("weekly", "--dry-run", "--force").stdout
     # The community is named by its space, not by its id.
     assert "console 20" in weekly and "community 1" not in weekly

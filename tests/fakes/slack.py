@@ -87,6 +87,12 @@ class FakeSlack:
         self._counter = itertools.count(1)
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
+        # Socket Mode: the app-level token each ticket (and so each connection) was opened with.
+        self._tickets: dict[str, str] = {}
+        self._socket_tokens: dict[web.WebSocketResponse, str] = {}
+        # Tokens revoked (an admin, or "Revoke" on the app's page): Slack refuses every call.
+        self.revoked: set[str] = set()
+        self.connections = 0  # Socket Mode connections opened so far
         self._runner: web.AppRunner | None = None
         self.port = 0
         # response_url name -> when it was issued; posts to it so far
@@ -215,6 +221,20 @@ class FakeSlack:
         for _ in range(times):
             self._scripted[method].append(Scripted(200, {"ok": False, "error": error}))
 
+    async def revoke(self, token: str) -> None:
+        """Revoke `token` as Slack does: every call made with it is refused `token_revoked`,
+        and the Socket Mode connections an app-level token opened are closed."""
+        self.revoked.add(token)
+        for ws, opened_with in list(self._socket_tokens.items()):
+            if opened_with == token:
+                await ws.close()
+
+    async def drop_sockets(self) -> None:
+        """Close every Socket Mode connection, as Slack does now and then (a client opens a
+        new one with apps.connections.open)."""
+        for ws in list(self._sockets):
+            await ws.close()
+
     def rate_limit(self, method: str, *, retry_after: int = 0, times: int = 1) -> None:
         for _ in range(times):
             self._scripted[method].append(
@@ -318,6 +338,11 @@ class FakeSlack:
         if method == "oauth.v2.access":
             return web.json_response(self._oauth_access(request, args))
         token = _bearer(request.headers)
+        if token in self.revoked:
+            return web.json_response({"ok": False, "error": "token_revoked"})
+        if method == "apps.connections.open" and not (token or "").startswith("xapp-"):
+            # Only an app-level token opens a Socket Mode connection.
+            return web.json_response({"ok": False, "error": "not_allowed_token_type"})
         team = self.team_of(token) if token else TEAM
         if team is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
@@ -336,6 +361,9 @@ class FakeSlack:
             return web.json_response(
                 scripted.body, status=scripted.status, headers=scripted.headers
             )
+        if method == "apps.connections.open":
+            assert token is not None
+            self._tickets[str(len(self._tickets) + 1)] = token
         answer = await self._answer(method, args, team)
         self.calls[-1].answer = answer
         return web.json_response(answer)
@@ -389,7 +417,7 @@ class FakeSlack:
             },
             "apps.connections.open": lambda: {
                 "ok": True,
-                "url": f"ws://127.0.0.1:{self.port}/socket",
+                "url": f"ws://127.0.0.1:{self.port}/socket?ticket={len(self._tickets)}&app_id=A0APP",
             },
         }
         if method.startswith("views."):
@@ -498,13 +526,19 @@ class FakeSlack:
         return web.Response(text="OK - uploaded")
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        opened_with = self._tickets.get(request.query.get("ticket", ""))
+        if opened_with is None or opened_with in self.revoked:
+            raise web.HTTPUnauthorized()  # no ticket from apps.connections.open
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
+        self._socket_tokens[ws] = opened_with
+        self.connections += 1
         await ws.send_json(
             {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}
         )
         self.socket_connected.set()
+        await self._notify()
         async for message in ws:
             if message.type == WSMsgType.TEXT:
                 self.socket_messages.append(json.loads(message.data))

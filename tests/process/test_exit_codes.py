@@ -17,7 +17,14 @@ import pytest
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
-from tests.harness.bot_process import REPO, BotProcess, bot_env, stop_all, storybot_command
+from tests.harness.bot_process import (
+    REPO,
+    SLACK_TOKEN,
+    BotProcess,
+    bot_env,
+    stop_all,
+    storybot_command,
+)
 from tests.harness.story_db import stories
 
 GRACE = 10.0  # systemd's and Docker's usual stop timeout
@@ -69,6 +76,33 @@ async def test_a_refused_app_token_in_socket_mode_exits_instead_of_retrying_fore
     assert "SLACK_APP_TOKEN (invalid_auth)" in bot.log()
     assert APP_TOKEN not in bot.log()
     assert len(fake_slack.called("apps.connections.open")) <= 3
+
+
+async def test_an_app_token_revoked_while_connected_ends_the_process_with_an_error(
+    make_bot: MakeBot, fake_slack: FakeSlack
+) -> None:
+    """Slack closes the connection and refuses the token from then on: slack_sdk alone would
+    ask for a new connection every 10 s for ever while /readyz says not ready."""
+    bot = make_bot(slack=fake_slack, extra=socket_mode())
+    await bot.start()
+    await bot.wait_log('"platform": "slack"')
+    await fake_slack.revoke(APP_TOKEN)
+    assert await bot.wait_exit(GRACE) == 1
+    assert "Slack refused SLACK_APP_TOKEN (token_revoked)" in bot.log()
+    assert '"platform stopped"' in bot.log() and APP_TOKEN not in bot.log()
+    assert len(fake_slack.called("apps.connections.open")) == 2  # at start, the one refused
+
+
+async def test_a_revoked_bot_token_stops_socket_mode_at_start(
+    make_bot: MakeBot, fake_slack: FakeSlack
+) -> None:
+    await fake_slack.revoke(SLACK_TOKEN)
+    bot = make_bot(slack=fake_slack, extra=socket_mode())
+    await bot.start()
+    assert await bot.wait_exit(GRACE) == 1
+    assert "Slack refused SLACK_BOT_TOKEN (token_revoked)" in bot.log()
+    assert SLACK_TOKEN not in bot.log()
+    assert not fake_slack.called("apps.connections.open")  # nothing opened on a dead token
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

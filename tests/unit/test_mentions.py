@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import mentions
+from bot.domain import Language
+from bot.i18n import Translator
 from tests.conftest import Bot
 
 
@@ -36,3 +38,20 @@ async def test_a_quick_submit_stores_words_and_credits_the_people(bot: Bot) -> N
     assert story.text == "The courier called ahead, thanks @anna in #support"
     assert list(story.credited) == ["U0ANNA"]
     assert list(story.tags) == ["speed"]  # "#support" came from a channel, so it is no tag
+
+
+def test_bare_mentions_are_named_where_known_and_worded_where_not() -> None:
+    text = "<@1> <@!2> <#3> <@&4> <@5|Eve> <#6|> and <@&7>"
+    assert mentions.bare(text) == mentions.Bare(("1", "2"), ("3", "6"), ("4", "7"))
+    # A name cannot end the markup early or add a mention of its own.
+    named = mentions.named(
+        text, {"1": "Ann <@9>|x", "5": "Not Eve"}, {"3": "support"}, {"4": "Ops"}
+    )
+    assert named == "<@1|Ann @9x> <@!2> <#3|support> <@&4|Ops> <@5|Eve> <#6|> and <@&7>"
+    assert mentions.credited(named) == ("1", "2", "5")  # roles and channels credit no one
+    english = "@Ann @9x @someone #support @Ops @Eve a channel and a group"
+    assert mentions.readable(named, Translator(Language.EN)) == english
+    swedish = "@Ann @9x @någon #support @Ops @Eve en kanal and en grupp"
+    assert mentions.readable(named, Translator(Language.SV)) == swedish
+    # Without a reader (a one-line submission, parsed first), unnamed ones stay as typed.
+    assert mentions.readable(named) == "@Ann @9x <@!2> #support @Ops @Eve <#6|> and <@&7>"

@@ -4,7 +4,9 @@ instead of the id wherever one is known (issue 12)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
+from bot import export
 from bot.commands import Actor
 from bot.core import learn_name
 from bot.domain import (
@@ -19,8 +21,13 @@ from bot.domain import (
 from bot.errors import StorageUnavailable
 from bot.i18n import Translator
 from bot.platforms import space_label
+from bot.replies import Reply, StoryCard
 from tests.conftest import TEAM, Bot, actor
 from tests.unit.test_linking import DISCORD_MEMBER, DISCORD_MOD, GUILD, SLACK_MOD, new_code
+
+
+def story_cards(reply: Reply) -> list[StoryCard]:
+    return [b for b in reply.blocks if isinstance(b, StoryCard)]
 
 
 def named(who: Actor, name: str | None) -> Actor:
@@ -130,3 +137,37 @@ async def test_a_name_that_cannot_be_stored_costs_only_the_name(bot: Bot) -> Non
     reply = await bot.say("/story links", named(actor(), "Acme Corp"))
     assert not reply.error and "not linked" in reply.plain_text
     assert bot.db.space_name(TEAM) == "Acme"
+
+
+async def test_cards_say_where_a_story_was_told_by_space_name(bot: Bot) -> None:
+    await link_named(bot)
+    await bot.submit("The Slack agent rebooked the whole family after the storm #travel")
+    await bot.submit("The Discord helper found the lost parcel at the depot", DISCORD_MEMBER)
+    browse = await bot.say("/story browse", named(DISCORD_MEMBER, "Helpdesk"))
+    told_on = {card.number: dict(card.meta)["Told on"] for card in story_cards(browse)}
+    assert told_on == {1: "Acme (Slack)", 2: "Helpdesk (Discord)"}
+    swedish = await bot.say("/story show 1", dataclasses.replace(DISCORD_MEMBER, locale="sv"))
+    assert dict(story_cards(swedish)[0].meta)["Berättad på"] == "Acme (Slack)"
+
+
+async def test_a_card_of_an_unnamed_space_names_the_platform_alone(bot: Bot) -> None:
+    await bot.submit("The agent stayed late to fix the invoice run #billing")
+    shown = await bot.say("/story show 1")
+    assert dict(story_cards(shown)[0].meta)["Told on"] == "Slack"  # never "Slack T-ACME"
+
+
+async def test_the_markdown_export_names_communities_by_their_spaces(bot: Bot) -> None:
+    await link_named(bot)
+    await bot.submit("The agent stayed late to fix the invoice run #billing", SLACK_MOD)
+    elsewhere = SpaceRef(Platform.SLACK, "T-OTHER")  # never named: its id is what is known
+    await bot.submit("The clerk found my lost booking in a minute", actor(space=elsewhere))
+    async with bot.db.factory()(read_only=True) as uow:
+        rows = await export.records(uow, None)
+        names = await export.community_names(uow, {row["community"] for row in rows})
+    markdown = export.render(rows, "md", names)
+    assert "*Acme (Slack), Helpdesk (Discord) · 2026-" in markdown
+    assert "*Slack T-OTHER · 2026-" in markdown and "community " not in markdown
+    as_json = json.loads(export.render(rows, "json", names))
+    assert [row["community"] for row in as_json] == [row["community"] for row in rows]
+    assert all(isinstance(row["community"], int) for row in as_json)  # JSON keeps the id
+    assert export.render(rows[:1], "md").count("*community 1 · ") == 1  # nothing else known

@@ -152,18 +152,20 @@ async def test_validation_error_offers_to_reopen_the_modal_with_what_was_typed(
     }
 
 
-async def test_save_as_story_prefills_the_message_and_keeps_its_link(bot: Harness) -> None:
-    fake = bot.fake
-    said = {
-        "id": str(fake.new_id()),
-        "channel_id": str(fake.channel_id),
-        "author": bot.bo,
-        "content": "Thanks to Sam the refund was in my account the same day!",
+def saved_message(
+    h: Harness, content: str, mentioned: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A message in the support channel, as the interaction's resolved data carries it."""
+    return {
+        "id": str(h.fake.new_id()),
+        "channel_id": str(h.fake.channel_id),
+        "author": h.bo,
+        "content": content,
         "timestamp": "2026-11-20T10:00:00+00:00",
         "edited_timestamp": None,
         "tts": False,
         "mention_everyone": False,
-        "mentions": [],
+        "mentions": mentioned or [],
         "mention_roles": [],
         "attachments": [],
         "embeds": [],
@@ -172,15 +174,25 @@ async def test_save_as_story_prefills_the_message_and_keeps_its_link(bot: Harnes
         "flags": 0,
         "components": [],
     }
+
+
+async def save_as_story(h: Harness, said: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """Use "Save as story" on `said`; the modal it opens."""
     data = {
-        "id": fake.command_id("Save as story"),
+        "id": h.fake.command_id("Save as story"),
         "name": "Save as story",
         "type": 3,
         "target_id": said["id"],
         "resolved": {"messages": {said["id"]: said}},
     }
-    opened = await bot.send(2, data)
-    modal = (await bot.callback(opened)).json["data"]
+    opened = await h.send(2, data, **kw)
+    return (await h.callback(opened)).json["data"]
+
+
+async def test_save_as_story_prefills_the_message_and_keeps_its_link(bot: Harness) -> None:
+    fake = bot.fake
+    said = saved_message(bot, "Thanks to Sam the refund was in my account the same day!")
+    modal = await save_as_story(bot, said)
     assert inputs(modal)["text"] == said["content"]
 
     sent = await bot.send(MODAL_SUBMIT, submission(modal, {}))
@@ -190,6 +202,35 @@ async def test_save_as_story_prefills_the_message_and_keeps_its_link(bot: Harnes
     assert story.source_url == (
         f"https://discord.com/channels/{fake.guild_id}/{fake.channel_id}/{said['id']}"
     )
+
+
+async def test_save_as_story_names_what_the_message_mentions(bot: Harness) -> None:
+    """Bare markup reads as names: the mentioned member as the message carried them, the
+    channel and role from the server Discord sent at start; what is unknown reads as words.
+    The people mentioned are credited, as on Slack."""
+    fake, ghost = bot.fake, str(bot.fake.new_id())
+    as_member = {k: v for k, v in fake.member(bot.bo).items() if k != "user"}
+    bo = {**bot.bo, "member": {**as_member, "nick": "Bo at Billing"}}
+    content = (
+        f"<@{bot.bo['id']}> and <@!{ghost}> fixed it in <#{fake.channel_id}> "
+        f"(not <#{fake.new_id()}>), with <@&{fake.mod_role_id}> and <@&{fake.new_id()}>."
+    )
+    modal = await save_as_story(bot, saved_message(bot, content, [bo]))
+    assert inputs(modal)["text"] == (
+        "@Bo at Billing and @someone fixed it in #support "
+        "(not a channel), with @Support leads and a group."
+    )
+    sent = await bot.send(MODAL_SUBMIT, submission(modal, {}))
+    await bot.answer(sent)
+    [story] = await stories(bot)
+    assert story.text.startswith("@Bo at Billing and @someone fixed it")
+    assert story.credited == [bot.bo["id"], ghost]  # the picker started with both
+
+    # A member the server sent at start (here the bot) is named though the message did not
+    # carry them; what is unknown reads in the reader's language.
+    content = f"<@{fake.app_id}> and <@{ghost}> helped in <#{fake.new_id()}> with <@&1234>."
+    swedish = await save_as_story(bot, saved_message(bot, content), locale="sv-SE")
+    assert inputs(swedish)["text"] == "@Storybot and @någon helped in en kanal with en grupp."
 
 
 async def test_tag_autocomplete_answers_in_the_users_language(bot: Harness) -> None:

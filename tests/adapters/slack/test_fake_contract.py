@@ -176,3 +176,22 @@ async def test_an_org_wide_token_acts_in_the_orgs_workspaces_only(fake: FakeSlac
     for channel in ("C0A", "C0B"):
         assert (await org.chat_postMessage(channel=channel, text="hi"))["ok"]
     assert await refused(org.chat_postMessage(channel="C0OUT", text="hi")) == "channel_not_found"
+
+
+async def test_a_revoked_token_is_refused_and_its_socket_closed(fake: FakeSlack) -> None:
+    """apps.connections.open takes only an app-level token; a revoked token is refused
+    `token_revoked` everywhere, and the connection it opened is closed."""
+    bot = client(fake)
+    assert await refused(bot.apps_connections_open(app_token="xoxb-test")) == (
+        "not_allowed_token_type"
+    )
+    url = (await bot.apps_connections_open(app_token="xapp-1-A0APP-1-test"))["url"]
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        assert (await ws.receive_json())["type"] == "hello"
+        await fake.revoke("xapp-1-A0APP-1-test")
+        assert (await ws.receive()).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert await refused(bot.apps_connections_open(app_token="xapp-1-A0APP-1-test")) == (
+        "token_revoked"
+    )
+    await fake.revoke("xoxb-test")
+    assert await refused(bot.auth_test()) == "token_revoked"

@@ -28,13 +28,16 @@ def test_markup_becomes_words(sent: str, words: str) -> None:
     assert markup.to_words(sent) == words
 
 
-async def test_bare_mentions_get_names_or_someone() -> None:
+async def test_bare_mentions_get_names_or_stay_bare_for_the_core_to_word() -> None:
     names = {"U0ANNA": "Anna"}
+    asked: list[str] = []
 
     async def name_of(user: str) -> str | None:
+        asked.append(user)
         return names.get(user)
 
     text = "thanks <@U0ANNA> and <@U0GONE>, again <@U0ANNA>"
     assert await markup.name_bare_mentions(text, name_of) == (
-        "thanks <@U0ANNA|Anna> and <@U0GONE|someone>, again <@U0ANNA|Anna>"
+        "thanks <@U0ANNA|Anna> and <@U0GONE>, again <@U0ANNA|Anna>"
     )
+    assert asked == ["U0ANNA", "U0GONE"]  # each person once

@@ -132,3 +132,29 @@ async def test_a_passing_failure_of_apps_connections_open_is_tried_again(
         await asyncio.wait_for(fake.socket_connected.wait(), 5)
     finally:
         await runtime.stop()
+
+
+async def test_an_app_token_revoked_while_connected_ends_the_runtime(
+    fake: FakeSlack, socket_runtime: tuple[SlackRuntime, FakeDatabase]
+) -> None:
+    """Slack closes the connection and refuses the token on reconnect; slack_sdk would ask
+    again every 10 s for ever. The runtime ends instead, saying why (`storybot run` exits 1)."""
+    runtime, _ = socket_runtime
+    assert runtime.ready and runtime.failure is None
+    await fake.revoke(APP_TOKEN)
+    await asyncio.wait_for(runtime.wait_closed(), 5)
+    assert runtime.failure is not None and not runtime.ready
+    assert "Slack refused SLACK_APP_TOKEN (token_revoked)" in runtime.failure
+    assert APP_TOKEN not in runtime.failure
+    assert len(fake.called("apps.connections.open")) == 2  # at start, and the one refused
+
+
+async def test_a_connection_that_merely_drops_is_opened_again(
+    fake: FakeSlack, socket_runtime: tuple[SlackRuntime, FakeDatabase]
+) -> None:
+    runtime, _ = socket_runtime
+    await fake.drop_sockets()
+    await fake.wait_until(lambda: fake.connections == 2)
+    await fake.socket_send(command_envelope("env-1", "help", fake, payloads.trigger_id()))
+    [ack] = await fake.wait_for_socket_messages()
+    assert ack == {"envelope_id": "env-1"} and runtime.failure is None
