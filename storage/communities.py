@@ -101,6 +101,9 @@ _FOR_SPACE = (
         _SPACE.c.external_id == bindparam("external_id"),
     )
 )
+_OWNER = select(_SPACE.c.community_id).where(
+    _SPACE.c.platform == bindparam("platform"), _SPACE.c.external_id == bindparam("external_id")
+)
 _BY_ID = with_spaces().where(_COMMUNITIES.c.id == bindparam("community_id"))
 
 
@@ -157,6 +160,12 @@ class SqlCommunityRepository(Repository):
     async def for_space(self, space: SpaceRef) -> Community | None:
         params = {"platform": str(space.platform), "external_id": space.external_id}
         return _to_community(await self._session.execute(_FOR_SPACE, params))
+
+    @guarded
+    async def owner_of(self, space: SpaceRef) -> int | None:
+        params = {"platform": str(space.platform), "external_id": space.external_id}
+        owner: int | None = (await self._session.execute(_OWNER, params)).scalar_one_or_none()
+        return owner
 
     @guarded
     async def create(self, space: SpaceRef, settings: CommunitySettings) -> Community:

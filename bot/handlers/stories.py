@@ -116,11 +116,11 @@ async def _store_in_home(draft: Story, ctx: Context) -> Story:
     try:
         return await _store_new(draft, ctx)
     except LookupError:
-        async with ctx.uow() as uow:
-            home = await uow.communities.for_space(ctx.actor.space)
-        if home is None or home.id == draft.community_id:
+        async with ctx.uow(read_only=True) as uow:
+            home = await uow.communities.owner_of(ctx.actor.space)
+        if home is None or home == draft.community_id:
             raise
-        draft.community_id = home.id
+        draft.community_id = home
         return await _store_new(draft, ctx)
 
 
@@ -134,8 +134,7 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
         draft.number = await uow.communities.next_story_number(community_id)
         # An unlink that committed while we waited for the counter may have moved this space
         # to a community of its own: then the story belongs there (see _store_in_home).
-        home = await uow.communities.for_space(ctx.actor.space)
-        if home is None or home.id != community_id:
+        if await uow.communities.owner_of(ctx.actor.space) != community_id:
             raise LookupError(f"space {ctx.actor.space.key} left community {community_id}")
         # A retry of a stored submission (same client key) raises Conflict here, before the
         # rate check could refuse it, and leaving rolls the number back: `submit` answers

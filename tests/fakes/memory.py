@@ -347,6 +347,10 @@ class FakeCommunityRepository:
                 return _named(community, state)
         return None
 
+    async def owner_of(self, space: SpaceRef) -> int | None:
+        state = self._uow._call()
+        return next((i for i, c in state.communities.items() if space in c.spaces), None)
+
     async def name_space(self, space: SpaceRef, name: str) -> None:
         state = self._uow._call()
         if any(space in c.spaces for c in state.communities.values()):  # like the UPDATE

@@ -38,6 +38,8 @@ async def test_create_then_find_by_space_and_id(uows: UowFactory) -> None:
         by_id = await uow.communities.get(created.id)
         assert await uow.communities.for_space(SpaceRef(Platform.SLACK, "G1")) is None
         assert await uow.communities.get(created.id + 1) is None
+        assert await uow.communities.owner_of(SPACE) == created.id
+        assert await uow.communities.owner_of(SpaceRef(Platform.SLACK, "G1")) is None
     assert by_space == by_id == created
     assert by_space is not None and by_space.settings == _settings()
 
