@@ -112,10 +112,19 @@ class CommunityRepository(Protocol):
         """Reserve the next number; the reservation holds a lock until commit or rollback."""
         ...
 
-    async def record_submission(
-        self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
-    ) -> None:
-        """Log one submission for the rate limit."""
+    async def log_submission(
+        self,
+        community_id: int,
+        platform: Platform,
+        user_id: str,
+        at: dt.datetime,
+        *,
+        since: dt.datetime,
+        limit: int,
+    ) -> bool:
+        """Log one submission for the rate limit unless `limit` are already logged since
+        `since`; whether it was logged. Check and log are one step, so callers that hold the
+        community's counter (next_story_number) cannot both pass the limit."""
         ...
 
     async def forget_submissions(self, before: dt.datetime) -> int:

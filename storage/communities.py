@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, Select, bindparam, delete, func, select, update
+from sqlalchemy import Integer, Row, Select, bindparam, delete, func, select, update
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
 from storage.models import CommunityRow, SpaceRow, SubmissionRow, weekly_changed
@@ -133,12 +133,22 @@ _NEXT_NUMBER = (
     .values(last_number=_COMMUNITIES.c.last_number + 1)
     .returning(_COMMUNITIES.c.last_number)
 )
-_LOG_SUBMISSION = _SUBMISSIONS.insert()
 _SUBMISSIONS_SINCE = select(func.count()).where(
     _SUBMISSIONS.c.community_id == bindparam("community_id"),
     _SUBMISSIONS.c.author_platform == bindparam("platform"),
     _SUBMISSIONS.c.author_id == bindparam("user_id"),
     _SUBMISSIONS.c.at >= bindparam("since"),
+)
+# One statement checks the limit and logs: INSERT … SELECT the new row WHERE the count in the
+# window is under the limit (no row inserted: over it).
+_LOG_UNDER_LIMIT = _SUBMISSIONS.insert().from_select(
+    ["community_id", "author_platform", "author_id", "at"],
+    select(
+        bindparam("community_id", type_=_SUBMISSIONS.c.community_id.type),
+        bindparam("platform", type_=_SUBMISSIONS.c.author_platform.type),
+        bindparam("user_id", type_=_SUBMISSIONS.c.author_id.type),
+        bindparam("at", type_=_SUBMISSIONS.c.at.type),
+    ).where(_SUBMISSIONS_SINCE.scalar_subquery() < bindparam("limit", type_=Integer())),
 )
 _WEEKLY_DUE = (
     select(_COMMUNITIES.c.id, _COMMUNITIES.c.weekly_due_at)
@@ -249,11 +259,25 @@ class SqlCommunityRepository(Repository):
         return number
 
     @guarded
-    async def record_submission(
-        self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
-    ) -> None:
-        row = {"community_id": community_id, "author_platform": str(platform), "author_id": user_id}
-        await self._session.execute(_LOG_SUBMISSION, row | {"at": at})
+    async def log_submission(
+        self,
+        community_id: int,
+        platform: Platform,
+        user_id: str,
+        at: dt.datetime,
+        *,
+        since: dt.datetime,
+        limit: int,
+    ) -> bool:
+        params = {
+            "community_id": community_id,
+            "platform": str(platform),
+            "user_id": user_id,
+            "at": at,
+            "since": since,
+            "limit": limit,
+        }
+        return bool((await self._session.execute(_LOG_UNDER_LIMIT, params)).rowcount)
 
     @guarded
     async def submissions_since(

@@ -140,10 +140,17 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
         # rate check could refuse it, and leaving rolls the number back: `submit` answers
         # with the stored story. Retries are rare, so no lookup runs before every insert.
         stored = await uow.stories.add(draft, search_doc(draft))
-        await _check_rate(uow, community_id, draft.author, draft.created_at)
-        await uow.communities.record_submission(
-            community_id, draft.author.platform, draft.author.user_id, draft.created_at
+        author, at = draft.author, draft.created_at
+        logged = await uow.communities.log_submission(
+            community_id,
+            author.platform,
+            author.user_id,
+            at,
+            since=at - ratelimit.WINDOW,
+            limit=ratelimit.LIMIT,
         )
+        if not logged:
+            raise _over_the_limit()
         await uow.commit()
     return stored
 
@@ -158,10 +165,14 @@ async def _check_rate(uow: UnitOfWork, community_id: int, author: Author, now: d
         now - ratelimit.WINDOW,
     )
     if recent >= ratelimit.LIMIT:
-        raise RateLimited(
-            N_("You have shared {max} stories in the last minute. Wait a moment and try again."),
-            max=ratelimit.LIMIT,
-        )
+        raise _over_the_limit()
+
+
+def _over_the_limit() -> RateLimited:
+    return RateLimited(
+        N_("You have shared {max} stories in the last minute. Wait a moment and try again."),
+        max=ratelimit.LIMIT,
+    )
 
 
 def _confirmation(story: Story, clean: CleanStory, ctx: Context, *, verb: str) -> Reply:

@@ -404,11 +404,21 @@ class FakeCommunityRepository:
         state.counters[community_id] = state.counters.get(community_id, 0) + 1
         return state.counters[community_id]
 
-    async def record_submission(
-        self, community_id: int, platform: Platform, user_id: str, at: dt.datetime
-    ) -> None:
+    async def log_submission(
+        self,
+        community_id: int,
+        platform: Platform,
+        user_id: str,
+        at: dt.datetime,
+        *,
+        since: dt.datetime,
+        limit: int,
+    ) -> bool:
+        if await self.submissions_since(community_id, platform, user_id, since) >= limit:
+            return False
         log = self._uow._call().submissions
         log[next(self._uow.db._link_ids)] = (community_id, platform, user_id, at)
+        return True
 
     async def forget_submissions(self, before: dt.datetime) -> int:
         log = self._uow._call().submissions

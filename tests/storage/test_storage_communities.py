@@ -124,3 +124,28 @@ async def test_an_uncommitted_name_is_not_kept(uows: UowFactory) -> None:
     async with uows() as uow:
         found = await uow.communities.for_space(SPACE)
     assert found is not None and found.space_names == {}
+
+
+async def test_a_submission_is_logged_only_under_the_limit(uows: UowFactory) -> None:
+    async with uows() as uow:
+        community = (await uow.communities.create(SPACE, _settings())).id
+        await uow.commit()
+    at = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
+    since = at - dt.timedelta(minutes=1)
+
+    async def log(user: str, when: dt.datetime) -> bool:
+        async with uows() as uow:
+            logged = await uow.communities.log_submission(
+                community, Platform.SLACK, user, when, since=when - dt.timedelta(minutes=1), limit=3
+            )
+            await uow.commit()
+        return logged
+
+    assert [await log("U-ANNA", at) for _ in range(4)] == [True, True, True, False]
+    assert await log("U-BO", at)  # someone else's log is their own
+    assert await log("U-ANNA", at + dt.timedelta(minutes=1, seconds=1))  # the window moved on
+    async with uows(read_only=True) as uow:
+        counted = await uow.communities.submissions_since(
+            community, Platform.SLACK, "U-ANNA", since
+        )
+    assert counted == 4  # three, then one more a minute later; the refused one left no entry
