@@ -7,9 +7,10 @@ choice, published. Deleted stories are gone from the table, so they need no cond
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy import Select, and_, bindparam, func, select, true
 
 from bot.domain import Community, Status, Story
 from bot.ports import PublishedSlice
@@ -18,79 +19,93 @@ from storage.models import CommunityRow, StoryRow, StoryTagRow
 from storage.repositories import Repository, guarded
 from storage.stories import _to_story, story_rows
 
+_S = StoryRow.__table__.c
+_TAG = StoryTagRow.__table__.c
+# The story's share of the rule, for the community bound as :community_id; the wall's share
+# is checked by `wall()` first.
+_PUBLIC = and_(
+    _S.community_id == bindparam("community_id"),
+    _S.on_wall == true(),
+    _S.consent == true(),
+    _S.status == Status.PUBLISHED.value,
+)
+# Built once (then found in SQLAlchemy's statement cache), as in storage.stories.
+_WALLS = with_spaces().where(CommunityRow.__table__.c.wall_enabled == true())
+_WALL = _WALLS.where(CommunityRow.__table__.c.wall_token == bindparam("token"))
+_STORY = story_rows().where(_PUBLIC, _S.number == bindparam("number"))
 
-def _public(community_id: int) -> ColumnElement[bool]:
-    """The story's share of the rule; the wall's share is checked by `wall()` first."""
-    return and_(
-        StoryRow.community_id == community_id,
-        StoryRow.on_wall == true(),
-        StoryRow.consent == true(),
-        StoryRow.status == Status.PUBLISHED.value,
+
+@functools.cache
+def _page_statement(tagged: bool, bounded: bool) -> Select[Any]:
+    """A page of public stories newest first (with a tag), before a number, plus one.
+
+    A tag page walks the tag's own index (community, tag, number) newest first, as browse by
+    tag does; ordering by stories.number would walk every public story."""
+    stmt = story_rows().where(_PUBLIC)
+    order = _S.number
+    if tagged:
+        stmt = stmt.join(StoryTagRow.__table__, _TAG.story_id == _S.id).where(
+            _TAG.community_id == bindparam("community_id"), _TAG.tag == bindparam("tag")
+        )
+        order = _TAG.number  # kept equal to stories.number by every write
+    if bounded:
+        stmt = stmt.where(order < bindparam("before"))
+    return stmt.order_by(order.desc()).limit(bindparam("limit"))
+
+
+def _tag_counts_statement(dialect: str) -> Select[Any]:
+    """Over the newest :recent public stories only: the wall's filter stays one bounded
+    index walk however large the community grows."""
+    tag = _TAG.tag.collate("C") if dialect == "postgresql" else _TAG.tag
+    newest = (
+        select(_S.id).where(_PUBLIC).order_by(_S.number.desc()).limit(bindparam("recent"))
+    ).subquery()
+    count = func.count().label("n")
+    return (
+        select(_TAG.tag, count)
+        .join_from(StoryTagRow.__table__, newest, newest.c.id == _TAG.story_id)
+        .group_by(_TAG.tag)
+        .order_by(count.desc(), tag.asc())
     )
 
 
-def _walls() -> Select[Any]:
-    return with_spaces().where(CommunityRow.wall_enabled == true())
+_TAG_COUNTS = {dialect: _tag_counts_statement(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 class SqlPublishedRepository(Repository):
     @guarded
     async def wall(self, token: str) -> Community | None:
-        rows = await self._session.execute(_walls().where(CommunityRow.wall_token == token))
-        found = to_communities(rows)
+        found = to_communities(await self._session.execute(_WALL, {"token": token}))
         return found[0] if found else None
 
     @guarded
     async def walls(self) -> list[Community]:
-        return to_communities(await self._session.execute(_walls()))
+        return to_communities(await self._session.execute(_WALLS))
 
     @guarded
     async def page(
         self, community_id: int, tag: str | None, before: int | None, size: int
     ) -> PublishedSlice:
-        stmt = story_rows().where(_public(community_id))
-        # A tag page walks the tag's own index (community, tag, number) newest first, as
-        # browse by tag does; ordering by stories.number would walk every public story.
-        order = StoryRow.number
-        if tag is not None:
-            stmt = stmt.join(StoryTagRow, StoryTagRow.story_id == StoryRow.id).where(
-                StoryTagRow.community_id == community_id, StoryTagRow.tag == tag
-            )
-            order = StoryTagRow.number  # kept equal to stories.number by every write
-        if before is not None:
-            stmt = stmt.where(order < before)
-        stmt = stmt.order_by(order.desc()).limit(max(size, 0) + 1)
-        rows = [_to_story(row) for row in await self._session.execute(stmt)]
+        size = max(size, 0)
+        params = {"community_id": community_id, "tag": tag, "before": before, "limit": size + 1}
+        stmt = _page_statement(tag is not None, before is not None)
+        rows = [_to_story(row) for row in await self._session.execute(stmt, params)]
         more = len(rows) > size
         rows = rows[:size]
         return PublishedSlice(rows, rows[-1].number if more and rows else None)
 
     @guarded
     async def story(self, community_id: int, number: int) -> Story | None:
-        stmt = story_rows().where(_public(community_id), StoryRow.number == number)
-        row = (await self._session.execute(stmt)).first()
+        params = {"community_id": community_id, "number": number}
+        row = (await self._session.execute(_STORY, params)).first()
         return _to_story(row) if row else None
 
     @guarded
     async def tag_counts(self, community_id: int, recent: int) -> list[tuple[str, int]]:
-        """Over the newest `recent` public stories only: the wall's filter stays one bounded
-        index walk however large the community grows."""
-        tag = StoryTagRow.tag.collate("C") if self._dialect == "postgresql" else StoryTagRow.tag
-        newest = (
-            select(StoryRow.id)
-            .where(_public(community_id))
-            .order_by(StoryRow.number.desc())
-            .limit(max(recent, 0))
-            .subquery()
-        )
-        count = func.count().label("n")
-        stmt = (
-            select(StoryTagRow.tag, count)
-            .join(newest, newest.c.id == StoryTagRow.story_id)
-            .group_by(StoryTagRow.tag)
-            .order_by(count.desc(), tag.asc())
-        )
-        return [(t, n) for t, n in await self._session.execute(stmt)]
+        """Over the newest `recent` public stories only (see _tag_counts_statement)."""
+        params = {"community_id": community_id, "recent": max(recent, 0)}
+        rows = await self._session.execute(_TAG_COUNTS[self._dialect], params)
+        return [(t, n) for t, n in rows]
 
     @guarded
     async def tagged_since(
@@ -99,9 +114,10 @@ class SqlPublishedRepository(Repository):
         stmt = (
             select(StoryRow.created_at, StoryTagRow.tag)
             .join(StoryTagRow, StoryTagRow.story_id == StoryRow.id)
-            .where(_public(community_id), StoryRow.created_at >= since)
+            .where(_PUBLIC, StoryRow.created_at >= since)
         )
-        return [(at, tag) for at, tag in await self._session.execute(stmt)]
+        params = {"community_id": community_id}
+        return [(at, tag) for at, tag in await self._session.execute(stmt, params)]
 
     @guarded
     async def most_appreciated(
@@ -109,10 +125,11 @@ class SqlPublishedRepository(Repository):
     ) -> list[Story]:
         stmt = (
             story_rows()
-            .where(_public(community_id), StoryRow.created_at >= since, StoryRow.appreciations > 0)
+            .where(_PUBLIC, StoryRow.created_at >= since, StoryRow.appreciations > 0)
             .order_by(
                 StoryRow.appreciations.desc(), StoryRow.created_at.asc(), StoryRow.number.asc()
             )
             .limit(max(limit, 0))
         )
-        return [_to_story(row) for row in await self._session.execute(stmt)]
+        params = {"community_id": community_id}
+        return [_to_story(row) for row in await self._session.execute(stmt, params)]

@@ -20,6 +20,7 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
+    auto_reload=False,  # packaged templates do not change while serving: no stat per render
 )
 _ENV.filters["excerpt"] = excerpt
 
