@@ -22,7 +22,9 @@ REDIRECT_PATH = "/slack/oauth_redirect"  # adapters.slack.oauth serves it
 # and chat.postEphemeral (chat:write); users.info and users.list (users:read);
 # conversations.open for direct messages (im:write); files.uploadV2 for exports (files:write).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "im:write", "files:write")
-BOT_EVENTS = ("app_home_opened",)
+# app_uninstalled and tokens_revoked are only sent to apps subscribed to them: without them an
+# uninstall would go unnoticed (OAuth mode keeps the dead tokens; one-token mode runs on).
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
 
 
 def redirect_url(request_url: str) -> str:

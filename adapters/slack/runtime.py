@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -120,6 +121,7 @@ class SlackRuntime:
                 secret.get_secret_value() if secret else None,
                 socket_mode=self.socket_mode,
             )
+            self._watch_for_revocation()
         self.profiles = ProfileCache(self.client)
         # One-token mode: the workspace's name from the auth.test at start (Bolt's own cached
         # auth.test answer leaves it out there); OAuth mode's authorizer carries it instead.
@@ -239,16 +241,36 @@ class SlackRuntime:
         except SLACK_ERRORS as failure:
             log.warning("auth.test failed", extra={"error": error_code(failure)})
 
+    def _end(self, failure: str) -> None:
+        """End the runtime for good, saying why: wait_closed returns, `storybot run` exits 1."""
+        if not self._closed.is_set():
+            self.failure = failure
+            log.error(failure)
+            self._closed.set()
+
+    def _watch_for_revocation(self) -> None:
+        """One token: an uninstall, or the bot token revoked, is told by event, and every call
+        with that token fails from then on. End instead of answering no one; a reinstall
+        issues a new token, which has to be set (OAuth mode deletes that workspace's tokens
+        instead, see oauth.py)."""
+
+        @self.app.event("app_uninstalled")
+        async def uninstalled() -> None:
+            self._end(_bot_token_gone("the app was uninstalled from the workspace"))
+
+        @self.app.event("tokens_revoked")
+        async def revoked(event: dict[str, Any]) -> None:
+            if (event.get("tokens") or {}).get("bot"):  # user tokens only: the bot stays
+                self._end(_bot_token_gone("the workspace revoked it"))
+
     def _guarded_reissue(self, issue: Callable[[], Awaitable[str]]) -> Callable[[], Awaitable[str]]:
         async def reissue() -> str:
             try:
                 return await issue()
             except SlackApiError as failure:
                 code = error_code(failure)
-                if code in _TOKEN_REFUSED and not self._closed.is_set():
-                    self.failure = _app_token_refused(code)
-                    log.error(self.failure)
-                    self._closed.set()  # wait_closed returns: `storybot run` exits 1
+                if code in _TOKEN_REFUSED:
+                    self._end(_app_token_refused(code))
                 raise
 
         return reissue
@@ -278,6 +300,13 @@ class SlackRuntime:
             log.warning("apps.connections.open failed", extra={"attempt": attempt})
             await asyncio.sleep(APP_TOKEN_RETRY_SECONDS * attempt)
         raise AssertionError("unreachable")
+
+
+def _bot_token_gone(why: str) -> str:
+    return (
+        f"Slack no longer accepts SLACK_BOT_TOKEN: {why}. Reinstall the app and set the new "
+        "Bot User OAuth Token."
+    )
 
 
 def _app_token_refused(code: str) -> str:

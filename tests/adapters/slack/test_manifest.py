@@ -62,7 +62,8 @@ def test_the_http_manifest_points_everything_at_the_events_url() -> None:
     assert settings["socket_mode_enabled"] is False
     assert settings["interactivity"] == {"is_enabled": True, "request_url": url}
     assert settings["event_subscriptions"] == {
-        "bot_events": ["app_home_opened"],
+        # Slack sends an uninstall or revocation only to apps subscribed to it.
+        "bot_events": ["app_home_opened", "app_uninstalled", "tokens_revoked"],
         "request_url": url,
     }
     home = document["features"]["app_home"]

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.slack import runtime as runtime_module
 from adapters.slack.runtime import SlackConfigError, SlackRuntime
-from tests.adapters.slack.conftest import ANNA, settings_for, slack_runtime
+from tests.adapters.slack.conftest import ANNA, TOKEN, settings_for, slack_runtime
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.memory import FakeDatabase
 from tests.fakes.slack import FakeSlack
@@ -158,3 +158,41 @@ async def test_a_connection_that_merely_drops_is_opened_again(
     await fake.socket_send(command_envelope("env-1", "help", fake, payloads.trigger_id()))
     [ack] = await fake.wait_for_socket_messages()
     assert ack == {"envelope_id": "env-1"} and runtime.failure is None
+
+
+def event_envelope(envelope_id: str, event: dict[str, object]) -> dict[str, object]:
+    callback = payloads.app_home_opened(user=ANNA)  # an Events API callback, event replaced
+    return {
+        "envelope_id": envelope_id,
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "payload": callback | {"event": event | {"event_ts": "1700000400.000100"}},
+    }
+
+
+async def test_the_app_uninstalled_ends_a_one_token_runtime_saying_why(
+    fake: FakeSlack, socket_runtime: tuple[SlackRuntime, FakeDatabase]
+) -> None:
+    """With one bot token, every call fails after an uninstall: end (`storybot run` exits 1)
+    instead of answering no one. Revoking only users' tokens leaves the bot running."""
+    runtime, _ = socket_runtime
+    users_only = {"type": "tokens_revoked", "tokens": {"oauth": ["U0ANNA"], "bot": []}}
+    await fake.socket_send(event_envelope("env-1", users_only))
+    await fake.wait_for_socket_messages()
+    assert runtime.failure is None and runtime.ready
+
+    await fake.socket_send(event_envelope("env-2", {"type": "app_uninstalled"}))
+    await asyncio.wait_for(runtime.wait_closed(), 5)
+    assert runtime.failure is not None
+    assert "SLACK_BOT_TOKEN" in runtime.failure and "uninstalled" in runtime.failure
+    assert TOKEN not in runtime.failure
+
+
+async def test_the_bot_token_revoked_ends_a_one_token_runtime(
+    fake: FakeSlack, socket_runtime: tuple[SlackRuntime, FakeDatabase]
+) -> None:
+    runtime, _ = socket_runtime
+    revoked = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}}
+    await fake.socket_send(event_envelope("env-1", revoked))
+    await asyncio.wait_for(runtime.wait_closed(), 5)
+    assert runtime.failure is not None and "revoked" in runtime.failure
