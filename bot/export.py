@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
@@ -159,13 +160,29 @@ def _inert(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
+# CommonMark: these mean something anywhere in a line; the others only at its start.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
+_MD_LINE_START = re.compile(r"^([ \t]*)([#>+=-])", re.MULTILINE)
+_MD_ORDERED = re.compile(r"^([ \t]*\d{1,9})([.)])", re.MULTILINE)
+
+
+def _md(text: str) -> str:
+    """User text shown as typed: no heading, list, emphasis, link or HTML of its own."""
+    escaped = _MD_INLINE.sub(r"\\\1", text)
+    escaped = _MD_LINE_START.sub(r"\1\\\2", escaped)
+    return _MD_ORDERED.sub(r"\1\\\2", escaped)
+
+
 def _markdown(rows: list[dict[str, Any]], communities: Mapping[int, str]) -> str:
     parts = ["# Good-service stories\n"]
     for row in rows:
         flat = _flat(row)
-        parts.append(f"## #{row['number']} {flat['title']}\n")
-        parts.append(flat["text"] + "\n")
-        community = communities.get(row["community"]) or community_label(row["community"], ())
+        # A title is one line: a line break in it would end the heading.
+        parts.append(f"## #{row['number']} {_md(' '.join(flat['title'].split()))}\n")
+        parts.append(_md(flat["text"]) + "\n")
+        community = _md(
+            communities.get(row["community"]) or community_label(row["community"], ())
+        )
         details = [community, row["created_at"][:10]]
         if row["tags"]:
             details.append("tags: " + ", ".join(row["tags"]))
