@@ -5,18 +5,23 @@ channel and `<@&id|name>` for a group of people (a Discord role). Slack sends pe
 channels that way; a saved message carries them bare (`<@U1>`, Discord's `<@1>`, `<@!1>`,
 `<#1>`, `<@&1>`), and its adapter names the ones it can (`named`). The core credits the
 people's ids and keeps the words: a stored story reads "thanks @anna in #support". A mention
-still bare when a form is prefilled reads as a word in the reader's language ("@someone"), so
-no raw markup reaches a story and no text mentions anyone.
+still bare when a form is prefilled, or when a story is stored (`in_words`), reads as a word in
+the reader's or author's language ("@someone"), so no raw markup reaches a story and no text
+mentions anyone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from bot.i18n import Translator
 from bot.i18n_marker import N_
+
+if TYPE_CHECKING:
+    from bot.commands import StoryInput
 
 # Slack sends <@U123> or <@U123|name>; Discord sends <@123> or <@!123>.
 MENTION = re.compile(r"<@!?([A-Za-z0-9_-]+)(?:\|([^<>]*))?>")
@@ -74,7 +79,8 @@ def named(
 def readable(text: str, t: Translator | None = None) -> str:
     """Named mentions as the words a reader expects: @name, #channel, @group. With `t`,
     unnamed ones read "@someone", "a channel", "a group" in its language; without, they stay
-    as typed (a one-line submission is parsed before its reader's language is known)."""
+    as typed (a one-line submission is parsed before its author's language is known, and
+    `in_words` words them when it is stored)."""
 
     def words(sigil: str, unnamed: str | None) -> Callable[[re.Match[str]], str]:
         def one(m: re.Match[str]) -> str:
@@ -86,6 +92,22 @@ def readable(text: str, t: Translator | None = None) -> str:
     text = GROUP.sub(words("@", t(A_GROUP) if t else None), text)
     text = MENTION.sub(words("@", "@" + t(SOMEONE) if t else None), text)
     return CHANNEL.sub(words("#", t(A_CHANNEL) if t else None), text)
+
+
+def in_words(story: StoryInput, t: Translator) -> StoryInput:
+    """A story's free text as it is stored: every mention a word in the author's language.
+    Whom a one-line story credits was taken from its text before (bot.parser.submission); a
+    form credits whom its picker holds, so markup typed into a form's text credits no one."""
+
+    def words(text: str | None) -> str | None:
+        return readable(text, t) if text else text
+
+    return replace(
+        story,
+        text=readable(story.text, t),
+        title=words(story.title),
+        customer=words(story.customer),
+    )
 
 
 def _name(label: str | None) -> str:

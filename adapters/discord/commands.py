@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice, locale_str
 
-from adapters.discord import limits
+from adapters.discord import limits, mentions
 from adapters.discord.delivery import FormContext
 from adapters.discord.services import Services
 from adapters.text import units
@@ -83,7 +83,10 @@ class StoryCommands(
             values = {"tags": ", ".join(typed_tags)} if typed_tags else None
             await self._answer(interaction, c.OpenSubmitForm(), FormContext(values=values))
             return
-        command = submission(text.strip(), str(interaction.id))
+        # Mentions named from the resolved data Discord sends with the option, then the cache.
+        known = mentions.resolved_names(interaction)
+        typed = mentions.named(text.strip(), interaction.guild, known)
+        command = submission(typed, str(interaction.id))
         if typed_tags:
             story = replace(command.story, tags=(*command.story.tags, *typed_tags))
             command = replace(command, story=story)

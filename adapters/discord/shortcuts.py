@@ -3,8 +3,8 @@ story linking back to it.
 
 A message carries mentions as bare markup (`<@1>`, `<@!1>`, `<#1>`, `<@&1>`). They are named
 from what the interaction brought (the message's mentioned users, as members where Discord
-sent them) and the server the gateway keeps in memory (channels, roles, members seen): no
-request, as the modal must open within 3 seconds. The core words the rest ("@someone").
+sent them) and the server the gateway keeps in memory (adapters/discord/mentions.py); the
+core words the rest ("@someone").
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
+from adapters.discord import mentions
 from adapters.discord.commands import GUILD_INSTALL
 from adapters.discord.delivery import FormContext
 from adapters.discord.services import Services
-from bot import mentions
 from bot.commands import OpenSubmitForm
 from bot.i18n_marker import N_
 
@@ -41,28 +41,9 @@ def save_as_story_menu(services: Services) -> app_commands.ContextMenu:
 
 
 def saved_text(message: discord.Message, guild: discord.Guild | None) -> str:
-    """The message's text (or its first embed's) with the mentions named where known."""
+    """The message's text (or its first embed's) with the mentions named where known: the
+    people the message carried (as members where Discord sent them), then the server."""
     described = (e.description for e in message.embeds if e.description)
     text = (message.content or next(described, "")).strip()
-    bare = mentions.bare(text)
     people = {str(m.id): m.display_name for m in message.mentions}
-    channels: dict[str, str] = {}
-    groups: dict[str, str] = {}
-    if guild is not None:
-        for user_id in _snowflakes(bare.people):
-            member = guild.get_member(user_id)
-            if member is not None:
-                people.setdefault(str(user_id), member.display_name)
-        for channel_id in _snowflakes(bare.channels):
-            channel = guild.get_channel_or_thread(channel_id)
-            if channel is not None:
-                channels[str(channel_id)] = channel.name
-        for role_id in _snowflakes(bare.groups):
-            role = guild.get_role(role_id)
-            if role is not None:
-                groups[str(role_id)] = role.name
-    return mentions.named(text, people, channels, groups)
-
-
-def _snowflakes(ids: tuple[str, ...]) -> list[int]:
-    return [int(i) for i in ids if i.isascii() and i.isdigit()]
+    return mentions.named(text, guild, mentions.Known(people=people))

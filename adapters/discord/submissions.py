@@ -11,12 +11,14 @@ from typing import Any
 
 import discord
 
-from adapters.discord import responses
+from adapters.discord import mentions, responses
 from adapters.discord.delivery import FormContext, with_fix_button
 from adapters.discord.drafts import Draft
 from adapters.discord.forms import ModalRef, submitted_values
 from adapters.discord.services import Services
 from bot.replies import error
+
+NAMED_FIELDS = ("text", "title", "customer")  # the story's free text
 
 
 async def submitted(services: Services, interaction: discord.Interaction[Any]) -> None:
@@ -45,10 +47,16 @@ async def submitted(services: Services, interaction: discord.Interaction[Any]) -
         await delivery.after_defer(reply, FormContext())
         return
     values = {**typed, **(kept.values if kept else {})}
+    # A modal sends raw text: markup typed by hand is named from the server's cache for the
+    # core, while a draft keeps the text as it was typed.
+    given = {
+        k: mentions.named(v, interaction.guild) if k in NAMED_FIELDS and isinstance(v, str) else v
+        for k, v in values.items()
+    }
     source_url = ref.source_url(interaction.guild_id)
     reply = await delivery.call(
         lambda: services.core.handle_form(
-            ref.action, values, actor, str(interaction.id), source_url=source_url
+            ref.action, given, actor, str(interaction.id), source_url=source_url
         )
     )
     if reply.error:

@@ -70,7 +70,7 @@ async def open_submit_form(cmd: c.OpenSubmitForm, ctx: Context) -> Reply:
 
 
 async def submit(cmd: c.Submit, ctx: Context) -> Reply:
-    clean = clean_story(cmd.story, ctx.community.settings)
+    clean = clean_story(mentions.in_words(cmd.story, ctx.t), ctx.community.settings)
     now = ctx.clock()
     actor = ctx.actor
     author = Author(actor.space.platform, actor.user_id, actor.display_name)
@@ -206,7 +206,7 @@ async def open_edit_form(cmd: c.OpenEditForm, ctx: Context) -> Reply:
 
 
 async def edit(cmd: c.Edit, ctx: Context) -> Reply:
-    clean = clean_story(cmd.story, ctx.community.settings, suggest=False)
+    clean = clean_story(mentions.in_words(cmd.story, ctx.t), ctx.community.settings, suggest=False)
     async with ctx.uow() as uow:  # refuse someone else's story before any name lookup
         await _own_story(uow, cmd.number, ctx)
     names = await credited_names(ctx, clean.credited)

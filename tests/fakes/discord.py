@@ -532,6 +532,33 @@ class FakeDiscord:
             payload["message"] = message
         return payload
 
+    def resolved(self, texts: Iterable[str]) -> dict[str, Any]:
+        """What Discord resolves for the mentions in a command's string options: the users
+        (with their member, without its user) it knows in the first server, its roles and
+        channels. A mention of an id it does not know is left out."""
+        found: dict[str, dict[str, Any]] = {}
+        people = {int(self.app_id): self.bot, **self.members}
+        roles = {r["id"]: r for r in self.guild_payload(self.guild_id)["roles"]}
+        channels = {str(i): name for name, i in self.guilds[self.guild_id].items()}
+        for text in texts:
+            for user_id in re.findall(r"<@!?(\d+)>", text):
+                if (who := people.get(int(user_id))) is not None:
+                    member = {k: v for k, v in self.member(who).items() if k != "user"}
+                    found.setdefault("users", {})[user_id] = who
+                    found.setdefault("members", {})[user_id] = member
+            for role_id in re.findall(r"<@&(\d+)>", text):
+                if role_id in roles:
+                    found.setdefault("roles", {})[role_id] = roles[role_id]
+            for channel_id in re.findall(r"<#(\d+)>", text):
+                if channel_id in channels:
+                    found.setdefault("channels", {})[channel_id] = {
+                        "id": channel_id,
+                        "name": channels[channel_id],
+                        "type": 0,
+                        "permissions": str(EVERYONE_PERMISSIONS),
+                    }
+        return found
+
     def command_id(self, name: str) -> str:
         for commands in self.commands.values():
             for command in commands:
@@ -957,4 +984,7 @@ def slash_data(
     }
     if (guild := fake.synced_guild()) is not None:
         data["guild_id"] = guild
+    strings = [o["value"] for o in typed if o["type"] == STRING]
+    if focused is None and (resolved := fake.resolved(strings)):  # autocomplete: none
+        data["resolved"] = resolved
     return data

@@ -1,10 +1,12 @@
 """What the core accepts is stored exactly as accepted, on the in-memory fakes.
 
-"As accepted" is precisely: line endings made "\\n", control characters other than tab and
-newline removed, surrounding whitespace stripped (bot.validation.clean_text), then e-mail
-addresses and phone numbers replaced by placeholders (bot.privacy.mask). Nothing else:
-no escaping, no truncation, no Unicode normalisation of form fields. (A one-line
-`/story submit` is NFC-normalised first, because its #tags are found in NFC text.)
+"As accepted" is precisely: mention markup read as words in the author's language
+(bot.mentions.in_words: no markup reaches a story), line endings made "\\n", control
+characters other than tab and newline removed, surrounding whitespace stripped
+(bot.validation.clean_text), then e-mail addresses and phone numbers replaced by
+placeholders (bot.privacy.mask). Nothing else: no escaping, no truncation, no Unicode
+normalisation of form fields. (A one-line `/story submit` is NFC-normalised first, because
+its #tags are found in NFC text.)
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot import mentions, privacy, tags
-from bot.domain import CUSTOMER_MAX, TEXT_MAX, TEXT_MIN, TITLE_MAX
+from bot.domain import CUSTOMER_MAX, TEXT_MAX, TEXT_MIN, TITLE_MAX, Language
+from bot.i18n import Translator
 from bot.validation import clean_text
 from tests.conftest import Bot, actor
 from tests.property.strategies import hostile_settings, hostile_text, short_hostile
 
 _users = itertools.count()
+ENGLISH = Translator(Language.EN)  # the actor's language
 
 
 def accepted(raw: str | None) -> str:
-    return privacy.mask(clean_text(raw)).text
+    return privacy.mask(clean_text(mentions.readable(raw or "", ENGLISH))).text
 
 
 def should_accept(text: str, title: str, customer: str) -> bool:

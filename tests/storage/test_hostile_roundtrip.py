@@ -9,8 +9,10 @@ import itertools
 
 from hypothesis import example, given
 
-from bot import privacy
+from bot import mentions, privacy
 from bot.core import Core
+from bot.domain import Language
+from bot.i18n import Translator
 from bot.validation import clean_text
 from tests.conftest import actor
 from tests.fakes.memory import FakeClock
@@ -20,7 +22,8 @@ _n = itertools.count(1)
 
 
 def accepted(raw: str) -> str:
-    return privacy.mask(clean_text(raw)).text
+    # Mention markup is read as words in the actor's language (bot.mentions.in_words).
+    return privacy.mask(clean_text(mentions.readable(raw, Translator(Language.EN)))).text
 
 
 @hostile_settings(25)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import mentions
+from bot.commands import StoryInput
 from bot.domain import Language
 from bot.i18n import Translator
 from tests.conftest import Bot
@@ -55,3 +56,20 @@ def test_bare_mentions_are_named_where_known_and_worded_where_not() -> None:
     assert mentions.readable(named, Translator(Language.SV)) == swedish
     # Without a reader (a one-line submission, parsed first), unnamed ones stay as typed.
     assert mentions.readable(named) == "@Ann @9x <@!2> #support @Ops @Eve <#6|> and <@&7>"
+
+
+async def test_mentions_still_bare_when_stored_read_as_words_in_the_authors_language(
+    bot: Bot,
+) -> None:
+    """Whatever an adapter could not name is a word in the stored story, never markup; the
+    people a one-line story mentions are credited all the same."""
+    reply = await bot.say("/story submit Kim <@U0KIM> stayed late in <#C0SUP> for <@&R1>'s export")
+    assert not reply.error, reply.plain_text
+    story = bot.db.story(1, 1)
+    assert story is not None
+    assert story.text == "Kim @someone stayed late in a channel for a group's export"
+    assert list(story.credited) == ["U0KIM"]
+
+    swedish = Translator(Language.SV)
+    given = StoryInput(text="Tack <@1>!", title="<#2>", customer=None)
+    assert mentions.in_words(given, swedish) == StoryInput("Tack @någon!", "en kanal", None)

@@ -43,6 +43,8 @@ class Harness:
         self.anna = user(fake.new_id(), "anna")
         self.bo = user(fake.new_id(), "bo")
         self.mo = user(fake.new_id(), "mo")  # has the Support leads role: Manage Server
+        for member in (self.anna, self.bo, self.mo):  # the server's members, as Discord knows
+            fake.members[int(member["id"])] = member
 
     def settings(self, **overrides: Any) -> Settings:
         values: dict[str, Any] = {

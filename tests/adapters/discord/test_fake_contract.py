@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.fakes.discord import CHAT_INPUT, FakeDiscord, user
+from tests.fakes.discord import CHAT_INPUT, FakeDiscord, slash_data, user
 
 EMBED = {"title": "t", "description": "d"}
 BUTTON = {"type": 2, "style": 2, "label": "b", "custom_id": "sb1:show:1"}
@@ -153,3 +153,22 @@ async def test_a_first_response_after_three_seconds_is_refused(
     url = f"{fake.api_url}/webhooks/{fake.app_id}/token-{in_time}"
     async with http.post(url, json={"content": "later"}) as answer:
         assert answer.status == 200
+
+
+def test_a_string_option_s_mentions_come_resolved_as_discord_sends_them() -> None:
+    """Discord resolves the users (with their member, which then has no user), roles and
+    channels mentioned in a command's options (developers/interactions/receiving-and-
+    responding.mdx, *Resolved Data Structure*); an id it does not know is left out."""
+    fake = FakeDiscord()
+    bo = user(fake.new_id(), "bo")
+    fake.members[int(bo["id"])] = bo
+    ghost, role, channel = fake.new_id(), fake.mod_role_id, fake.channel_id
+    text = f"<@!{bo['id']}> <@{ghost}> <@&{role}> <@&{fake.new_id()}> <#{channel}> <#1>"
+    resolved = slash_data(fake, "submit", {"text": text})["resolved"]
+
+    assert resolved["users"] == {bo["id"]: bo}
+    assert set(resolved["members"]) == {bo["id"]} and "user" not in resolved["members"][bo["id"]]
+    assert {i: r["name"] for i, r in resolved["roles"].items()} == {str(role): "Support leads"}
+    assert {i: c["name"] for i, c in resolved["channels"].items()} == {str(channel): "support"}
+    assert {"id", "name", "type", "permissions"} <= set(resolved["channels"][str(channel)])
+    assert "resolved" not in slash_data(fake, "submit", {"text": "no mentions here"})

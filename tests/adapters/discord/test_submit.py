@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from adapters.discord.forms import ModalRef
 from tests.adapters.discord.conftest import Harness, buttons
-from tests.fakes.discord import AUTOCOMPLETE, EPHEMERAL, MODAL_SUBMIT
+from tests.fakes.discord import AUTOCOMPLETE, CHAT_INPUT, EPHEMERAL, MODAL_SUBMIT
 
 
 def submission(
@@ -233,6 +234,64 @@ async def test_save_as_story_names_what_the_message_mentions(bot: Harness) -> No
     assert inputs(swedish)["text"] == "@Storybot and @någon helped in en kanal with en grupp."
 
 
+async def test_typed_mentions_read_as_names_and_credit_the_people(bot: Harness) -> None:
+    """A slash command's text carries mentions as markup, named from the resolved data
+    Discord sends with it, then from the server kept in memory; what is unknown reads as
+    words in the author's language. No request is made to name them."""
+    fake, ghost = bot.fake, str(bot.fake.new_id())
+    text = (
+        f"<@{bot.bo['id']}> and <@!{ghost}> fixed it in <#{fake.channel_id}> "
+        f"(not <#{fake.new_id()}>), with <@&{fake.mod_role_id}> and <@&{fake.new_id()}>."
+    )
+    data = bot.slash("submit", {"text": text})
+    data["resolved"]["members"][bot.bo["id"]]["nick"] = "Bo at Billing"  # the server nickname
+    del data["resolved"]["channels"]  # named from the server Discord sent at start
+    before = len(fake.requests)
+    iid = await bot.send(CHAT_INPUT, data)
+
+    answer = await bot.answer(iid)
+    assert answer["content"].startswith("Story #1 is saved.")
+    [story] = await stories(bot)
+    assert story.text == (
+        "@Bo at Billing and @someone fixed it in #support (not a channel), "
+        "with @Support leads and a group."
+    )
+    assert story.credited == [bot.bo["id"], ghost]
+    assert story.text in answer["embeds"][0]["description"]
+    # Only the answer and the credited names' lookup (members not in memory) are requests.
+    made = {(r.method, re.sub(r"\d+", "N", r.path)) for r in fake.requests[before:]}
+    assert made <= {
+        ("POST", "/interactions/N/token-N/callback"),
+        ("GET", "/guilds/N/members/N"),
+        ("PATCH", "/webhooks/N/token-N/messages/@original"),
+    }, made
+
+    swedish = f"<@{ghost}> hjälpte till i <#{fake.new_id()}> med <@&{fake.new_id()}>, tack!"
+    sent = await bot.run("submit", {"text": swedish}, locale="sv-SE")
+    await bot.answer(sent)
+    story = next(s for s in await stories(bot) if s.number == 2)
+    assert story.text == "@någon hjälpte till i en kanal med en grupp, tack!"
+
+
+async def test_markup_typed_into_the_modal_is_stored_as_words(bot: Harness) -> None:
+    """A modal sends raw text and resolves nothing: markup typed by hand is named from the
+    server kept in memory, worded where unknown, and credits no one (the picker does)."""
+    fake = bot.fake
+    opened = await bot.run("submit")
+    modal = (await bot.callback(opened)).json["data"]
+    typed = {
+        "text": f"<@{fake.app_id}> and <@{bot.bo['id']}> answered in <#{fake.channel_id}>.",
+        "title": f"Thanks <@&{fake.mod_role_id}>",
+    }
+    sent = await bot.send(MODAL_SUBMIT, submission(modal, typed))
+
+    assert (await bot.answer(sent))["content"].startswith("Story #1 is saved.")
+    [story] = await stories(bot)
+    assert story.text == "@Storybot and @someone answered in #support."
+    assert story.title == "Thanks @Support leads"
+    assert story.credited == []
+
+
 async def test_tag_autocomplete_answers_in_the_users_language(bot: Harness) -> None:
     english = await bot.send(AUTOCOMPLETE, bot.slash("browse", {"tag": "spe"}, focused="tag"))
     swedish = await bot.send(
@@ -261,7 +320,7 @@ async def test_editing_keeps_the_credited_colleagues_the_modal_cannot_show(bot: 
 
     opened = await bot.run("edit", {"number": 1})
     modal = (await bot.callback(opened)).json["data"]
-    assert inputs(modal)["text"] == f"<@{colleague}> found the lost parcel in time."
+    assert inputs(modal)["text"] == "@Bo found the lost parcel in time."  # stored as words
     sent = await bot.send(MODAL_SUBMIT, submission(modal, {"title": "Parcel found"}))
 
     assert (await bot.answer(sent))["content"].startswith("Story #1 is updated.")
