@@ -180,9 +180,7 @@ def _markdown(rows: list[dict[str, Any]], communities: Mapping[int, str]) -> str
         # A title is one line: a line break in it would end the heading.
         parts.append(f"## #{row['number']} {_md(' '.join(flat['title'].split()))}\n")
         parts.append(_md(flat["text"]) + "\n")
-        community = _md(
-            communities.get(row["community"]) or community_label(row["community"], ())
-        )
+        community = _md(communities.get(row["community"]) or community_label(row["community"], ()))
         details = [community, row["created_at"][:10]]
         if row["tags"]:
             details.append("tags: " + ", ".join(row["tags"]))
