@@ -538,8 +538,8 @@ class Recorder:
         @event.listens_for(sync, "begin")
         def _begin(conn: Any) -> None:
             # SQLite's BEGIN (IMMEDIATE or deferred) is itself a statement (engine.py); asyncpg's
-            # is not: it begins READ ONLY for the core's read-only units of work.
-            if self.steps is not None and postgres:
+            # is not. The readers' connections send none (autocommit, storage.engine).
+            if self.steps is not None and postgres and not _autocommit(conn):
                 read_only = conn.get_execution_options().get(READ_ONLY)
                 self.steps.append(Step("BEGIN READ ONLY" if read_only else "BEGIN", ()))
 
@@ -550,7 +550,7 @@ class Recorder:
 
         @event.listens_for(sync, "rollback")
         def _rollback(conn: Any) -> None:
-            if self.steps is not None:
+            if self.steps is not None and not _autocommit(conn):
                 self.steps.append(Step("ROLLBACK", ()))
 
     @contextlib.contextmanager
@@ -560,6 +560,11 @@ class Recorder:
             yield steps
         finally:
             self.steps = None
+
+
+def _autocommit(connection: Any) -> bool:
+    """No BEGIN, COMMIT or ROLLBACK reaches the database on this connection."""
+    return bool(connection._is_autocommit_isolation())
 
 
 Learn = Sequence[tuple[str, Any]]  # (SQL prefix, value that statement returned when recorded)

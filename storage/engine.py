@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, make_url
@@ -42,12 +43,20 @@ def create_engine(
     pool_timeout: float = 10,
     statement_timeout_ms: int = 5000,
     echo: bool = False,
+    readers: bool = False,
+    outages: Outages | None = None,
 ) -> AsyncEngine:
     """The application's engine.
 
     `pool_size` is a hard cap (no overflow): waiting for a free connection is cheaper than a
     connection storm, and past `pool_timeout` the caller gets StorageUnavailable. On SQLite,
     `statement_timeout_ms` is how long a transaction waits for the write lock.
+
+    `readers` (PostgreSQL): connections that can only read. Every statement is its own
+    transaction, read-only by the session's default, so a read-only unit of work sends no
+    BEGIN and no ROLLBACK: two round trips fewer per command, and READ COMMITTED takes a new
+    snapshot for every statement anyway, inside a transaction or not. `outages` is shared by
+    the engines of one process (see ping_when_idle).
     """
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
@@ -63,16 +72,20 @@ def create_engine(
         install_sqlite_hooks(engine, busy_timeout_ms=statement_timeout_ms)
         return engine
     if backend == "postgresql":
+        server_settings = {"statement_timeout": str(int(statement_timeout_ms))}
+        if readers:
+            server_settings["default_transaction_read_only"] = "on"
+            pool["isolation_level"] = "AUTOCOMMIT"
         engine = create_async_engine(
             url,
             echo=echo,
             connect_args={
                 "timeout": pool_timeout,  # asyncpg's connect timeout; its default is 60 s
-                "server_settings": {"statement_timeout": str(int(statement_timeout_ms))},
+                "server_settings": server_settings,
             },
             **pool,
         )
-        ping_when_idle(engine)
+        ping_when_idle(engine, outages or Outages())
         return engine
     raise ValueError(f"unsupported database URL scheme: {url.partition('://')[0]}")
 
@@ -81,15 +94,30 @@ IDLE_PING_SECONDS = 1.0
 """A pooled PostgreSQL connection that sat unused this long is pinged before it is handed out."""
 
 
-def ping_when_idle(engine: AsyncEngine) -> None:
-    """SQLAlchemy's pool_pre_ping, but only for connections that sat idle.
+@dataclass
+class Outages:
+    """When a connection of this process last turned out dead (time.monotonic())."""
+
+    last: float = float("-inf")
+
+
+def ping_when_idle(engine: AsyncEngine, outages: Outages) -> None:
+    """SQLAlchemy's pool_pre_ping, but only for connections that sat idle, or that were handed
+    back before a connection of this process last turned out dead.
 
     After a database restart the pool holds only dead connections, and the first user must not
     be the one who finds out; a ping on every checkout costs each command a round trip (a
     fifth of a `/story show` on PostgreSQL). A connection handed back less than a second ago
-    was working then; one idle for longer is pinged, and a dead one is replaced (the pool
-    retries the checkout on DisconnectionError).
+    was working then, unless an outage was seen since: SQLAlchemy then invalidates the pool
+    that saw it, and `outages` tells the process's other pool (readers and writers have one
+    each). A connection to ping is pinged, and a dead one replaced (the pool retries the
+    checkout on DisconnectionError).
     """
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _failed(context: Any) -> None:
+        if context.is_disconnect:
+            outages.last = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _checkin(_dbapi_connection: Any, record: Any) -> None:
@@ -98,7 +126,10 @@ def ping_when_idle(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "checkout")
     def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         idle_since = record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+        if idle_since is None:
+            return  # just connected
+        recent = time.monotonic() - idle_since < IDLE_PING_SECONDS
+        if recent and idle_since > outages.last:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
@@ -114,13 +145,16 @@ def create_engines(
     SQLite has one writer at a time and every writing transaction takes the write lock, so
     writers get one pooled connection (queueing in the pool is cheaper than spinning in SQLite's
     busy handler) and readers a pool of `pool_size` of their own: in WAL mode they read beside
-    the writer instead of waiting for its connection. PostgreSQL: one engine for both.
+    the writer instead of waiting for its connection. PostgreSQL: readers get a pool of
+    `pool_size` of their own too, of read-only connections without BEGIN (see create_engine).
     """
     url = normalise_url(url)
     options = {"pool_timeout": pool_timeout, "statement_timeout_ms": statement_timeout_ms}
     if make_url(url).get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_size=pool_size, **options)
-        return engine, engine
+        outages = Outages()  # an outage one pool finds, the other's connections are pinged for
+        writers = create_engine(url, pool_size=pool_size, outages=outages, **options)
+        readers = create_engine(url, pool_size=pool_size, readers=True, outages=outages, **options)
+        return writers, readers
     writers = create_engine(url, pool_size=1, **options)
     if _in_memory(url):
         return writers, writers  # one shared connection: a second engine would be another db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import text
 
 from bot.domain import Platform, SpaceRef, Story
 from storage import create_engine, uow_factory
+from storage.engine import create_engines
 from tests.storage.builders import (
     UowFactory,
     make_doc,
@@ -38,6 +40,34 @@ async def test_a_write_inside_a_read_only_unit_of_work_fails(uows: UowFactory) -
 
     async with uows() as uow:
         assert [s.number for s in await uow.stories.export(community)] == [1]
+        assert await uow.communities.next_story_number(community) == 2
+
+
+async def test_the_readers_of_storybot_run_refuse_writes(db_url: str, uows: UowFactory) -> None:
+    """`storybot run` reads through a pool of its own (create_engines); on PostgreSQL its
+    connections send no BEGIN (each statement its own read-only transaction) and still
+    cannot write."""
+    community = await new_community(uows)
+    await submit(uows, community, title="Kept")
+    writers, readers = create_engines(db_url)
+    run = uow_factory(writers, readers)
+    try:
+        async with run(read_only=True) as uow:
+            story = await uow.stories.get(community, 1)
+            with pytest.raises(sa_exc.DBAPIError, match="read"):
+                await uow.communities.next_story_number(community)
+        if readers.dialect.name == "postgresql":
+            async with run(read_only=True) as uow:
+                # Inside a transaction now() stands still; here every statement has its own.
+                first = (await uow._db.execute(text("SELECT now()"))).scalar_one()
+                await asyncio.sleep(0.01)
+                second = (await uow._db.execute(text("SELECT now()"))).scalar_one()
+            assert second > first
+    finally:
+        await writers.dispose()
+        await readers.dispose()
+    assert story is not None and story.title == "Kept"
+    async with uows() as uow:
         assert await uow.communities.next_story_number(community) == 2
 
 
