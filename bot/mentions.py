@@ -110,6 +110,23 @@ def in_words(story: StoryInput, t: Translator) -> StoryInput:
     )
 
 
+def with_names(story: StoryInput, people: Mapping[str, str]) -> StoryInput:
+    """A story's bare person mentions named with the names the core looked up for its credits
+    (the platform's display names), so that they read "@Anna", not "@someone"."""
+    if not people:
+        return story
+
+    def fill(text: str | None) -> str | None:
+        return named(text, people) if text else text
+
+    return replace(
+        story,
+        text=named(story.text, people),
+        title=fill(story.title),
+        customer=fill(story.customer),
+    )
+
+
 def _name(label: str | None) -> str:
     # Slack labels a user group "@team"; a name typed as "@bo" must not read "@@bo".
     return (label or "").strip().lstrip("@#")

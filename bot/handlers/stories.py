@@ -79,6 +79,8 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
     if clean.credited:
         async with ctx.uow(read_only=True) as uow:
             await _check_rate(uow, ctx.community_id, author, now)
+    names = await credited_names(ctx, clean.credited)
+    clean = _with_names(clean, cmd.story, names, ctx)
     draft = Story(
         community_id=ctx.community_id,
         number=0,
@@ -96,7 +98,7 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
         source_url=cmd.source_url,
         client_key=cmd.client_key,
         origin=actor.space,
-        credited_names=await credited_names(ctx, clean.credited),
+        credited_names=names,
     )
     try:
         stored = await _store_in_home(draft, ctx)
@@ -108,6 +110,23 @@ async def submit(cmd: c.Submit, ctx: Context) -> Reply:
         if stored is None:
             raise
     return _confirmation(stored, clean, ctx, verb=N_("Story #{number} is saved. Thank you!"))
+
+
+def _with_names(
+    clean: CleanStory,
+    typed: c.StoryInput,
+    names: dict[str, str],
+    ctx: Context,
+    *,
+    suggest: bool = True,
+) -> CleanStory:
+    """Cleaned again with the credited people's looked-up names in place of their bare
+    mentions ("@someone" when nobody could be named: the first cleaning's words)."""
+    bare = mentions.bare(" ".join(filter(None, (typed.text, typed.title, typed.customer))))
+    if not any(u in names for u in bare.people):
+        return clean
+    story = mentions.in_words(mentions.with_names(typed, names), ctx.t)
+    return clean_story(story, ctx.community.settings, suggest=suggest)
 
 
 async def _store_in_home(draft: Story, ctx: Context) -> Story:
@@ -210,6 +229,7 @@ async def edit(cmd: c.Edit, ctx: Context) -> Reply:
     async with ctx.uow() as uow:  # refuse someone else's story before any name lookup
         await _own_story(uow, cmd.number, ctx)
     names = await credited_names(ctx, clean.credited)
+    clean = _with_names(clean, cmd.story, names, ctx, suggest=False)
     async with ctx.uow() as uow:
         story = await _own_story(uow, cmd.number, ctx)
         story.text = clean.text

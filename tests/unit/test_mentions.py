@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot import mentions
-from bot.commands import StoryInput
+from bot.commands import Edit, StoryInput
 from bot.domain import Language
 from bot.i18n import Translator
-from tests.conftest import Bot
+from tests.conftest import Bot, actor
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,21 @@ async def test_mentions_still_bare_when_stored_read_as_words_in_the_authors_lang
     swedish = Translator(Language.SV)
     given = StoryInput(text="Tack <@1>!", title="<#2>", customer=None)
     assert mentions.in_words(given, swedish) == StoryInput("Tack @någon!", "en kanal", None)
+
+
+async def test_bare_mentions_of_credited_people_read_as_their_looked_up_names(bot: Bot) -> None:
+    """Slack may send a typed mention without its name; the core looks credited people's names
+    up anyway (to show them on the other platform), and the text reads with them."""
+    bot.slack.names["U0KIM"] = "Kim Lind"
+    await bot.submit("<@U0KIM> and <@U0NOONE> stayed late for the export")
+    story = bot.db.story(1, 1)
+    assert story is not None
+    assert story.text == "@Kim Lind and @someone stayed late for the export"
+    assert story.credited_names == {"U0KIM": "Kim Lind"}
+
+    # An edit (the form: text as typed, whom to credit from its picker) names them the same way.
+    typed = StoryInput(text="<@U0KIM> stayed even later", credited=("U0KIM",))
+    edited = await bot.core.handle(Edit(1, typed), actor())
+    assert not edited.error, edited.plain_text
+    story = bot.db.story(1, 1)
+    assert story is not None and story.text == "@Kim Lind stayed even later"
