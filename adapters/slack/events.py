@@ -39,24 +39,22 @@ class SignedRequests:
             # Only sizes: the body and headers are an outsider's words.
             log.info("slack request refused: not signed", extra={"bytes": len(body)})
             return web.Response(status=401, text="invalid request signature")
-        bolt_request = _bolt_request(body, request)
+        bolt_request = bolt_request_of(body, request.headers, request.query_string)
         if bolt_request is None:
             log.warning("signed slack request does not parse", extra={"bytes": len(body)})
             return web.Response(status=400, text="malformed request body")
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
 
-def _bolt_request(body: bytes, request: web.Request) -> AsyncBoltRequest | None:
+def bolt_request_of(
+    body: bytes, headers: Mapping[str, str], query: str = ""
+) -> AsyncBoltRequest | None:
     """Bolt's request, or None when the body is not what Slack sends (an object, as JSON or as
     a form with an optional JSON `payload`)."""
     try:
         text = body.decode("utf-8")
-        if not isinstance(parse_body(text, request.headers.get("Content-Type")), dict):
+        if not isinstance(parse_body(text, headers.get("Content-Type")), dict):
             return None
-        return AsyncBoltRequest(
-            body=text,
-            query=request.query_string,
-            headers=request.headers,  # type: ignore[arg-type]
-        )
+        return AsyncBoltRequest(body=text, query=query, headers=headers)  # type: ignore[arg-type]
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         return None
