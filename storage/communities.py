@@ -40,7 +40,7 @@ def _settings_columns(settings: CommunitySettings) -> dict[str, Any]:
     }
 
 
-async def insert_community_row(session: LazyConnection, settings: CommunitySettings) -> int:
+async def insert_community_row(db: LazyConnection, settings: CommunitySettings) -> int:
     """A new community row with no stories yet (its space is claimed separately)."""
     stmt = (
         CommunityRow.__table__.insert()
@@ -49,7 +49,7 @@ async def insert_community_row(session: LazyConnection, settings: CommunitySetti
         )
         .returning(CommunityRow.id)
     )
-    return int((await session.execute(stmt)).scalar_one())
+    return int((await db.execute(stmt)).scalar_one())
 
 
 def _to_settings(row: Any) -> CommunitySettings:
@@ -169,12 +169,12 @@ class SqlCommunityRepository(Repository):
     @guarded
     async def for_space(self, space: SpaceRef) -> Community | None:
         params = {"platform": str(space.platform), "external_id": space.external_id}
-        return _to_community(await self._session.execute(_FOR_SPACE, params))
+        return _to_community(await self._db.execute(_FOR_SPACE, params))
 
     @guarded
     async def owner_of(self, space: SpaceRef) -> int | None:
         params = {"platform": str(space.platform), "external_id": space.external_id}
-        owner: int | None = (await self._session.execute(_OWNER, params)).scalar_one_or_none()
+        owner: int | None = (await self._db.execute(_OWNER, params)).scalar_one_or_none()
         return owner
 
     @guarded
@@ -183,8 +183,8 @@ class SqlCommunityRepository(Repository):
 
         ON CONFLICT DO NOTHING waits for the other writer and keeps this transaction usable.
         """
-        community_id = await insert_community_row(self._session, settings)
-        claimed = await self._session.execute(
+        community_id = await insert_community_row(self._db, settings)
+        claimed = await self._db.execute(
             self._insert(SpaceRow.__table__)
             .values(
                 platform=str(space.platform),
@@ -196,11 +196,7 @@ class SqlCommunityRepository(Repository):
         )
         if claimed.first() is not None:
             return Community(id=community_id, settings=copy.deepcopy(settings), spaces=[space])
-        await self._session.execute(
-            delete(CommunityRow)
-            .where(CommunityRow.id == community_id)
-            .execution_options(synchronize_session=False)
-        )
+        await self._db.execute(delete(CommunityRow).where(CommunityRow.id == community_id))
         winner = await self.for_space(space)
         if winner is None:  # won, then deleted again before we could read it
             raise LookupError(f"space {space.key} changed hands concurrently")
@@ -208,52 +204,50 @@ class SqlCommunityRepository(Repository):
 
     @guarded
     async def get(self, community_id: int) -> Community | None:
-        return _to_community(await self._session.execute(_BY_ID, {"community_id": community_id}))
+        return _to_community(await self._db.execute(_BY_ID, {"community_id": community_id}))
 
     @guarded
     async def save_settings(self, community: Community) -> None:
         # New settings may move the weekly time or add a channel: the next tick looks again.
-        await self._session.execute(
+        await self._db.execute(
             update(CommunityRow)
             .where(CommunityRow.id == community.id)
             .values(_settings_columns(community.settings) | {"weekly_due_at": weekly_changed()})
-            .execution_options(synchronize_session=False)
         )
 
     @guarded
     async def name_space(self, space: SpaceRef, name: str) -> None:
-        await self._session.execute(
+        await self._db.execute(
             update(SpaceRow)
             .where(
                 SpaceRow.platform == str(space.platform), SpaceRow.external_id == space.external_id
             )
             .values(name=name)
-            .execution_options(synchronize_session=False)
         )
 
     @guarded
     async def weekly_due(self, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
         """One range of ix_communities_weekly_due_at: a tick with nothing due costs this."""
-        return [(i, due) for i, due in await self._session.execute(_WEEKLY_DUE, {"now": now})]
+        return [(i, due) for i, due in await self._db.execute(_WEEKLY_DUE, {"now": now})]
 
     @guarded
     async def settle_weekly(self, community_id: int, seen: dt.datetime, until: dt.datetime) -> bool:
         """Only if nothing changed since `seen` was read: a change meanwhile wrote its own
         time, and the next tick must look at the community again."""
         params = {"community_id": community_id, "seen": seen, "until": until}
-        return bool((await self._session.execute(_SETTLE_WEEKLY, params)).rowcount)
+        return bool((await self._db.execute(_SETTLE_WEEKLY, params)).rowcount)
 
     @guarded
     async def all_ids(self) -> list[int]:
         stmt = select(CommunityRow.id).order_by(CommunityRow.id)
-        return list((await self._session.execute(stmt)).scalars())
+        return list((await self._db.execute(stmt)).scalars())
 
     @guarded
     async def next_story_number(self, community_id: int) -> int:
         """Bump the counter in place: the row lock it takes queues concurrent submitters in this
         community until commit, so numbers have no gaps and a rollback returns the number."""
         params = {"community_id": community_id}
-        number = (await self._session.execute(_NEXT_NUMBER, params)).scalar_one_or_none()
+        number = (await self._db.execute(_NEXT_NUMBER, params)).scalar_one_or_none()
         if number is None:
             raise LookupError(f"no community {community_id}")
         return number
@@ -277,7 +271,7 @@ class SqlCommunityRepository(Repository):
             "since": since,
             "limit": limit,
         }
-        return bool((await self._session.execute(_LOG_UNDER_LIMIT, params)).rowcount)
+        return bool((await self._db.execute(_LOG_UNDER_LIMIT, params)).rowcount)
 
     @guarded
     async def submissions_since(
@@ -289,10 +283,10 @@ class SqlCommunityRepository(Repository):
             "user_id": user_id,
             "since": since,
         }
-        return int((await self._session.execute(_SUBMISSIONS_SINCE, params)).scalar_one())
+        return int((await self._db.execute(_SUBMISSIONS_SINCE, params)).scalar_one())
 
     @guarded
     async def forget_submissions(self, before: dt.datetime) -> int:
         stmt = delete(SubmissionRow).where(SubmissionRow.at < before)
-        result = await self._session.execute(stmt.execution_options(synchronize_session=False))
+        result = await self._db.execute(stmt)
         return int(result.rowcount)

@@ -15,16 +15,16 @@ class SqlDraftRepository(Repository):
     @guarded
     async def put(self, key: str, payload: dict[str, Any], expires_at: dt.datetime) -> None:
         row = {"key": key, "payload": payload, "expires_at": expires_at}
-        await self._session.execute(DraftRow.__table__.insert(), row)  # a taken key: Conflict
+        await self._db.execute(DraftRow.__table__.insert(), row)  # a taken key: Conflict
 
     @guarded
     async def get(self, key: str, now: dt.datetime) -> dict[str, Any] | None:
         stmt = select(DraftRow.payload).where(DraftRow.key == key, DraftRow.expires_at > now)
-        payload: dict[str, Any] | None = (await self._session.execute(stmt)).scalar_one_or_none()
+        payload: dict[str, Any] | None = (await self._db.execute(stmt)).scalar_one_or_none()
         return payload
 
     @guarded
     async def purge(self, now: dt.datetime) -> int:
         stmt = delete(DraftRow).where(DraftRow.expires_at <= now)
-        result = await self._session.execute(stmt.execution_options(synchronize_session=False))
+        result = await self._db.execute(stmt)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

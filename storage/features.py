@@ -60,7 +60,7 @@ class SqlFeatureRepository(Repository):
     @guarded
     async def get(self, community_id: int, week: IsoWeek) -> Feature | None:
         params = {"community_id": community_id, "week": str(week)}
-        found = (await self._session.execute(_OF_WEEK, params)).first()
+        found = (await self._db.execute(_OF_WEEK, params)).first()
         return _to_feature(found) if found else None
 
     @guarded
@@ -72,25 +72,24 @@ class SqlFeatureRepository(Repository):
         """
         values = await self._row_values(feature)
         params = {"community_id": feature.community_id, "week": values["week"]}
-        found = (await self._session.execute(_OF_WEEK_LOCKED, params)).first()
+        found = (await self._db.execute(_OF_WEEK_LOCKED, params)).first()
         previous = _to_feature(found) if found else None
         stmt = self._insert(FeatureRow.__table__).values(values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["community_id", "week"],
             set_={k: stmt.excluded[k] for k in ("story_id", "featured_by", "note", "featured_at")},
         )
-        await self._session.execute(stmt)
+        await self._db.execute(stmt)
         # The weekly job retries this pick's announcements if the moderator's own post failed.
         await self._due_again(feature.community_id)
         return previous
 
     async def _due_again(self, community_id: int) -> None:
         """The next weekly tick looks at this community again (see CommunityRow)."""
-        await self._session.execute(
+        await self._db.execute(
             update(CommunityRow)
             .where(CommunityRow.id == community_id)
             .values(weekly_due_at=weekly_changed())
-            .execution_options(synchronize_session=False)
         )
 
     @guarded
@@ -101,7 +100,7 @@ class SqlFeatureRepository(Repository):
             .on_conflict_do_nothing(index_elements=["community_id", "week"])
             .returning(literal(1))
         )
-        return (await self._session.execute(stmt)).first() is not None
+        return (await self._db.execute(stmt)).first() is not None
 
     @guarded
     async def release(self, community_id: int, week: IsoWeek, story_number: int) -> bool:
@@ -116,9 +115,8 @@ class SqlFeatureRepository(Repository):
                 FeatureRow.story_id == story_id,
             )
             .returning(FeatureRow.id)
-            .execution_options(synchronize_session=False)
         )
-        return (await self._session.execute(stmt)).first() is not None
+        return (await self._db.execute(stmt)).first() is not None
 
     @guarded
     async def history(self, community_id: int, limit: int) -> list[Feature]:
@@ -127,7 +125,7 @@ class SqlFeatureRepository(Repository):
             .order_by(_F.week.desc())
             .limit(max(limit, 0))
         )
-        return [_to_feature(found) for found in await self._session.execute(stmt)]
+        return [_to_feature(found) for found in await self._db.execute(stmt)]
 
     @guarded
     async def weeks_by_story(self, community_id: int | None) -> dict[tuple[int, int], list[str]]:
@@ -140,7 +138,7 @@ class SqlFeatureRepository(Repository):
         if community_id is not None:
             stmt = stmt.where(FeatureRow.community_id == community_id)
         weeks: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
-        for cid, number, week in await self._session.execute(stmt):
+        for cid, number, week in await self._db.execute(stmt):
             weeks[(cid, number)].append(week)
         return dict(weeks)
 
@@ -164,7 +162,7 @@ class SqlFeatureRepository(Repository):
             )
             .returning(literal(1))
         )
-        return (await self._session.execute(stmt)).first() is not None
+        return (await self._db.execute(stmt)).first() is not None
 
     @guarded
     async def release_announcement(self, feature: Feature, channel: ChannelRef) -> None:
@@ -172,15 +170,13 @@ class SqlFeatureRepository(Repository):
             StoryRow.community_id == feature.community_id,
             StoryRow.number == feature.story_number,
         )
-        await self._session.execute(
-            delete(AnnouncementRow)
-            .where(
+        await self._db.execute(
+            delete(AnnouncementRow).where(
                 AnnouncementRow.community_id == feature.community_id,
                 AnnouncementRow.week == str(feature.week),
                 AnnouncementRow.story_id.in_(story_ids),
                 AnnouncementRow.channel_key == channel.key,
             )
-            .execution_options(synchronize_session=False)
         )
         await self._due_again(feature.community_id)
 
@@ -204,4 +200,4 @@ class SqlFeatureRepository(Repository):
             )
             .returning(literal(1))
         )
-        return (await self._session.execute(stmt)).first() is not None
+        return (await self._db.execute(stmt)).first() is not None

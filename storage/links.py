@@ -25,8 +25,6 @@ from storage.models import (
 )
 from storage.repositories import Repository, guarded
 
-_NO_SYNC = {"synchronize_session": False}
-
 
 def _to_code(row: Any) -> LinkCode:
     return LinkCode(
@@ -55,7 +53,7 @@ class SqlLinkRepository(Repository):
             )
             .returning(LinkCodeRow.id)
         )
-        code_id = (await self._session.execute(stmt)).scalar_one()
+        code_id = (await self._db.execute(stmt)).scalar_one()
         return dataclasses.replace(code, id=code_id)
 
     @guarded
@@ -65,12 +63,12 @@ class SqlLinkRepository(Repository):
             .where(LinkCodeRow.created_at >= since)
             .order_by(LinkCodeRow.created_at, LinkCodeRow.id)
         )
-        return [_to_code(row) for row in await self._session.execute(stmt)]
+        return [_to_code(row) for row in await self._db.execute(stmt)]
 
     @guarded
     async def code_by_digest(self, digest: str) -> LinkCode | None:
         stmt = select(LinkCodeRow.__table__).where(LinkCodeRow.digest == digest)
-        row = (await self._session.execute(stmt)).first()
+        row = (await self._db.execute(stmt)).first()
         return _to_code(row) if row is not None else None
 
     @guarded
@@ -78,7 +76,7 @@ class SqlLinkRepository(Repository):
         stmt = select(func.count()).where(
             LinkCodeRow.space_key == space.key, LinkCodeRow.created_at >= since
         )
-        return int((await self._session.execute(stmt)).scalar_one())
+        return int((await self._db.execute(stmt)).scalar_one())
 
     @guarded
     async def use_code(self, code_id: int, at: dt.datetime) -> bool:
@@ -88,31 +86,24 @@ class SqlLinkRepository(Repository):
             .where(LinkCodeRow.id == code_id, LinkCodeRow.used_at.is_(None))
             .values(used_at=at)
             .returning(LinkCodeRow.id)
-            .execution_options(**_NO_SYNC)
         )
-        return (await self._session.execute(stmt)).first() is not None
+        return (await self._db.execute(stmt)).first() is not None
 
     @guarded
     async def record_failure(self, space: SpaceRef, at: dt.datetime) -> None:
-        await self._session.execute(
-            LinkFailureRow.__table__.insert().values(space_key=space.key, at=at)
-        )
+        await self._db.execute(LinkFailureRow.__table__.insert().values(space_key=space.key, at=at))
 
     @guarded
     async def failures_since(self, space: SpaceRef, since: dt.datetime) -> int:
         stmt = select(func.count()).where(
             LinkFailureRow.space_key == space.key, LinkFailureRow.at >= since
         )
-        return int((await self._session.execute(stmt)).scalar_one())
+        return int((await self._db.execute(stmt)).scalar_one())
 
     @guarded
     async def prune(self, before: dt.datetime) -> None:
-        await self._session.execute(
-            delete(LinkCodeRow).where(LinkCodeRow.created_at < before).execution_options(**_NO_SYNC)
-        )
-        await self._session.execute(
-            delete(LinkFailureRow).where(LinkFailureRow.at < before).execution_options(**_NO_SYNC)
-        )
+        await self._db.execute(delete(LinkCodeRow).where(LinkCodeRow.created_at < before))
+        await self._db.execute(delete(LinkFailureRow).where(LinkFailureRow.at < before))
 
     async def _lock_counter(self, community_id: int) -> int:
         """A no-op UPDATE of the story counter: it takes the row lock submissions queue on."""
@@ -121,28 +112,22 @@ class SqlLinkRepository(Repository):
             .where(CommunityRow.id == community_id)
             .values(last_number=CommunityRow.last_number)
             .returning(CommunityRow.last_number)
-            .execution_options(**_NO_SYNC)
         )
-        last = (await self._session.execute(stmt)).scalar_one_or_none()
+        last = (await self._db.execute(stmt)).scalar_one_or_none()
         if last is None:
             raise LookupError(f"no community {community_id}")
         return int(last)
 
     async def _set_counter(self, community_id: int, last: int) -> None:
-        await self._session.execute(
-            update(CommunityRow)
-            .where(CommunityRow.id == community_id)
-            .values(last_number=last)
-            .execution_options(**_NO_SYNC)
+        await self._db.execute(
+            update(CommunityRow).where(CommunityRow.id == community_id).values(last_number=last)
         )
 
     async def _recount_tags(self, *community_ids: int) -> None:
         """Rebuild the kept tag counts (published stories only, as StoryRepository keeps them)
         of communities whose stories a merge or split moved."""
-        await self._session.execute(
-            delete(TagCountRow)
-            .where(TagCountRow.community_id.in_(community_ids))
-            .execution_options(**_NO_SYNC)
+        await self._db.execute(
+            delete(TagCountRow).where(TagCountRow.community_id.in_(community_ids))
         )
         counted = (
             select(StoryTagRow.community_id, StoryTagRow.tag, func.count())
@@ -153,7 +138,7 @@ class SqlLinkRepository(Repository):
             )
             .group_by(StoryTagRow.community_id, StoryTagRow.tag)
         )
-        await self._session.execute(
+        await self._db.execute(
             TagCountRow.__table__.insert().from_select(["community_id", "tag", "stories"], counted)
         )
 
@@ -165,7 +150,7 @@ class SqlLinkRepository(Repository):
         last = {cid: await self._lock_counter(cid) for cid in sorted((source_id, target_id))}
         start = last[target_id]
         rows = (
-            await self._session.execute(
+            await self._db.execute(
                 select(StoryRow.id, StoryRow.number)
                 .where(StoryRow.community_id == source_id)
                 .order_by(StoryRow.number)
@@ -178,16 +163,15 @@ class SqlLinkRepository(Repository):
         target_keys = select(StoryRow.client_key).where(
             StoryRow.community_id == target_id, StoryRow.client_key.is_not(None)
         )
-        await self._session.execute(
+        await self._db.execute(
             update(StoryRow)
             .where(StoryRow.community_id == source_id, StoryRow.client_key.in_(target_keys))
             .values(client_key=None)
-            .execution_options(**_NO_SYNC)
         )
         if renumbered:
             # One executemany; new numbers lie above every target number, so no row collides.
             stories = StoryRow.__table__
-            await self._session.execute(
+            await self._db.execute(
                 update(stories)
                 .where(stories.c.id == bindparam("story_id"))
                 .values(community_id=target_id, number=bindparam("new_number")),
@@ -196,30 +180,24 @@ class SqlLinkRepository(Repository):
         story_number = (
             select(StoryRow.number).where(StoryRow.id == StoryTagRow.story_id).scalar_subquery()
         )
-        await self._session.execute(
+        await self._db.execute(
             update(StoryTagRow)
             .where(StoryTagRow.community_id == source_id)
             .values(community_id=target_id, number=story_number)
-            .execution_options(**_NO_SYNC)
         )
         # The target keeps its own story of the week where both sides had one.
         target_weeks = select(FeatureRow.week).where(FeatureRow.community_id == target_id)
-        await self._session.execute(
-            delete(FeatureRow)
-            .where(FeatureRow.community_id == source_id, FeatureRow.week.in_(target_weeks))
-            .execution_options(**_NO_SYNC)
+        await self._db.execute(
+            delete(FeatureRow).where(
+                FeatureRow.community_id == source_id, FeatureRow.week.in_(target_weeks)
+            )
         )
         for table in (FeatureRow, AnnouncementRow, SpaceRow, LinkCodeRow):
-            await self._session.execute(
-                update(table)
-                .where(table.community_id == source_id)
-                .values(community_id=target_id)
-                .execution_options(**_NO_SYNC)
+            await self._db.execute(
+                update(table).where(table.community_id == source_id).values(community_id=target_id)
             )
         await self._set_counter(target_id, start + len(renumbered))
-        await self._session.execute(
-            delete(CommunityRow).where(CommunityRow.id == source_id).execution_options(**_NO_SYNC)
-        )
+        await self._db.execute(delete(CommunityRow).where(CommunityRow.id == source_id))
         await self._recount_tags(source_id, target_id)
         return [(old, new) for _, old, new in renumbered]
 
@@ -228,8 +206,8 @@ class SqlLinkRepository(Repository):
         self, community_id: int, space: SpaceRef, settings: CommunitySettings
     ) -> tuple[Community, list[int]]:
         await self._lock_counter(community_id)
-        new_id = await insert_community_row(self._session, settings)
-        moved_space = await self._session.execute(
+        new_id = await insert_community_row(self._db, settings)
+        moved_space = await self._db.execute(
             update(SpaceRow)
             .where(
                 SpaceRow.community_id == community_id,
@@ -238,25 +216,22 @@ class SqlLinkRepository(Repository):
             )
             .values(community_id=new_id)
             .returning(SpaceRow.id)
-            .execution_options(**_NO_SYNC)
         )
         if moved_space.first() is None:
             raise LookupError(f"space {space.key} is not in community {community_id}")
-        moved = await self._session.execute(
+        moved = await self._db.execute(
             update(StoryRow)
             .where(StoryRow.community_id == community_id, StoryRow.origin_space == space.key)
             .values(community_id=new_id)
             .returning(StoryRow.number)
-            .execution_options(**_NO_SYNC)
         )
         numbers = sorted(int(n) for n in moved.scalars())
         moved_ids = select(StoryRow.id).where(StoryRow.community_id == new_id)
         for table in (StoryTagRow, FeatureRow, AnnouncementRow):
-            await self._session.execute(
+            await self._db.execute(
                 update(table)
                 .where(table.community_id == community_id, table.story_id.in_(moved_ids))
                 .values(community_id=new_id)
-                .execution_options(**_NO_SYNC)
             )
         await self._set_counter(new_id, max(numbers, default=0))
         await self._recount_tags(community_id, new_id)

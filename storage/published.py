@@ -75,12 +75,12 @@ _TAG_COUNTS = {dialect: _tag_counts_statement(dialect) for dialect in ("postgres
 class SqlPublishedRepository(Repository):
     @guarded
     async def wall(self, token: str) -> Community | None:
-        found = to_communities(await self._session.execute(_WALL, {"token": token}))
+        found = to_communities(await self._db.execute(_WALL, {"token": token}))
         return found[0] if found else None
 
     @guarded
     async def walls(self) -> list[Community]:
-        return to_communities(await self._session.execute(_WALLS))
+        return to_communities(await self._db.execute(_WALLS))
 
     @guarded
     async def page(
@@ -89,7 +89,7 @@ class SqlPublishedRepository(Repository):
         size = max(size, 0)
         params = {"community_id": community_id, "tag": tag, "before": before, "limit": size + 1}
         stmt = _page_statement(tag is not None, before is not None)
-        rows = [_to_story(row) for row in await self._session.execute(stmt, params)]
+        rows = [_to_story(row) for row in await self._db.execute(stmt, params)]
         more = len(rows) > size
         rows = rows[:size]
         return PublishedSlice(rows, rows[-1].number if more and rows else None)
@@ -97,14 +97,14 @@ class SqlPublishedRepository(Repository):
     @guarded
     async def story(self, community_id: int, number: int) -> Story | None:
         params = {"community_id": community_id, "number": number}
-        row = (await self._session.execute(_STORY, params)).first()
+        row = (await self._db.execute(_STORY, params)).first()
         return _to_story(row) if row else None
 
     @guarded
     async def tag_counts(self, community_id: int, recent: int) -> list[tuple[str, int]]:
         """Over the newest `recent` public stories only (see _tag_counts_statement)."""
         params = {"community_id": community_id, "recent": max(recent, 0)}
-        rows = await self._session.execute(_TAG_COUNTS[self._dialect], params)
+        rows = await self._db.execute(_TAG_COUNTS[self._dialect], params)
         return [(t, n) for t, n in rows]
 
     @guarded
@@ -117,7 +117,7 @@ class SqlPublishedRepository(Repository):
             .where(_PUBLIC, StoryRow.created_at >= since)
         )
         params = {"community_id": community_id}
-        return [(at, tag) for at, tag in await self._session.execute(stmt, params)]
+        return [(at, tag) for at, tag in await self._db.execute(stmt, params)]
 
     @guarded
     async def most_appreciated(
@@ -132,4 +132,4 @@ class SqlPublishedRepository(Repository):
             .limit(max(limit, 0))
         )
         params = {"community_id": community_id}
-        return [_to_story(row) for row in await self._session.execute(stmt, params)]
+        return [_to_story(row) for row in await self._db.execute(stmt, params)]

@@ -127,14 +127,14 @@ _STORY_ID = select(StoryRow.__table__.c.id).where(
 class Repository:
     """A repository bound to one unit of work's connection (storage.repository_set)."""
 
-    def __init__(self, session: LazyConnection, dialect: str) -> None:
-        self._session = session
+    def __init__(self, db: LazyConnection, dialect: str) -> None:
+        self._db = db
         self._dialect = dialect
 
     async def _story_id(self, community_id: int, number: int) -> int | None:
         """Stories are addressed by (community, number); rows reference them by id."""
         params = {"community_id": community_id, "number": number}
-        return (await self._session.execute(_STORY_ID, params)).scalar_one_or_none()
+        return (await self._db.execute(_STORY_ID, params)).scalar_one_or_none()
 
     def _insert(self, table: Any) -> Any:
         """INSERT with ON CONFLICT support; both dialects spell it the same way."""

@@ -214,7 +214,7 @@ class SqlStoryRepository(Repository):
     async def _write_tags(self, story_id: int, story: Story) -> None:
         tags = list(dict.fromkeys(story.tags))
         if tags:
-            await self._session.execute(
+            await self._db.execute(
                 _ADD_TAGS,
                 [
                     {
@@ -236,7 +236,7 @@ class SqlStoryRepository(Repository):
         if status != Status.PUBLISHED.value or not tags:
             return
         # Rows in tag order, locked in that order.
-        await self._session.execute(
+        await self._db.execute(
             _COUNT_TAGS[self._dialect],
             [{"community_id": community_id, "tag": t, "stories": delta} for t in tags],
         )
@@ -254,7 +254,7 @@ class SqlStoryRepository(Repository):
             "origin_space": story.origin.key if story.origin else None,
             "created_at": story.created_at,
         }
-        story_id = (await self._session.execute(_ADD[self._dialect], values)).scalar_one_or_none()
+        story_id = (await self._db.execute(_ADD[self._dialect], values)).scalar_one_or_none()
         if story_id is None:
             raise Conflict(
                 f"story {story.community_id}#{story.number} or its client key already exists"
@@ -266,20 +266,20 @@ class SqlStoryRepository(Repository):
     @guarded
     async def get(self, community_id: int, number: int) -> Story | None:
         params = {"community_id": community_id, "number": number}
-        row = (await self._session.execute(_BY_NUMBER, params)).first()
+        row = (await self._db.execute(_BY_NUMBER, params)).first()
         return _to_story(row) if row else None
 
     @guarded
     async def by_client_key(self, community_id: int, client_key: str) -> Story | None:
         params = {"community_id": community_id, "client_key": client_key}
-        row = (await self._session.execute(_BY_CLIENT_KEY, params)).first()
+        row = (await self._db.execute(_BY_CLIENT_KEY, params)).first()
         return _to_story(row) if row else None
 
     @guarded
     async def update(self, story: Story, doc: SearchDoc) -> None:
         """Rewrite a story found by (community, number); no such story changes nothing."""
         before = (
-            await self._session.execute(
+            await self._db.execute(
                 select(StoryRow.tags, StoryRow.status).where(
                     StoryRow.community_id == story.community_id,
                     StoryRow.number == story.number,
@@ -291,12 +291,11 @@ class SqlStoryRepository(Repository):
             .where(StoryRow.community_id == story.community_id, StoryRow.number == story.number)
             .values(_editable(story, doc))
             .returning(StoryRow.id)
-            .execution_options(synchronize_session=False)
         )
-        story_id = (await self._session.execute(stmt)).scalar_one_or_none()
+        story_id = (await self._db.execute(stmt)).scalar_one_or_none()
         if story_id is None:
             return
-        await self._session.execute(delete(StoryTagRow).where(StoryTagRow.story_id == story_id))
+        await self._db.execute(delete(StoryTagRow).where(StoryTagRow.story_id == story_id))
         await self._write_tags(story_id, story)
         if before is not None:
             await self._count_tags(story.community_id, list(before.tags), before.status, -1)
@@ -309,9 +308,8 @@ class SqlStoryRepository(Repository):
             delete(StoryRow)
             .where(StoryRow.community_id == community_id, StoryRow.number == number)
             .returning(StoryRow.tags, StoryRow.status)
-            .execution_options(synchronize_session=False)
         )
-        deleted = (await self._session.execute(stmt)).first()
+        deleted = (await self._db.execute(stmt)).first()
         if deleted is None:
             return False
         await self._count_tags(community_id, list(deleted.tags), deleted.status, -1)
@@ -327,7 +325,7 @@ class SqlStoryRepository(Repository):
             StoryRow.author_id == user_id,
             StoryRow.created_at >= since,
         )
-        return (await self._session.execute(stmt)).scalar_one()
+        return (await self._db.execute(stmt)).scalar_one()
 
     @guarded
     async def browse(
@@ -341,7 +339,7 @@ class SqlStoryRepository(Repository):
             direction = position.direction
             params["bound"] = position.number
         stmt = _browse_statement(tag is not None, direction)
-        rows = list(await self._session.execute(stmt, params))
+        rows = list(await self._db.execute(stmt, params))
         more = len(rows) > size
         rows = rows[:size]
         if direction == "newer":
@@ -385,7 +383,7 @@ class SqlStoryRepository(Repository):
         rows = {}
         if found:
             ids = {"ids": [story_id for story_id, _ in found]}
-            rows = {row.id: row for row in await self._session.execute(_BY_IDS, ids)}
+            rows = {row.id: row for row in await self._db.execute(_BY_IDS, ids)}
         return Slice(
             items=[Ranked(_to_story(rows[i]), tier) for i, tier in found if i in rows], more=more
         )
@@ -410,7 +408,7 @@ class SqlStoryRepository(Repository):
                 "search_limit": int(limit),
             }
             stmt = _pg_tier_statement(bound is not None, newer)
-            return list((await self._session.execute(stmt, params)).scalars())
+            return list((await self._db.execute(stmt, params)).scalars())
         # SQLite: FTS5 walks rowids; inside a community they grow with the story number.
         where = f"{FTS_TABLE} MATCH :search_fts"
         params: dict[str, Any] = {
@@ -427,7 +425,7 @@ class SqlStoryRepository(Repository):
             f"SELECT rowid FROM {FTS_TABLE} WHERE {where} "
             f"ORDER BY rowid {'ASC' if newer else 'DESC'} LIMIT :limit"
         )
-        return list((await self._session.execute(stmt, params)).scalars())
+        return list((await self._db.execute(stmt, params)).scalars())
 
     async def _nearest_id(self, community_id: int, number: int, newer: bool) -> int:
         """The id to walk from when story `number` no longer exists: that of the nearest
@@ -438,7 +436,7 @@ class SqlStoryRepository(Repository):
             stmt = stmt.where(column > number).order_by(column.asc())
         else:
             stmt = stmt.where(column < number).order_by(column.desc())
-        found = (await self._session.execute(stmt.limit(1))).scalar_one_or_none()
+        found = (await self._db.execute(stmt.limit(1))).scalar_one_or_none()
         if found is None:
             return 2**62 if newer else 0
         return found - 1 if newer else found + 1
@@ -447,7 +445,7 @@ class SqlStoryRepository(Repository):
     async def tag_counts(self, community_id: int) -> list[tuple[str, int]]:
         # Kept by every write (_count_tags), so this reads one row per tag in use.
         params = {"community_id": community_id}
-        return [(t, n) for t, n in await self._session.execute(_TAG_COUNTS[self._dialect], params)]
+        return [(t, n) for t, n in await self._db.execute(_TAG_COUNTS[self._dialect], params)]
 
     @guarded
     async def appreciate(
@@ -462,10 +460,10 @@ class SqlStoryRepository(Repository):
         if story_id is None:
             raise LookupError(f"no story {story.community_id}/{story.number}")
         params = {"story_id": story_id, "platform": str(platform), "user_id": user_id}
-        added = await self._session.execute(_APPRECIATE[self._dialect], params | {"created_at": at})
+        added = await self._db.execute(_APPRECIATE[self._dialect], params | {"created_at": at})
         if added.first() is None:
             return False
-        await self._session.execute(_COUNT_APPRECIATION, {"story_id": story_id})
+        await self._db.execute(_COUNT_APPRECIATION, {"story_id": story_id})
         return True
 
     @guarded
@@ -473,7 +471,7 @@ class SqlStoryRepository(Repository):
         self, community_id: int, since: dt.datetime, until: dt.datetime, limit: int
     ) -> list[Story]:
         params = {"community_id": community_id, "since": since, "until": until}
-        rows = await self._session.execute(_MOST_APPRECIATED, params | {"limit": max(limit, 0)})
+        rows = await self._db.execute(_MOST_APPRECIATED, params | {"limit": max(limit, 0)})
         return [_to_story(row) for row in rows]
 
     @guarded
@@ -482,4 +480,4 @@ class SqlStoryRepository(Repository):
         stmt = story_rows().order_by(StoryRow.community_id, StoryRow.number)
         if community_id is not None:
             stmt = stmt.where(StoryRow.community_id == community_id)
-        return [_to_story(row) for row in await self._session.execute(stmt)]
+        return [_to_story(row) for row in await self._db.execute(stmt)]
