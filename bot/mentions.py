@@ -98,32 +98,22 @@ def in_words(story: StoryInput, t: Translator) -> StoryInput:
     """A story's free text as it is stored: every mention a word in the author's language.
     Whom a one-line story credits was taken from its text before (bot.parser.submission); a
     form credits whom its picker holds, so markup typed into a form's text credits no one."""
-
-    def words(text: str | None) -> str | None:
-        return readable(text, t) if text else text
-
-    return replace(
-        story,
-        text=readable(story.text, t),
-        title=words(story.title),
-        customer=words(story.customer),
-    )
+    return _each_text(story, lambda text: readable(text, t))
 
 
 def with_names(story: StoryInput, people: Mapping[str, str]) -> StoryInput:
     """A story's bare person mentions named with the names the core looked up for its credits
     (the platform's display names), so that they read "@Anna", not "@someone"."""
-    if not people:
-        return story
+    return _each_text(story, lambda text: named(text, people)) if people else story
 
-    def fill(text: str | None) -> str | None:
-        return named(text, people) if text else text
 
+def _each_text(story: StoryInput, change: Callable[[str], str]) -> StoryInput:
+    """`change` applied to each free-text field a person types into: text, title, customer."""
     return replace(
         story,
-        text=named(story.text, people),
-        title=fill(story.title),
-        customer=fill(story.customer),
+        text=change(story.text),
+        title=change(story.title) if story.title else story.title,
+        customer=change(story.customer) if story.customer else story.customer,
     )
 
 

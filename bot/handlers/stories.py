@@ -122,11 +122,10 @@ def _with_names(
 ) -> CleanStory:
     """Cleaned again with the credited people's looked-up names in place of their bare
     mentions ("@someone" when nobody could be named: the first cleaning's words)."""
-    bare = mentions.bare(" ".join(filter(None, (typed.text, typed.title, typed.customer))))
-    if not any(u in names for u in bare.people):
+    named = mentions.with_names(typed, names)
+    if named == typed:  # no bare mention of anyone named
         return clean
-    story = mentions.in_words(mentions.with_names(typed, names), ctx.t)
-    return clean_story(story, ctx.community.settings, suggest=suggest)
+    return clean_story(mentions.in_words(named, ctx.t), ctx.community.settings, suggest=suggest)
 
 
 async def _store_in_home(draft: Story, ctx: Context) -> Story:
