@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.delivery import Origin
@@ -26,7 +25,6 @@ def register(app: AsyncApp, services: Services) -> None:
         action: dict[str, Any],
         client: AsyncWebClient,
         context: AsyncBoltContext,
-        respond: AsyncRespond,
     ) -> None:
         await ack()
         origin, view_id = origin_of(body)
@@ -45,7 +43,6 @@ def register(app: AsyncApp, services: Services) -> None:
             client,
             origin,
             body=body,
-            respond=respond,
             view_id=view_id,
             placeholder=placeholder,
         )

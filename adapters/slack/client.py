@@ -21,6 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 # What a failed Slack call can raise: an API answer, a transport problem, or a timeout.
 SLACK_ERRORS = (SlackApiError, SlackClientError, aiohttp.ClientError, asyncio.TimeoutError)
 
+KEEPALIVE_SECONDS = 15.0  # aiohttp's default, said out loud
+
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 
@@ -91,11 +93,17 @@ def retry_after(response: HttpResponse) -> float:
 
 
 def web_client(
-    token: str | None, base_url: str, *, timeout: int = 10, team_id: str | None = None
+    token: str | None,
+    base_url: str,
+    *,
+    timeout: int = 10,
+    team_id: str | None = None,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
     """A client that retries what is safe to retry: 429 per Retry-After (Slack did nothing),
     and, for reads only, a lost connection and Slack's 500/503 once. `team_id` goes with
-    every call: an org-wide token (Enterprise Grid) must say which workspace it acts in."""
+    every call: an org-wide token (Enterprise Grid) must say which workspace it acts in.
+    Without a `session` (shared_session), each call opens a connection of its own."""
     handlers: list[AsyncRetryHandler] = [
         ReadsOnlyConnectionErrorRetryHandler(),
         CappedRateLimitRetryHandler(),
@@ -103,7 +111,23 @@ def web_client(
     ]
     base = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(
-        token=token, base_url=base, timeout=timeout, retry_handlers=handlers, team_id=team_id
+        token=token,
+        base_url=base,
+        timeout=timeout,
+        retry_handlers=handlers,
+        team_id=team_id,
+        session=session,
+    )
+
+
+def shared_session(timeout: float = 10.0) -> aiohttp.ClientSession:
+    """One pool of kept-alive connections for every call to Slack and every response_url
+    post. slack_sdk opens a new session, so a new connection and TLS handshake, for each call
+    made without one: two or three per answer. Idle connections are closed after
+    KEEPALIVE_SECONDS, well before a server would drop them under a request."""
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
     )
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import markup
@@ -29,7 +28,6 @@ def register(app: AsyncApp, services: Services) -> None:
         body: dict[str, Any],
         client: AsyncWebClient,
         context: AsyncBoltContext,
-        respond: AsyncRespond,
     ) -> None:
         await ack()
         text = markup.to_words(str(body.get("text") or ""))
@@ -40,6 +38,6 @@ def register(app: AsyncApp, services: Services) -> None:
         client_key = str(body.get("trigger_id") or f"slack-{uuid.uuid4().hex}")
         reply = await services.core.handle_text(text, actor, client_key)
         delivery = await services.delivery(
-            actor, client, Origin.COMMAND, body=body, respond=respond, placeholder=placeholder
+            actor, client, Origin.COMMAND, body=body, placeholder=placeholder
         )
         await delivery.deliver(reply)

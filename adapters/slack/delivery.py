@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render, views
 from adapters.slack.actors import ProfileCache
@@ -51,7 +51,7 @@ class Delivery:
     actor: Actor
     profiles: ProfileCache
     origin: Origin
-    respond: AsyncRespond | None = None
+    response_url: str | None = None  # the interaction's, where it has one
     trigger_id: str | None = None
     view_id: str | None = None
     source_url: str | None = None  # carried into a form opened from here
@@ -172,7 +172,7 @@ class Delivery:
                 return True
             except SLACK_ERRORS as failure:
                 log.info("channel post failed", extra={"error": error_code(failure)})
-        if self.respond is not None and self.origin in _MESSAGE_ORIGINS:
+        if self.response_url is not None and self.origin in _MESSAGE_ORIGINS:
             # The response_url may post in a channel the bot has not joined.
             try:
                 await self._send(blocks, text, response_type="in_channel", replace_original=False)
@@ -193,10 +193,13 @@ class Delivery:
         )
 
     async def _send(self, blocks: list[dict[str, Any]], text: str, **options: Any) -> None:
-        if self.respond is None:
+        if self.response_url is None:
             raise NotDelivered("no response_url")
         options = {k: v for k, v in options.items() if v is not None}
-        result = await self.respond(text=text, blocks=blocks, **options)
+        # Over the client's session, so the post reuses a kept-alive connection (Bolt's
+        # respond() opens a new one, and a new TLS handshake, for every answer).
+        poster = AsyncWebhookClient(url=self.response_url, session=self.client.session)
+        result = await poster.send_dict({"text": text, "blocks": blocks, **options})
         if result.status_code != 200:
             raise NotDelivered(f"response_url answered {result.status_code}")
 

@@ -8,10 +8,12 @@ serves any number of workspaces over HTTP, each with its own token (adapters.sla
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
@@ -22,7 +24,7 @@ from adapters.http_server import HttpServer
 from adapters.slack.actors import ProfileCache
 from adapters.slack.announcer import SlackAnnouncer
 from adapters.slack.app import build_app, register
-from adapters.slack.client import SLACK_ERRORS, error_code, web_client
+from adapters.slack.client import SLACK_ERRORS, error_code, shared_session, web_client
 from adapters.slack.events import SignedRequests
 from adapters.slack.installations import EncryptionKeyError, TokenCipher, stores
 from adapters.slack.oauth import build_oauth_app, install_routes, register_lifecycle
@@ -141,6 +143,7 @@ class SlackRuntime:
             self.http = http
         self._started = False
         self._socket: AsyncSocketModeHandler | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._closed = asyncio.Event()
 
     def bind(self, core: Core) -> None:
@@ -163,6 +166,29 @@ class SlackRuntime:
                 "SLACK_SIGNING_SECRET is needed to receive Slack's requests over HTTP "
                 "(or set SLACK_APP_TOKEN to use Socket Mode)."
             )
+        self._share_connections()
+        try:
+            await self._start()
+        except BaseException:
+            await self._close_connections()
+            raise
+
+    def _share_connections(self) -> None:
+        """Every client of this runtime (and the copy Bolt makes of it for each request, which
+        keeps its session) calls Slack over one pool of kept-alive connections. Made here, not
+        in __init__: an aiohttp session belongs to the running event loop."""
+        self._session = shared_session()
+        self.client.session = self._session
+        if isinstance(self.workspaces, InstalledWorkspaces):
+            self.workspaces.session = self._session
+
+    async def _close_connections(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await session.close()
+
+    async def _start(self) -> None:
         if not self.oauth:
             await self._check_token()
         if self.socket_mode:
@@ -216,6 +242,9 @@ class SlackRuntime:
             if self._own_engine is not None:
                 await self._own_engine.dispose()
         finally:
+            # A delivery still running after this makes a session of its own (slack_sdk does
+            # so for a closed one), so nothing is cut short.
+            await self._close_connections()
             self._socket = None
             self._started = False
             self._closed.set()

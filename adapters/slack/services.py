@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import views
@@ -75,7 +74,6 @@ class Services:
         origin: Origin,
         *,
         body: Mapping[str, Any] | None = None,
-        respond: AsyncRespond | None = None,
         view_id: str | None = None,
         source_url: str | None = None,
         placeholder: str | None = None,
@@ -86,8 +84,7 @@ class Services:
             actor=actor,
             profiles=self.profiles.bound(actor.space.external_id, client),
             origin=origin,
-            # Bolt hands out a respond() even where the payload has no response_url.
-            respond=respond if body.get("response_url") else None,
+            response_url=body.get("response_url") or None,
             trigger_id=body.get("trigger_id"),
             view_id=view_id,
             source_url=source_url,

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from aiohttp import ClientSession
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -73,6 +74,7 @@ class InstalledWorkspaces:
         self.ttl = ttl
         self.clock = clock
         self._clients: dict[str, tuple[float, AsyncWebClient | None]] = {}
+        self.session: ClientSession | None = None  # the runtime's, once it has started
         # Workspaces seen acting under an org-wide (Enterprise Grid) install: team -> org.
         self.orgs: dict[str, str] = {}
 
@@ -93,7 +95,7 @@ class InstalledWorkspaces:
         if bot is not None:
             bot = await self._fresh(bot)
         client = (
-            web_client(bot.bot_token, self.api_url, team_id=acting_in)
+            web_client(bot.bot_token, self.api_url, team_id=acting_in, session=self.session)
             if bot and bot.bot_token
             else None
         )
@@ -126,7 +128,7 @@ class InstalledWorkspaces:
         for bot in await self.installations.async_org_bots():
             if not (bot.bot_token and bot.enterprise_id):
                 continue
-            client = web_client(bot.bot_token, self.api_url)
+            client = web_client(bot.bot_token, self.api_url, session=self.session)
             cursor: str | None = None
             try:
                 for _ in range(ORG_PAGES):

@@ -103,13 +103,14 @@ class FakeSlack:
         self.rotation_seconds: float | None = None  # tokens expire when set
         self.in_flight = 0
         self.in_flight_peak = 0  # most Web API calls open at once
+        self.peers: list[tuple[str, int]] = []  # the client's address of every HTTP request
         self._issued: dict[str, float] = {}
         self._posts: dict[str, int] = defaultdict(int)
 
     # --- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self._note_peer])
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
@@ -121,6 +122,14 @@ class FakeSlack:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+
+    @web.middleware
+    async def _note_peer(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Which connection each request came over: one address per TCP connection."""
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            self.peers.append((str(peer[0]), int(peer[1])))
+        return await handler(request)
 
     async def stop(self) -> None:
         for ws in self._sockets:

@@ -9,7 +9,7 @@ import time
 import aiohttp
 import pytest
 
-from tests.adapters.slack.conftest import ANNA, SlackHarness
+from tests.adapters.slack.conftest import ANNA, MakeSlack, SlackHarness
 from tests.fakes import slack_payloads as payloads
 
 
@@ -69,3 +69,25 @@ async def test_a_correctly_signed_request_is_acknowledged(slack: SlackHarness) -
     answer = await slack.command("help")
     assert answer.status == 200
     await slack.fake.wait_for_responses()
+
+
+async def test_answers_reuse_one_kept_alive_connection_to_slack(slack: SlackHarness) -> None:
+    """Web API calls and response_url posts share the runtime's connections: against Slack a
+    new connection is also a TLS handshake, for every answer."""
+    before = len(slack.fake.peers)
+    for count in range(1, 4):
+        assert (await slack.command("help")).status == 200
+        await slack.fake.wait_for_responses(count)
+    used = slack.fake.peers[before:]
+    assert len(used) >= 3
+    assert len(set(used)) == 1, used
+
+
+async def test_a_stopped_runtime_closes_its_connections(make_slack: MakeSlack) -> None:
+    harness = await make_slack()
+    assert (await harness.command("help")).status == 200
+    await harness.fake.wait_for_responses()
+    session = harness.runtime.client.session
+    assert session is not None and not session.closed
+    await harness.runtime.stop()
+    assert session.closed
