@@ -52,11 +52,13 @@ def create_engine(
     connection storm, and past `pool_timeout` the caller gets StorageUnavailable. On SQLite,
     `statement_timeout_ms` is how long a transaction waits for the write lock.
 
-    `readers` (PostgreSQL): connections that can only read. Every statement is its own
-    transaction, read-only by the session's default, so a read-only unit of work sends no
-    BEGIN and no ROLLBACK: two round trips fewer per command, and READ COMMITTED takes a new
-    snapshot for every statement anyway, inside a transaction or not. `outages` is shared by
-    the engines of one process (see ping_when_idle).
+    `readers`: connections that can only read. Every statement is its own transaction, so a
+    read-only unit of work sends no BEGIN and no ROLLBACK. PostgreSQL: read-only by the
+    session's default; two round trips fewer per command, and READ COMMITTED takes a new
+    snapshot for every statement anyway, inside a transaction or not. SQLite: `query_only`
+    from the connection's start; a BEGIN is a statement like any other there, three thread
+    hand-offs through aiosqlite, and in WAL mode each statement reads a committed snapshot.
+    `outages` is shared by the engines of one process (see ping_when_idle).
     """
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
@@ -68,8 +70,10 @@ def create_engine(
     if backend == "sqlite":
         if _in_memory(url):
             pool = {}  # SQLAlchemy keeps one shared connection (StaticPool) for :memory:
+        if readers:
+            pool["isolation_level"] = "AUTOCOMMIT"
         engine = create_async_engine(url, echo=echo, **pool)
-        install_sqlite_hooks(engine, busy_timeout_ms=statement_timeout_ms)
+        install_sqlite_hooks(engine, busy_timeout_ms=statement_timeout_ms, readers=readers)
         return engine
     if backend == "postgresql":
         server_settings = {"statement_timeout": str(int(statement_timeout_ms))}
@@ -146,7 +150,8 @@ def create_engines(
     writers get one pooled connection (queueing in the pool is cheaper than spinning in SQLite's
     busy handler) and readers a pool of `pool_size` of their own: in WAL mode they read beside
     the writer instead of waiting for its connection. PostgreSQL: readers get a pool of
-    `pool_size` of their own too, of read-only connections without BEGIN (see create_engine).
+    `pool_size` of their own too. On both, the readers' connections send no BEGIN (see
+    create_engine).
     """
     url = normalise_url(url)
     options = {"pool_timeout": pool_timeout, "statement_timeout_ms": statement_timeout_ms}
@@ -158,7 +163,7 @@ def create_engines(
     writers = create_engine(url, pool_size=1, **options)
     if _in_memory(url):
         return writers, writers  # one shared connection: a second engine would be another db
-    return writers, create_engine(url, pool_size=pool_size, **options)
+    return writers, create_engine(url, pool_size=pool_size, readers=True, **options)
 
 
 def create_migration_engine(url: str) -> AsyncEngine:
@@ -188,8 +193,11 @@ def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(**options)
 
 
-def install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
-    """Pragmas on every connection; BEGIN IMMEDIATE for writers, a deferred BEGIN for readers.
+def install_sqlite_hooks(
+    engine: AsyncEngine, *, busy_timeout_ms: int, readers: bool = False
+) -> None:
+    """Pragmas on every connection; BEGIN IMMEDIATE for writers, a deferred BEGIN for readers
+    on a shared engine, and none on a readers' engine (`readers`: autocommit, query_only).
 
     sqlite3's own transaction handling begins lazily with a deferred BEGIN; a reader that later
     writes must upgrade its lock and fails with SQLITE_BUSY at once instead of waiting. Taking
@@ -222,8 +230,13 @@ def install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
             for attempt in wal_retry:
                 with attempt:
                     cursor.execute("PRAGMA journal_mode=WAL")  # persistent: cheap once set
+            if readers:  # after WAL: switching a new file to WAL is a write
+                cursor.execute("PRAGMA query_only=1")
         finally:
             cursor.close()
+
+    if readers:
+        return  # no transaction to begin: each statement reads on its own
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:

@@ -44,9 +44,8 @@ async def test_a_write_inside_a_read_only_unit_of_work_fails(uows: UowFactory) -
 
 
 async def test_the_readers_of_storybot_run_refuse_writes(db_url: str, uows: UowFactory) -> None:
-    """`storybot run` reads through a pool of its own (create_engines); on PostgreSQL its
-    connections send no BEGIN (each statement its own read-only transaction) and still
-    cannot write."""
+    """`storybot run` reads through a pool of its own (create_engines), whose connections
+    send no BEGIN (each statement its own transaction) and still cannot write."""
     community = await new_community(uows)
     await submit(uows, community, title="Kept")
     writers, readers = create_engines(db_url)
@@ -63,6 +62,12 @@ async def test_the_readers_of_storybot_run_refuse_writes(db_url: str, uows: UowF
                 await asyncio.sleep(0.01)
                 second = (await uow._db.execute(text("SELECT now()"))).scalar_one()
             assert second > first
+        else:
+            async with run(read_only=True) as uow:
+                assert await uow.stories.get(community, 1) is not None
+                raw = await (await uow._db.connection()).get_raw_connection()
+                # A deferred BEGIN would leave a transaction open until the end.
+                assert raw.driver_connection.in_transaction is False
     finally:
         await writers.dispose()
         await readers.dispose()
