@@ -14,7 +14,7 @@ from collections.abc import Awaitable
 from importlib import metadata, resources
 from pathlib import Path
 
-from bot import bootstrap, logs
+from bot import bootstrap, event_loop, logs
 from bot import export as exporting
 from bot.bootstrap import App
 from bot.commands import Actor, StoryInput, Submit
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as invalid:
         return _refuse(invalid.problems)
     try:
-        return asyncio.run(_dispatch(args, settings))
+        return event_loop.run(_dispatch(args, settings))
     except KeyboardInterrupt:
         return Exit.INTERRUPTED
 
