@@ -321,7 +321,10 @@ async def _run(app: App) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         if ticker is not None:
+            # Wait for it: a tick cancelled mid-statement closes its connection in the
+            # background, and closing the pools under that close can hang it (bot.event_loop).
             ticker.cancel()
+            await asyncio.wait([ticker], timeout=STOP_GRACE_SECONDS)
         await _stop_all(app)
 
 
