@@ -523,7 +523,7 @@ class Recorder:
 
     def __init__(self, *engines: AsyncEngine) -> None:
         self.steps: list[Step] | None = None
-        for engine in dict.fromkeys(engines):  # writers and readers: one engine on PostgreSQL
+        for engine in dict.fromkeys(engines):  # writers and readers (one engine in memory)
             self._listen(engine)
 
     def _listen(self, engine: AsyncEngine) -> None:
@@ -533,7 +533,7 @@ class Recorder:
         @event.listens_for(sync, "before_cursor_execute")
         def _statement(conn: Any, cursor: Any, sql: str, params: Any, ctx: Any, many: bool) -> None:
             # query_only only guards the core's read-only transactions against its own bugs;
-            # the raw connection replays reads with a plain deferred BEGIN and needs no guard.
+            # the raw connection replays reads as recorded and needs no guard.
             if self.steps is not None and not sql.startswith("PRAGMA query_only"):
                 self.steps.append(Step(sql, params, many))
 

@@ -181,7 +181,9 @@ READ_ONLY = "storybot_read_only"
 
 
 def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The same pool, for transactions that only read.
+    """The same pool, for transactions that only read. On a readers' engine
+    (create_engine(readers=True)) they begin nothing; on a shared one (tests, an in-memory
+    SQLite database):
 
     PostgreSQL: asyncpg begins them `READ ONLY` (in the BEGIN itself, no extra round trip).
     SQLite: a deferred `BEGIN`, which in WAL mode takes no lock at all, so readers never queue
