@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from adapters.discord.member_names import MemberNames
 from adapters.discord.messages import outgoing
 from adapters.discord.responses import REFUSED
 from bot.domain import ChannelRef, Platform, SpaceRef
@@ -44,9 +45,16 @@ class DiscordAnnouncer:
 
     platform = Platform.DISCORD
 
-    def __init__(self, client: discord.Client, *, send_timeout: float = SEND_TIMEOUT) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        send_timeout: float = SEND_TIMEOUT,
+        names: MemberNames | None = None,
+    ) -> None:
         self.client = client
         self.send_timeout = send_timeout
+        self.names = names or MemberNames()
 
     async def announce(self, channel: ChannelRef, reply: Reply) -> None:
         if not channel.channel_id.isdigit():
@@ -84,13 +92,18 @@ class DiscordAnnouncer:
             log.exception("could not notify moderators", extra={"space": space.key})
 
     async def display_names(self, space: SpaceRef, user_ids: list[str]) -> dict[str, str]:
-        """Server nicknames from the member cache, else from the API; unknown ids left out."""
+        """Server nicknames from the member cache, the names seen lately (MemberNames), else
+        from the API; unknown ids left out."""
         names: dict[str, str] = {}
         guild = (
             self.client.get_guild(int(space.external_id)) if space.external_id.isdigit() else None
         )
         for user_id in dict.fromkeys(u for u in user_ids if u.isascii() and u.isdigit()):
             member = guild.get_member(int(user_id)) if guild is not None else None
+            seen = self.names.get(guild.id, user_id) if guild is not None else None
+            if member is None and seen is not None:
+                names[user_id] = seen
+                continue
             try:
                 if member is None and guild is not None:
                     async with asyncio.timeout(self.send_timeout):
@@ -99,6 +112,8 @@ class DiscordAnnouncer:
                 log.warning("could not look up a member", extra={"space": space.key})
             if member is not None:
                 names[user_id] = member.display_name
+                if guild is not None:
+                    self.names.remember(guild.id, {user_id: member.display_name})
         return names
 
     async def _owner_id(self, space: SpaceRef) -> int | None:

@@ -85,6 +85,7 @@ class StoryCommands(
             return
         # Mentions named from the resolved data Discord sends with the option, then the cache.
         known = mentions.resolved_names(interaction)
+        self.services.names.remember(interaction.guild_id, known.people)  # for the credits
         typed = mentions.named(text.strip(), interaction.guild, known)
         command = submission(typed, str(interaction.id))
         if typed_tags:

@@ -19,6 +19,7 @@ from adapters.discord.announcer import DiscordAnnouncer
 from adapters.discord.client import ClientOptions, make_client
 from adapters.discord.delivery import RESPONSE_BUDGET
 from adapters.discord.drafts import DraftStore
+from adapters.discord.member_names import MemberNames
 from adapters.discord.services import FORM_DEADLINE, Services
 from bot.config import Settings
 from bot.core import Core
@@ -87,7 +88,8 @@ class DiscordRuntime:
         self.client = make_client(None, client_options)
         self.services: Services | None = None
         self._drafts = drafts
-        self.announcer = DiscordAnnouncer(self.client)
+        self.names = MemberNames()  # seen in interactions, read when naming credited people
+        self.announcer = DiscordAnnouncer(self.client, names=self.names)
         self.directory = self.announcer
         self.failure: str | None = None
         self._stopping = False
@@ -102,6 +104,7 @@ class DiscordRuntime:
             default_language=self._settings.defaults.language,
             form_deadline=self._options.form_deadline,
             response_budget=self._options.response_budget,
+            names=self.names,
         )
         self.client.bind(self.services)  # type: ignore[attr-defined]
 

@@ -13,6 +13,7 @@ from adapters.discord import responses
 from adapters.discord.actors import actor_for
 from adapters.discord.delivery import RESPONSE_BUDGET, Delivery
 from adapters.discord.drafts import DraftStore
+from adapters.discord.member_names import MemberNames
 from adapters.redelivery import RecentRequests
 from bot.commands import Actor
 from bot.core import Core
@@ -36,6 +37,8 @@ class Services:
     # A replay after a gateway resume is dropped here; across processes the core's client
     # key holds, and Discord accepts only one response to an interaction.
     recent: RecentRequests = field(default_factory=RecentRequests)
+    # Shared with the directory: names an interaction brought, so crediting costs no lookup.
+    names: MemberNames = field(default_factory=MemberNames)
 
     def translator(self, interaction: discord.Interaction[Any]) -> Translator:
         """For what the adapter says before (or without) the core: the user's locale."""

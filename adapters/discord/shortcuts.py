@@ -27,6 +27,9 @@ def save_as_story_menu(services: Services) -> app_commands.ContextMenu:
         if actor is None:
             return
         text = saved_text(message, interaction.guild)
+        # The form's picker credits them later: their names cost no lookup then.
+        people = {str(m.id): m.display_name for m in message.mentions}
+        services.names.remember(interaction.guild_id, people)
         command = OpenSubmitForm(prefill=text or None, source_url=message.jump_url)
         form = FormContext(source=f"{message.channel.id}/{message.id}")
         work = lambda: services.core.handle(command, actor)  # noqa: E731

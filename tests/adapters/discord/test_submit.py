@@ -273,6 +273,23 @@ async def test_typed_mentions_read_as_names_and_credit_the_people(bot: Harness) 
     assert story.text == "@någon hjälpte till i en kanal med en grupp, tack!"
 
 
+async def test_a_credited_member_named_by_the_interaction_costs_no_lookup(bot: Harness) -> None:
+    """The resolved data names the people a slash command mentions; crediting them uses that
+    name (the server nickname) and asks Discord for no member: the lookup was a REST round
+    trip before the answer, under a per-route rate limit."""
+    text = f"<@{bot.bo['id']}> sorted out the refund the same day."
+    data = bot.slash("submit", {"text": text})
+    data["resolved"]["members"][bot.bo["id"]]["nick"] = "Bo at Billing"
+    before = len(bot.fake.requests)
+    await bot.answer(await bot.send(CHAT_INPUT, data))
+
+    [story] = await stories(bot)
+    assert story.credited == [bot.bo["id"]]
+    assert story.credited_names == {bot.bo["id"]: "Bo at Billing"}
+    paths = [re.sub(r"\d+", "N", r.path) for r in bot.fake.requests[before:]]
+    assert "/guilds/N/members/N" not in paths, paths
+
+
 async def test_markup_typed_into_the_modal_is_stored_as_words(bot: Harness) -> None:
     """A modal sends raw text and resolves nothing: markup typed by hand is named from the
     server kept in memory, worded where unknown, and credits no one (the picker does)."""
