@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from cachetools import TTLCache
+
 
 class RecentRequests:
     """Keys seen in the last `ttl` seconds, at most `max_entries` of them (oldest go first)."""
@@ -23,19 +25,11 @@ class RecentRequests:
         max_entries: int = 20_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self.clock = clock
-        self._seen: dict[str, float] = {}
+        self._seen: TTLCache[str, bool] = TTLCache(max_entries, ttl, timer=clock)
 
     def first_time(self, key: str) -> bool:
         """True the first time `key` is seen (or once its last sighting is `ttl` old)."""
-        now = self.clock()
-        seen = self._seen.get(key)
-        if seen is not None and now - seen < self.ttl:
+        if key in self._seen:
             return False
-        self._seen.pop(key, None)
-        while len(self._seen) >= self.max_entries:
-            self._seen.pop(next(iter(self._seen)))
-        self._seen[key] = now
+        self._seen[key] = True
         return True

@@ -13,6 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from cachetools import TTLCache
+
 TTL_SECONDS = 600.0
 MAX_ENTRIES = 10_000
 
@@ -25,29 +27,15 @@ class MemberNames:
         max_entries: int = MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self.clock = clock
-        self._names: dict[tuple[int, str], tuple[float, str]] = {}
+        self._names: TTLCache[tuple[int, str], str] = TTLCache(max_entries, ttl, timer=clock)
 
     def remember(self, guild_id: int | None, names: Mapping[str, str]) -> None:
         """Names by user id as shown in server `guild_id` (nickname first)."""
-        if guild_id is None or not names:
+        if guild_id is None:
             return
-        expires = self.clock() + self.ttl
         for user_id, name in names.items():
             if name:
-                key = (guild_id, str(user_id))
-                self._names.pop(key, None)  # re-inserted last: the oldest go first
-                self._names[key] = (expires, name)
-        while len(self._names) > self.max_entries:
-            del self._names[next(iter(self._names))]
+                self._names[(guild_id, str(user_id))] = name
 
     def get(self, guild_id: int, user_id: str) -> str | None:
-        kept = self._names.get((guild_id, user_id))
-        if kept is None:
-            return None
-        if kept[0] <= self.clock():
-            del self._names[(guild_id, user_id)]
-            return None
-        return kept[1]
+        return self._names.get((guild_id, user_id))

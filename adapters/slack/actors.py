@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TLRUCache
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SLACK_ERRORS, error_code
@@ -55,12 +56,15 @@ class ProfileCache:
     ) -> None:
         self.client = client
         self.team = ""  # the workspace whose users this view looks up ("" for the base cache)
-        self.ttl = ttl
-        self.failure_ttl = failure_ttl
         self.timeout = timeout
-        self.max_entries = max_entries
-        self.clock = clock
-        self._entries: dict[tuple[str, str], tuple[float, Profile | None]] = {}
+
+        def expires(_key: object, profile: Profile | None, now: float) -> float:
+            return now + (ttl if profile is not None else failure_ttl)
+
+        # (team, user) -> the profile, or None for a lookup that failed (kept shorter)
+        self._entries: TLRUCache[tuple[str, str], Profile | None] = TLRUCache(
+            max_entries, expires, timer=clock
+        )
         # users.info is a Tier 4 method: a card crediting ten people must not fire ten calls
         # at once into Slack's rate limit. Per batch of names only: the one lookup of who is
         # acting must never queue behind other requests' (500 people at once still get their
@@ -76,8 +80,7 @@ class ProfileCache:
         return view
 
     def peek(self, user_id: str) -> Profile | None:
-        entry = self._entries.get((self.team, user_id))
-        return entry[1] if entry and entry[0] > self.clock() else None
+        return self._entries.get((self.team, user_id))
 
     async def name_of(self, user_id: str) -> str | None:
         """A colleague's display name, or None."""
@@ -85,11 +88,11 @@ class ProfileCache:
         return profile.name if profile else None
 
     async def get(self, user_id: str) -> Profile | None:
-        entry = self._entries.get((self.team, user_id))
-        if entry and entry[0] > self.clock():
-            return entry[1]
-        profile = await self._lookup(user_id)
-        self._remember(user_id, profile)
+        key = (self.team, user_id)
+        kept = self._entries.get(key, _UNKNOWN)
+        if kept is not _UNKNOWN:
+            return kept  # type: ignore[return-value]
+        profile = self._entries[key] = await self._lookup(user_id)
         return profile
 
     async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
@@ -114,13 +117,8 @@ class ProfileCache:
         user = answer.get("user") or {}
         return profile_from(user)
 
-    def _remember(self, user_id: str, profile: Profile | None) -> None:
-        key = (self.team, user_id)
-        self._entries.pop(key, None)
-        if len(self._entries) >= self.max_entries:
-            self._entries.pop(next(iter(self._entries)))  # the oldest entry
-        ttl = self.ttl if profile is not None else self.failure_ttl
-        self._entries[key] = (self.clock() + ttl, profile)
+
+_UNKNOWN = object()  # not kept: a failed lookup is kept as None
 
 
 def profile_from(user: Mapping[str, Any]) -> Profile:
