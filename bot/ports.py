@@ -121,10 +121,12 @@ class CommunityRepository(Protocol):
         *,
         since: dt.datetime,
         limit: int,
+        space: SpaceRef,
     ) -> bool:
         """Log one submission for the rate limit unless `limit` are already logged since
-        `since`; whether it was logged. Check and log are one step, so callers that hold the
-        community's counter (next_story_number) cannot both pass the limit."""
+        `since`, or `space` (where it was made) no longer belongs to the community; whether it
+        was logged. Check and log are one step, so callers that hold the community's counter
+        (StoryRepository.add_next) cannot both pass the limit."""
         ...
 
     async def forget_submissions(self, before: dt.datetime) -> int:
@@ -139,7 +141,16 @@ class CommunityRepository(Protocol):
 
 
 class StoryRepository(Protocol):
-    async def add(self, story: Story, doc: SearchDoc) -> Story: ...
+    async def add(self, story: Story, doc: SearchDoc) -> Story:
+        """Store under `story.number`; Conflict when the number or client key is taken."""
+        ...
+
+    async def add_next(self, story: Story, doc: SearchDoc) -> Story:
+        """Reserve the community's next number and store the story under it: `add` after
+        CommunityRepository.next_story_number, in one call so a database may do both in one
+        statement. The reservation locks the counter until commit or rollback; LookupError
+        when there is no such community."""
+        ...
 
     async def get(self, community_id: int, number: int) -> Story | None: ...
 

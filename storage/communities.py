@@ -127,20 +127,31 @@ def _to_community(rows: Iterable[Row[Any]]) -> Community | None:
 
 
 _SUBMISSIONS = SubmissionRow.__table__
-_NEXT_NUMBER = (
+NEXT_NUMBER = (
     update(_COMMUNITIES)
     .where(_COMMUNITIES.c.id == bindparam("community_id"))
     .values(last_number=_COMMUNITIES.c.last_number + 1)
     .returning(_COMMUNITIES.c.last_number)
 )
+
+
+async def reserve_number(db: LazyConnection, community_id: int) -> int:
+    """Bump the counter in place: the row lock it takes queues concurrent submitters in this
+    community until commit, so numbers have no gaps and a rollback returns the number."""
+    number = (await db.execute(NEXT_NUMBER, {"community_id": community_id})).scalar_one_or_none()
+    if number is None:
+        raise LookupError(f"no community {community_id}")
+    return int(number)
+
+
 _SUBMISSIONS_SINCE = select(func.count()).where(
     _SUBMISSIONS.c.community_id == bindparam("community_id"),
     _SUBMISSIONS.c.author_platform == bindparam("platform"),
     _SUBMISSIONS.c.author_id == bindparam("user_id"),
     _SUBMISSIONS.c.at >= bindparam("since"),
 )
-# One statement checks the limit and logs: INSERT … SELECT the new row WHERE the count in the
-# window is under the limit (no row inserted: over it).
+# One statement checks and logs: INSERT … SELECT the new row WHERE the count in the window is
+# under the limit and the space still belongs to the community (no row inserted: either not).
 _LOG_UNDER_LIMIT = _SUBMISSIONS.insert().from_select(
     ["community_id", "author_platform", "author_id", "at"],
     select(
@@ -148,7 +159,16 @@ _LOG_UNDER_LIMIT = _SUBMISSIONS.insert().from_select(
         bindparam("platform", type_=_SUBMISSIONS.c.author_platform.type),
         bindparam("user_id", type_=_SUBMISSIONS.c.author_id.type),
         bindparam("at", type_=_SUBMISSIONS.c.at.type),
-    ).where(_SUBMISSIONS_SINCE.scalar_subquery() < bindparam("limit", type_=Integer())),
+    ).where(
+        _SUBMISSIONS_SINCE.scalar_subquery() < bindparam("limit", type_=Integer()),
+        select(_SPACE.c.id)
+        .where(
+            _SPACE.c.platform == bindparam("space_platform"),
+            _SPACE.c.external_id == bindparam("space_id"),
+            _SPACE.c.community_id == bindparam("community_id"),
+        )
+        .exists(),
+    ),
 )
 _WEEKLY_DUE = (
     select(_COMMUNITIES.c.id, _COMMUNITIES.c.weekly_due_at)
@@ -244,13 +264,7 @@ class SqlCommunityRepository(Repository):
 
     @guarded
     async def next_story_number(self, community_id: int) -> int:
-        """Bump the counter in place: the row lock it takes queues concurrent submitters in this
-        community until commit, so numbers have no gaps and a rollback returns the number."""
-        params = {"community_id": community_id}
-        number = (await self._db.execute(_NEXT_NUMBER, params)).scalar_one_or_none()
-        if number is None:
-            raise LookupError(f"no community {community_id}")
-        return number
+        return await reserve_number(self._db, community_id)
 
     @guarded
     async def log_submission(
@@ -262,6 +276,7 @@ class SqlCommunityRepository(Repository):
         *,
         since: dt.datetime,
         limit: int,
+        space: SpaceRef,
     ) -> bool:
         params = {
             "community_id": community_id,
@@ -270,6 +285,8 @@ class SqlCommunityRepository(Repository):
             "at": at,
             "since": since,
             "limit": limit,
+            "space_platform": str(space.platform),
+            "space_id": space.external_id,
         }
         return bool((await self._db.execute(_LOG_UNDER_LIMIT, params)).rowcount)
 

@@ -18,15 +18,18 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    true,
     update,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 
 from bot.domain import Author, Platform, SpaceRef, Status, Story
 from bot.errors import Conflict
 from bot.ports import Keyset, Ranked, SearchDoc, SearchQuery, Slice
 from storage import search
+from storage.communities import NEXT_NUMBER, reserve_number
 from storage.models import (
     FTS_TABLE,
     PG_SEARCH_VECTOR,
@@ -98,6 +101,29 @@ def _editable(story: Story, doc: SearchDoc) -> dict[str, Any]:
     }
 
 
+def _new_row(story: Story, doc: SearchDoc) -> dict[str, Any]:
+    """The columns `add` writes (_ADD_COLUMNS)."""
+    return _editable(story, doc) | {
+        "community_id": story.community_id,
+        "number": story.number,
+        "author_platform": str(story.author.platform),
+        "author_id": story.author.user_id,
+        "author_name": story.author.display_name,
+        "client_key": story.client_key,
+        "appreciations": story.appreciations,
+        "origin_space": story.origin.key if story.origin else None,
+        "created_at": story.created_at,
+    }
+
+
+_ADD_COLUMNS = (
+    *("title", "text", "customer", "credited", "credited_names", "tags", "anonymous"),
+    *("consent", "on_wall", "status", "source_url", "updated_at"),
+    *("search_body", "search_strong", "search_parts"),
+    *("community_id", "number", "author_platform", "author_id", "author_name", "client_key"),
+    *("appreciations", "origin_space", "created_at"),
+)
+
 # Built once (then found in SQLAlchemy's statement cache): building a statement per call cost
 # a submission more Python than its SQL (storage.repositories.per_dialect).
 _BY_NUMBER = story_rows().where(
@@ -124,6 +150,60 @@ def _count_tags_statement(insert: Any) -> Any:
 
 
 _COUNT_TAGS = per_dialect(_count_tags_statement)
+
+
+def _pg_add_next_statement() -> Select[Any]:
+    """PostgreSQL: add_next as one statement of data-modifying CTEs (number, story, its tags,
+    the tag counts). A submission then holds its community's counter lock for three round
+    trips (this, the rate log, the commit) instead of seven; 50 concurrent submitters queue on
+    that lock. The rate log cannot join: a statement reads the snapshot taken when it
+    started, before it waited for the lock. Returns (number, id); no row: no such
+    community; id NULL: the number or client key was taken (DO NOTHING, as _ADD)."""
+    number = NEXT_NUMBER.cte("number")
+    given = [c for c in _ADD_COLUMNS if c != "number"]
+    story = (
+        postgresql.insert(StoryRow.__table__)
+        .from_select(
+            [*given, "number"],
+            select(
+                # Prefixed: the UPDATE of communities would take a bare `created_at` as a value.
+                *(bindparam(f"new_{c}", type_=StoryRow.__table__.c[c].type) for c in given),
+                number.c.last_number,
+            ),
+        )
+        .on_conflict_do_nothing()
+        .returning(_S.id, _S.number)
+        .cte("story")
+    )
+
+    def each(param: str) -> Any:
+        return (
+            func.unnest(bindparam(param, type_=ARRAY(String())))
+            .table_valued("tag")
+            .render_derived()
+        )
+
+    tag = each("story_tags")
+    tags = StoryTagRow.__table__.insert().from_select(
+        ["story_id", "community_id", "tag", "number"],
+        select(story.c.id, bindparam("community_id"), tag.c.tag, story.c.number).select_from(
+            story.join(tag, true())
+        ),
+    )
+    counted = each("counted_tags")
+    counts = _count_tags_statement(postgresql.insert).from_select(
+        ["community_id", "tag", "stories"],
+        select(bindparam("community_id"), counted.c.tag, literal_column("1"))
+        .select_from(story.join(counted, true()))
+        .order_by(counted.c.tag),  # counter rows locked in tag order, as _count_tags
+    )
+    return (
+        select(number.c.last_number, story.c.id)
+        .select_from(number.outerjoin(story, true()))
+        .add_cte(tags.cte("tags"), counts.cte("counts"))
+    )
+
+
 _APPRECIATE = per_dialect(
     lambda insert: (
         insert(AppreciationRow.__table__)
@@ -136,6 +216,7 @@ _COUNT_APPRECIATION = (
     .where(_S.id == bindparam("story_id"))
     .values(appreciations=_S.appreciations + 1)
 )
+_PG_ADD_NEXT = _pg_add_next_statement()
 _TAG_COUNTS = {
     # Code-point order on both databases, whatever the server's collation.
     dialect: select(_COUNT.tag, _COUNT.stories)
@@ -243,17 +324,7 @@ class SqlStoryRepository(Repository):
 
     @guarded
     async def add(self, story: Story, doc: SearchDoc) -> Story:
-        values = _editable(story, doc) | {
-            "community_id": story.community_id,
-            "number": story.number,
-            "author_platform": str(story.author.platform),
-            "author_id": story.author.user_id,
-            "author_name": story.author.display_name,
-            "client_key": story.client_key,
-            "appreciations": story.appreciations,
-            "origin_space": story.origin.key if story.origin else None,
-            "created_at": story.created_at,
-        }
+        values = _new_row(story, doc)
         story_id = (await self._db.execute(_ADD[self._dialect], values)).scalar_one_or_none()
         if story_id is None:
             raise Conflict(
@@ -262,6 +333,25 @@ class SqlStoryRepository(Repository):
         await self._write_tags(story_id, story)
         await self._count_tags(story.community_id, story.tags, str(story.status), 1)
         return dataclasses.replace(story, id=story_id)
+
+    @guarded
+    async def add_next(self, story: Story, doc: SearchDoc) -> Story:
+        if self._dialect != "postgresql":
+            number = await reserve_number(self._db, story.community_id)
+            return await self.add(dataclasses.replace(story, number=number), doc)
+        values = {f"new_{name}": value for name, value in _new_row(story, doc).items()}
+        tags = list(dict.fromkeys(story.tags))
+        params = values | {
+            "community_id": story.community_id,
+            "story_tags": tags,
+            "counted_tags": sorted(tags) if story.status == Status.PUBLISHED else [],
+        }
+        row = (await self._db.execute(_PG_ADD_NEXT, params)).first()
+        if row is None:
+            raise LookupError(f"no community {story.community_id}")
+        if row.id is None:
+            raise Conflict(f"story {story.community_id}#{row.last_number} or its key exists")
+        return dataclasses.replace(story, id=row.id, number=row.last_number)
 
     @guarded
     async def get(self, community_id: int, number: int) -> Story | None:

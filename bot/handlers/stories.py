@@ -147,17 +147,12 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
     community_id = draft.community_id
     # Grouped: submissions arriving together share one durable commit (one disk flush).
     async with ctx.uow(grouped=True) as uow:
-        # Reserving the number locks the community's counter, so the rate check below
-        # cannot be raced by the same user's parallel submissions.
-        draft.number = await uow.communities.next_story_number(community_id)
-        # An unlink that committed while we waited for the counter may have moved this space
-        # to a community of its own: then the story belongs there (see _store_in_home).
-        if await uow.communities.owner_of(ctx.actor.space) != community_id:
-            raise LookupError(f"space {ctx.actor.space.key} left community {community_id}")
-        # A retry of a stored submission (same client key) raises Conflict here, before the
-        # rate check could refuse it, and leaving rolls the number back: `submit` answers
-        # with the stored story. Retries are rare, so no lookup runs before every insert.
-        stored = await uow.stories.add(draft, search_doc(draft))
+        # Reserving the number locks the community's counter, so the check below cannot be
+        # raced by the same user's parallel submissions. A retry of a stored submission (same
+        # client key) raises Conflict here, before the rate check could refuse it, and leaving
+        # rolls the number back: `submit` answers with the stored story. Retries are rare, so
+        # no lookup runs before every insert.
+        stored = await uow.stories.add_next(draft, search_doc(draft))
         author, at = draft.author, draft.created_at
         logged = await uow.communities.log_submission(
             community_id,
@@ -166,8 +161,13 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
             at,
             since=at - ratelimit.WINDOW,
             limit=ratelimit.LIMIT,
+            space=ctx.actor.space,
         )
         if not logged:
+            # An unlink that committed while we waited for the counter may have moved this
+            # space to a community of its own: then the story belongs there (_store_in_home).
+            if await uow.communities.owner_of(ctx.actor.space) != community_id:
+                raise LookupError(f"space {ctx.actor.space.key} left community {community_id}")
             raise _over_the_limit()
         await uow.commit()
     return stored

@@ -413,7 +413,10 @@ class FakeCommunityRepository:
         *,
         since: dt.datetime,
         limit: int,
+        space: SpaceRef,
     ) -> bool:
+        if await self.owner_of(space) != community_id:
+            return False
         if await self.submissions_since(community_id, platform, user_id, since) >= limit:
             return False
         log = self._uow._call().submissions
@@ -458,6 +461,10 @@ class FakeStoryRepository:
         stored.id = next(self._uow.db._story_ids)
         state.stories[key] = _Row(stored, doc)
         return _copy(stored)
+
+    async def add_next(self, story: Story, doc: SearchDoc) -> Story:
+        number = await self._uow.communities.next_story_number(story.community_id)
+        return await self.add(dataclasses.replace(story, number=number), doc)
 
     async def get(self, community_id: int, number: int) -> Story | None:
         row = self._uow._call().stories.get((community_id, number))

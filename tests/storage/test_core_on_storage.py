@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
+
 from bot.commands import StoryInput, Submit
 from bot.core import Core
-from bot.domain import Platform
+from bot.domain import CommunitySettings, Platform, SpaceRef
 from bot.replies import Pager, StoryCard
 from tests.conftest import actor
 from tests.fakes.memory import FakeAnnouncer, FakeClock
@@ -122,3 +124,37 @@ async def test_a_whole_conversation(uows) -> None:
     await core.handle_text("/story delete 2", actor("U-1"), "x")
     featured = await core.handle_text("/story featured", actor(), "x")
     assert "No story has been featured" in featured.plain_text  # the feature went with it
+
+
+@pytest.mark.sql_only  # the in-memory fake has no locks to wait for
+async def test_a_submission_waiting_behind_an_unlink_is_stored_in_the_space_s_new_home(
+    uows,
+) -> None:
+    """The core finds the linked community, then waits for its counter while an unlink holds
+    it; once the unlink commits, the story goes where the space now belongs, not where the
+    core first found it (the check after the wait reads the committed unlink)."""
+    core, _ = make_core(uows)
+    guild = SpaceRef(Platform.DISCORD, "G-RACE")
+    member = actor("D-1", space=guild)
+    await core.handle_text("/story help", actor(), "x")
+    await core.handle_text("/story help", member, "y")
+    async with uows() as uow:
+        slack_side = await uow.communities.for_space(actor().space)
+        discord_side = await uow.communities.for_space(guild)
+        assert slack_side is not None and discord_side is not None
+        await uow.links.merge(discord_side.id, slack_side.id)
+        await uow.commit()
+    async with uows() as uow:
+        await uow.links.split(slack_side.id, guild, CommunitySettings())
+        submitting = asyncio.create_task(
+            core.handle(submit("A courier who waited in the rain for us.", "race-1"), member)
+        )
+        await asyncio.sleep(0.3)  # the submission is now waiting for the counter
+        assert not submitting.done()
+        await uow.commit()
+    reply = await submitting
+    assert not reply.error and "Story #1 is saved" in reply.plain_text, reply.plain_text
+    async with uows(read_only=True) as uow:
+        home = await uow.communities.owner_of(guild)
+        assert home not in (None, slack_side.id)
+        assert [s.community_id for s in await uow.stories.export(None)] == [home]

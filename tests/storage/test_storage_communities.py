@@ -133,10 +133,16 @@ async def test_a_submission_is_logged_only_under_the_limit(uows: UowFactory) -> 
     at = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
     since = at - dt.timedelta(minutes=1)
 
-    async def log(user: str, when: dt.datetime) -> bool:
+    async def log(user: str, when: dt.datetime, space: SpaceRef = SPACE) -> bool:
         async with uows() as uow:
             logged = await uow.communities.log_submission(
-                community, Platform.SLACK, user, when, since=when - dt.timedelta(minutes=1), limit=3
+                community,
+                Platform.SLACK,
+                user,
+                when,
+                since=when - dt.timedelta(minutes=1),
+                limit=3,
+                space=space,
             )
             await uow.commit()
         return logged
@@ -149,3 +155,9 @@ async def test_a_submission_is_logged_only_under_the_limit(uows: UowFactory) -> 
             community, Platform.SLACK, "U-ANNA", since
         )
     assert counted == 4  # three, then one more a minute later; the refused one left no entry
+    # Made in a space that is not (or no longer) the community's: not logged either.
+    assert not await log("U-CAI", at, SpaceRef(Platform.SLACK, "T-ELSEWHERE"))
+    async with uows(read_only=True) as uow:
+        assert (
+            await uow.communities.submissions_since(community, Platform.SLACK, "U-CAI", since) == 0
+        )

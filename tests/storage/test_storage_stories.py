@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.domain import Author, IsoWeek, Platform, Status
+from bot.errors import Conflict
 from bot.ports import SearchQuery
 from tests.storage.builders import (
     CHANNEL,
@@ -55,6 +56,51 @@ async def test_a_story_round_trips_every_field(uows: UowFactory) -> None:
     assert got is not None and got.created_at.tzinfo == dt.UTC
     assert got.created_at == dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
     assert got.tags == ["zeta", "alpha", "mid"]  # display order, not sorted
+
+
+async def test_add_next_numbers_stores_and_indexes_like_add(uows: UowFactory) -> None:
+    """add_next is next_story_number then add, however a database does it (PostgreSQL: one
+    statement): same row, tags found by browse and search, tag counts of published stories."""
+    community = await new_community(uows)
+    await submit(uows, community, tags=["speed"])  # number 1
+    async with uows() as uow:
+        shown = await uow.stories.add_next(
+            make_story(community, 0, tags=["speed", "care", "speed"], client_key="k2"),
+            make_doc("courier", "gift"),
+        )
+        hidden = await uow.stories.add_next(
+            make_story(community, 0, tags=["care"], status=Status.HIDDEN), make_doc("hidden")
+        )
+        await uow.commit()
+    assert (shown.number, hidden.number) == (2, 3)
+    assert shown.id is not None and hidden.id not in (None, shown.id)
+    async with uows(read_only=True) as uow:
+        assert await uow.stories.get(community, 2) == shown
+        assert shown.tags == ["speed", "care", "speed"]  # as given, in the story's own column
+        assert await uow.stories.tag_counts(community) == [("speed", 2), ("care", 1)]
+        by_tag = await uow.stories.browse(community, "care", None, 5)
+        assert numbers(by_tag.items) == [2]  # the hidden one is tagged, but not browsable
+        found = await uow.stories.search(community, SearchQuery((("gift",),)), None, 5)
+        assert numbers(found.items) == [2]
+
+
+async def test_add_next_refuses_a_taken_client_key_and_an_unknown_community(
+    uows: UowFactory,
+) -> None:
+    community = await new_community(uows)
+    await submit(uows, community, client_key="same")
+    async with uows() as uow:
+        with pytest.raises(Conflict):
+            await uow.stories.add_next(make_story(community, 0, client_key="same"), make_doc("w"))
+    # Left without commit: the number went back, and nothing of the refused story stayed.
+    async with uows() as uow:
+        again = await uow.stories.add_next(make_story(community, 0, tags=["t"]), make_doc("w"))
+        with pytest.raises(LookupError):
+            await uow.stories.add_next(make_story(community + 1000, 0), make_doc("w"))
+    assert again.number == 2
+    async with uows(read_only=True) as uow:
+        assert await uow.stories.get(community, 2) is None  # not committed
+        assert await uow.stories.tag_counts(community) == []
 
 
 async def test_update_rewrites_fields_tags_and_search_but_not_the_count(

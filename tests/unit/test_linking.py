@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from bot import commands as c
 from bot import linking
@@ -308,3 +309,41 @@ async def test_a_long_renumbering_is_summarised(bot: Bot) -> None:
     assert fields.items[-1] == ("#39", "→ #21")
     assert "… and 10 more, in the same order." in reply.plain_text
     assert "The 30 stories told here have new numbers" in reply.plain_text
+
+
+async def test_a_story_submitted_while_its_space_is_unlinked_is_stored_in_its_new_home(
+    bot: Bot,
+) -> None:
+    """The unlink commits after the core found the (linked) community and before the story is
+    written: the story follows the space, as if it had been submitted a moment later."""
+    await linked(bot)
+    factory = bot.core.uow
+
+    class UnlinkFirst:
+        def __init__(self, uow: Any) -> None:
+            self._uow = uow
+
+        async def __aenter__(self) -> Any:
+            unlinked = await bot.say("/story unlink", DISCORD_MOD)
+            assert not unlinked.error, unlinked.plain_text
+            return await self._uow.__aenter__()
+
+        async def __aexit__(self, *exc: Any) -> None:
+            await self._uow.__aexit__(*exc)
+
+    raced = False
+
+    def racing(**kind: Any) -> Any:
+        nonlocal raced
+        if kind.get("grouped") and not raced:
+            raced = True
+            return UnlinkFirst(factory(**kind))
+        return factory(**kind)
+
+    bot.core.uow = racing  # type: ignore[assignment]
+    reply = await bot.submit("Discord story about a courier who called ahead", DISCORD_MEMBER)
+    assert raced and "Story #1 is saved" in reply.plain_text
+    home = community_of(bot, GUILD)
+    assert home.id != 1
+    assert bot.db.story(home.id, 1) is not None
+    assert bot.db.story(1, 1) is None  # not in the community the space just left
