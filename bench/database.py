@@ -628,8 +628,8 @@ class RawSqlite(RawDriver):
         if step.many:
             await self._db.executemany(step.sql, params)
             return []
-        async with self._db.execute(step.sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to aiosqlite's thread, as the application's (storage/sqlite_driver.py).
+        return list(await self._db.execute_fetchall(step.sql, params))
 
     async def close(self) -> None:
         await self._db.close()

@@ -375,7 +375,7 @@ async def _weekly_idle_case(storage: Any, core: Core, count: int, communities: i
 
 
 CROWD = 50  # concurrent submitters
-CROWD_EACH = 4  # submissions each, one after another
+CROWD_EACH = 10  # submissions each, one after another: 500 stories, a steadier rate than 200
 
 
 async def _concurrent_submit_case(

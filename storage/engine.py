@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
+from storage import sqlite_driver
+
 _SCHEMES = {
     "postgres": "postgresql+asyncpg",
     "postgresql": "postgresql+asyncpg",
@@ -72,7 +74,8 @@ def create_engine(
             pool = {}  # SQLAlchemy keeps one shared connection (StaticPool) for :memory:
         if readers:
             pool["isolation_level"] = "AUTOCOMMIT"
-        engine = create_async_engine(url, echo=echo, **pool)
+        # Each statement one trip to aiosqlite's thread, not four (storage/sqlite_driver.py).
+        engine = create_async_engine(url, echo=echo, module=sqlite_driver.dbapi(), **pool)
         install_sqlite_hooks(engine, busy_timeout_ms=statement_timeout_ms, readers=readers)
         return engine
     if backend == "postgresql":
