@@ -34,6 +34,7 @@ from storage.models import (
     FTS_TABLE,
     PG_SEARCH_VECTOR,
     AppreciationRow,
+    CommunityRow,
     StoryRow,
     StoryTagRow,
     TagCountRow,
@@ -263,32 +264,75 @@ def _browse_statement(tagged: bool, direction: str | None) -> Select[Any]:
     return stmt.limit(bindparam("limit"))
 
 
+WALK_ROWS = 2000
+"""How many story numbers a PostgreSQL tier's first step may cover (see _pg_tier_statement)."""
+
+
 @functools.cache
-def _pg_tier_statement(bounded: bool, newer: bool) -> Select[Any]:
-    """One search tier's story ids on PostgreSQL, newest (or, newer, oldest) first.
+def _pg_tier_statement(newer: bool, step: str) -> Select[Any]:
+    """One search tier's story ids on PostgreSQL in walk order, newest first (newer: oldest
+    first), beyond story number `search_start`.
+
+    Two steps, so that no plan can walk a whole community. The planner chooses between
+    walking the community's numbers with the search as a filter (right for a common word) and
+    the GIN index then a sort (right for a rare one) from its estimate of how many stories
+    match, and a word missing from a tier is sometimes estimated common: the walk then reads
+    every story of the community and finds nothing (770 ms at 1,000,000 stories). So the
+    first step ("first"; "top" when it starts at the community's newest story) covers only
+    WALK_ROWS numbers, and a walk there is short whichever plan is taken. The second
+    ("beyond"), run only when the first found too few, covers the rest through the GIN index:
+    ordered by `number + 0`, which no index provides, so there is no walk to choose.
 
     Every value is written into the statement, none bound: asyncpg prepares statements, and
     after five runs PostgreSQL may switch to a generic plan that cannot see how rare the words
-    are, how large the community is or how small the limit, and then walks a whole community
-    for a word it never finds. (Every term is letters and digits, and SQLAlchemy quotes the
-    literal.)
+    are, how large the community is or how small the limit. (Every term is letters and digits,
+    and SQLAlchemy quotes the literal.)
     """
 
     def inline(name: str, type_: Any) -> Any:
         return bindparam(name, type_=type_, literal_execute=True)
 
+    community = inline("search_community", Integer())
+    walk = inline("search_walk", Integer())
     stmt = select(_S.id).where(
-        _S.community_id == inline("search_community", Integer()),
+        _S.community_id == community,
         _S.status == inline("search_status", String()),
         literal_column(PG_SEARCH_VECTOR).op("@@")(
             cast(inline("search_tsquery", String()), TSQUERY)
         ),
     )
-    if bounded:
-        bound = inline("search_bound", Integer())
-        stmt = stmt.where(_S.number > bound if newer else _S.number < bound)
-    stmt = stmt.order_by(_S.number.asc() if newer else _S.number.desc())
-    return stmt.limit(inline("search_limit", Integer()))
+    limit = inline("search_limit", Integer())
+    if step == "top":
+        # Newest first from the community's last number, which comes back with the hits
+        # (hit NULL when none), so the second step goes on from the same number.
+        last = _COMMUNITIES.c.last_number
+        hits = (
+            stmt.add_columns(_S.number)
+            .where(_S.number > last + literal_column("1") - walk)  # start: last + 1
+            .order_by(_S.number.desc())
+            .limit(limit)
+            .lateral("hits")
+        )
+        return (
+            select(last, hits.c.id)
+            .select_from(_COMMUNITIES.outerjoin(hits, true()))
+            .where(_COMMUNITIES.c.id == community)
+            .order_by(hits.c.number.desc())
+        )
+    start = inline("search_start", Integer())
+    edge = start + walk if newer else start - walk
+    key = _S.number
+    if step == "beyond":
+        stmt = stmt.where(_S.number > edge if newer else _S.number <= edge)
+        key = _S.number + 0
+    elif newer:
+        stmt = stmt.where(_S.number > start, _S.number <= edge)
+    else:
+        stmt = stmt.where(_S.number < start, _S.number > edge)
+    return stmt.order_by(key.asc() if newer else key.desc()).limit(limit)
+
+
+_COMMUNITIES = CommunityRow.__table__
 
 
 class SqlStoryRepository(Repository):
@@ -490,15 +534,8 @@ class SqlStoryRepository(Repository):
     ) -> list[int]:
         """Ids of one tier's stories beyond story number `bound`, in walk order."""
         if self._dialect == "postgresql":
-            params = {
-                "search_tsquery": search.tsquery(tier, groups, flags),
-                "search_community": community_id,
-                "search_status": Status.PUBLISHED.value,
-                "search_bound": bound,
-                "search_limit": int(limit),
-            }
-            stmt = _pg_tier_statement(bound is not None, newer)
-            return list((await self._db.execute(stmt, params)).scalars())
+            tsquery = search.tsquery(tier, groups, flags)
+            return await self._pg_tier_ids(community_id, tsquery, bound, newer, limit)
         # SQLite: FTS5 walks rowids; inside a community they grow with the story number.
         where = f"{FTS_TABLE} MATCH :search_fts"
         params: dict[str, Any] = {
@@ -516,6 +553,42 @@ class SqlStoryRepository(Repository):
             f"ORDER BY rowid {'ASC' if newer else 'DESC'} LIMIT :limit"
         )
         return list((await self._db.execute(stmt, params)).scalars())
+
+    async def _pg_tier_ids(
+        self,
+        community_id: int,
+        tsquery: str,
+        bound: int | None,
+        newer: bool,
+        limit: int,
+    ) -> list[int]:
+        """_tier_ids on PostgreSQL: the two steps of _pg_tier_statement."""
+        params = {
+            "search_tsquery": tsquery,
+            "search_community": community_id,
+            "search_status": Status.PUBLISHED.value,
+            "search_start": bound,
+            "search_limit": int(limit),
+            "search_walk": WALK_ROWS,
+        }
+        if bound is None and not newer:
+            rows = (await self._db.execute(_pg_tier_statement(newer, "top"), params)).all()
+            if not rows:
+                return []  # no such community
+            found = [row.id for row in rows if row.id is not None]
+            params["search_start"] = rows[0].last_number + 1
+        else:
+            if bound is None:
+                params["search_start"] = 0  # oldest first: from the very first number
+            first = await self._db.execute(_pg_tier_statement(newer, "first"), params)
+            found = list(first.scalars())
+        if len(found) >= limit:
+            return found
+        if not newer and params["search_start"] - params["search_walk"] < 1:
+            return found  # the first step reached number 1: nothing beyond
+        params["search_limit"] = int(limit) - len(found)
+        beyond = await self._db.execute(_pg_tier_statement(newer, "beyond"), params)
+        return found + list(beyond.scalars())
 
     async def _nearest_id(self, community_id: int, number: int, newer: bool) -> int:
         """The id to walk from when story `number` no longer exists: that of the nearest

@@ -12,11 +12,13 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import Author, CommunitySettings, Platform, SpaceRef
 from bot.ports import Keyset, SearchDoc, SearchQuery, Slice, UnitOfWork
+from storage import stories as stories_sql
 from storage.models import StoryRow
 from tests.fakes.memory import FakeDatabase
 from tests.storage.builders import (
@@ -267,6 +269,39 @@ async def test_search_keeps_accents_apart(uows: UowFactory) -> None:
         assert await hits("ärende") == [3]
 
 
+@pytest.mark.sql_only
+async def test_a_search_page_holds_no_story_twice_when_stories_arrive_between_its_steps(
+    engine: AsyncEngine, uows: UowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL searches a tier in two steps (storage.stories._pg_tier_statement); the
+    second goes on from the number the first started at, even if stories arrived since."""
+    monkeypatch.setattr(stories_sql, "WALK_ROWS", 3)
+    community = await new_community(uows)
+    await submit_many(uows, community, 8, tags=["t"])
+    async with uows(read_only=True) as uow:
+        db = uow.stories._db  # type: ignore[attr-defined]
+        execute = db.execute
+        arrived: list[int] = []
+
+        first_step = stories_sql._pg_tier_statement(False, "top")
+        firsts = 0
+
+        async def with_arrivals(statement: Any, parameters: Any = None) -> Any:
+            nonlocal firsts
+            # The strong tier finds nothing; once the body tier's first step has found 8 and 7,
+            # two stories arrive before whatever the search sends next.
+            if firsts == 2 and not arrived:
+                arrived.extend(s.number for s in await submit_many(uows, community, 2))
+            firsts += statement is first_step
+            return await execute(statement, parameters)
+
+        monkeypatch.setattr(db, "execute", with_arrivals)
+        page = await uow.stories.search(community, query("word"), None, 6)
+    if engine.dialect.name == "postgresql":
+        assert arrived == [9, 10]
+    assert numbers(page.items) == [8, 7, 6, 5, 4, 3] and page.more
+
+
 # Index use ---------------------------------------------------------------------------------
 
 
@@ -442,7 +477,13 @@ async def _answers(uow: UnitOfWork, community: int, seed: int) -> list[object]:
     return answers
 
 
-async def test_search_and_browse_answer_exactly_like_the_fake(uows: UowFactory) -> None:
+# PostgreSQL's search covers WALK_ROWS story numbers in a first step, the rest in a second
+# (storage.stories._pg_tier_statement); with 3 every page of 40 stories needs both.
+@pytest.mark.parametrize("walk_rows", [stories_sql.WALK_ROWS, 3])
+async def test_search_and_browse_answer_exactly_like_the_fake(
+    uows: UowFactory, walk_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stories_sql, "WALK_ROWS", walk_rows)
     for seed in (1,):
         fake = FakeDatabase().factory()
         real_id, fake_id = await _seed(uows, seed), await _seed(fake, seed)
