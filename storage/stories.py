@@ -46,6 +46,7 @@ from storage.repositories import Repository, guarded, per_dialect
 _S = StoryRow.__table__.c
 _TAG = StoryTagRow.__table__.c
 _COUNT = TagCountRow.__table__.c
+_COMMUNITIES = CommunityRow.__table__
 # Every column but the wide search_* ones, which only the database reads.
 STORY_COLUMNS = tuple(c for c in StoryRow.__table__.c if not c.name.startswith("search_"))
 
@@ -330,9 +331,6 @@ def _pg_tier_statement(newer: bool, step: str) -> Select[Any]:
     else:
         stmt = stmt.where(_S.number < start, _S.number > edge)
     return stmt.order_by(key.asc() if newer else key.desc()).limit(limit)
-
-
-_COMMUNITIES = CommunityRow.__table__
 
 
 class SqlStoryRepository(Repository):

@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 
-from bot.domain import Author, IsoWeek, Platform, Status
+from bot.domain import Author, IsoWeek, Platform, SpaceRef, Status
 from bot.errors import Conflict
 from bot.ports import SearchQuery
+from storage import stories as stories_sql
 from tests.storage.builders import (
     CHANNEL,
     HIDDEN,
@@ -82,6 +83,13 @@ async def test_add_next_numbers_stores_and_indexes_like_add(uows: UowFactory) ->
         assert numbers(by_tag.items) == [2]  # the hidden one is tagged, but not browsable
         found = await uow.stories.search(community, SearchQuery((("gift",),)), None, 5)
         assert numbers(found.items) == [2]
+
+
+def test_add_next_on_postgresql_writes_every_column_add_writes() -> None:
+    """Its statement names the columns (storage.stories._ADD_COLUMNS); a column added to the
+    row `add` writes and not there would be dropped on PostgreSQL alone."""
+    story = make_story(1, 1, customer="ACME", client_key="k", origin=SpaceRef(Platform.SLACK, "T"))
+    assert set(stories_sql._new_row(story, make_doc("w"))) == set(stories_sql._ADD_COLUMNS)
 
 
 async def test_add_next_refuses_a_taken_client_key_and_an_unknown_community(
