@@ -58,8 +58,9 @@ def create_engine(
     read-only unit of work sends no BEGIN and no ROLLBACK. PostgreSQL: read-only by the
     session's default; two round trips fewer per command, and READ COMMITTED takes a new
     snapshot for every statement anyway, inside a transaction or not. SQLite: `query_only`
-    from the connection's start; a BEGIN is a statement like any other there, three thread
-    hand-offs through aiosqlite, and in WAL mode each statement reads a committed snapshot.
+    from the connection's start; a BEGIN is a statement like any other there, a trip to
+    aiosqlite's thread (storage/sqlite_driver.py), and in WAL mode each statement reads a
+    committed snapshot.
     `outages` is shared by the engines of one process (see ping_when_idle).
     """
     url = normalise_url(url)
