@@ -77,6 +77,18 @@ class Slice:
     more: bool
 
 
+@dataclass(frozen=True, slots=True)
+class RateLog:
+    """How StoryRepository.add_next logs a submission for the rate limit, as
+    CommunityRepository.log_submission: refused when `limit` submissions by the story's author
+    are logged since `since`, or when `space`, where it was made, no longer belongs to the
+    story's community."""
+
+    since: dt.datetime
+    limit: int
+    space: SpaceRef
+
+
 class CommunityRepository(Protocol):
     async def for_space(self, space: SpaceRef) -> Community | None: ...
 
@@ -126,7 +138,7 @@ class CommunityRepository(Protocol):
         """Log one submission for the rate limit unless `limit` are already logged since
         `since`, or `space` (where it was made) no longer belongs to the community; whether it
         was logged. Check and log are one step, so callers that hold the community's counter
-        (StoryRepository.add_next) cannot both pass the limit."""
+        (as StoryRepository.add_next does) cannot both pass the limit."""
         ...
 
     async def forget_submissions(self, before: dt.datetime) -> int:
@@ -145,11 +157,14 @@ class StoryRepository(Protocol):
         """Store under `story.number`; Conflict when the number or client key is taken."""
         ...
 
-    async def add_next(self, story: Story, doc: SearchDoc) -> Story:
-        """Reserve the community's next number and store the story under it: `add` after
-        CommunityRepository.next_story_number, in one call so a database may do both in one
-        statement. The reservation locks the counter until commit or rollback; LookupError
-        when there is no such community."""
+    async def add_next(self, story: Story, doc: SearchDoc, log: RateLog) -> Story | None:
+        """Reserve the community's next number, store the story under it and log the
+        submission: CommunityRepository.next_story_number, `add` and log_submission (by the
+        story's author, at its created_at), in one call so a database may do all three in one
+        statement. The reservation locks the counter until commit or rollback, and the log
+        reads what committed before the lock was taken. None when the log refused: the caller
+        must not commit. Conflict when the client key is taken; LookupError when there is no
+        such community."""
         ...
 
     async def get(self, community_id: int, number: int) -> Story | None: ...

@@ -7,9 +7,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, delete, func, select, update
+from sqlalchemy import Boolean, Integer, Row, Select, bindparam, delete, func, select, update
 
 from bot.domain import ChannelRef, Community, CommunitySettings, Language, Platform, SpaceRef
+from bot.ports import RateLog
 from storage.models import CommunityRow, SpaceRow, SubmissionRow, weekly_changed
 from storage.repositories import Repository, guarded
 
@@ -146,8 +147,8 @@ async def reserve_number(db: LazyConnection, community_id: int) -> int:
 
 _SUBMISSIONS_SINCE = select(func.count()).where(
     _SUBMISSIONS.c.community_id == bindparam("community_id"),
-    _SUBMISSIONS.c.author_platform == bindparam("platform"),
-    _SUBMISSIONS.c.author_id == bindparam("user_id"),
+    _SUBMISSIONS.c.author_platform == bindparam("author_platform"),
+    _SUBMISSIONS.c.author_id == bindparam("author_id"),
     _SUBMISSIONS.c.at >= bindparam("since"),
 )
 # One statement checks and logs: INSERT … SELECT the new row WHERE the count in the window is
@@ -156,8 +157,8 @@ _LOG_UNDER_LIMIT = _SUBMISSIONS.insert().from_select(
     ["community_id", "author_platform", "author_id", "at"],
     select(
         bindparam("community_id", type_=_SUBMISSIONS.c.community_id.type),
-        bindparam("platform", type_=_SUBMISSIONS.c.author_platform.type),
-        bindparam("user_id", type_=_SUBMISSIONS.c.author_id.type),
+        bindparam("author_platform", type_=_SUBMISSIONS.c.author_platform.type),
+        bindparam("author_id", type_=_SUBMISSIONS.c.author_id.type),
         bindparam("at", type_=_SUBMISSIONS.c.at.type),
     ).where(
         _SUBMISSIONS_SINCE.scalar_subquery() < bindparam("limit", type_=Integer()),
@@ -170,6 +171,47 @@ _LOG_UNDER_LIMIT = _SUBMISSIONS.insert().from_select(
         .exists(),
     ),
 )
+# PostgreSQL: the same statement inside a function (migration log_function), so that
+# StoryRepository.add_next can run it in its own statement after the counter's lock was
+# taken. A statement's subqueries read the snapshot taken when it started, before it waited for
+# the lock, and would miss what the lock's last holder logged; a VOLATILE function takes a new
+# snapshot for each query it runs. True when it logged.
+LOG_SUBMISSION_CALL = func.storybot_log_submission(
+    bindparam("community_id", type_=_SUBMISSIONS.c.community_id.type),
+    bindparam("author_platform", type_=_SUBMISSIONS.c.author_platform.type),
+    bindparam("author_id", type_=_SUBMISSIONS.c.author_id.type),
+    bindparam("at", type_=_SUBMISSIONS.c.at.type),
+    bindparam("since", type_=_SUBMISSIONS.c.at.type),
+    bindparam("limit", type_=Integer()),
+    bindparam("space_platform", type_=_SPACE.c.platform.type),
+    bindparam("space_id", type_=_SPACE.c.external_id.type),
+    type_=Boolean(),
+)
+_LOG_SUBMISSION = {"postgresql": select(LOG_SUBMISSION_CALL), "sqlite": _LOG_UNDER_LIMIT}
+
+
+def log_params(
+    community_id: int, platform: Platform, user_id: str, at: dt.datetime, log: RateLog
+) -> dict[str, Any]:
+    """The parameters of _LOG_SUBMISSION, and of LOG_SUBMISSION_CALL in another statement."""
+    return {
+        "community_id": community_id,
+        "author_platform": str(platform),
+        "author_id": user_id,
+        "at": at,
+        "since": log.since,
+        "limit": log.limit,
+        "space_platform": str(log.space.platform),
+        "space_id": log.space.external_id,
+    }
+
+
+async def log_under_limit(db: LazyConnection, dialect: str, params: dict[str, Any]) -> bool:
+    """CommunityRepository.log_submission with log_params."""
+    result = await db.execute(_LOG_SUBMISSION[dialect], params)
+    return bool(result.scalar_one()) if dialect == "postgresql" else bool(result.rowcount)
+
+
 _WEEKLY_DUE = (
     select(_COMMUNITIES.c.id, _COMMUNITIES.c.weekly_due_at)
     .where(_COMMUNITIES.c.weekly_due_at <= bindparam("now"))
@@ -278,17 +320,8 @@ class SqlCommunityRepository(Repository):
         limit: int,
         space: SpaceRef,
     ) -> bool:
-        params = {
-            "community_id": community_id,
-            "platform": str(platform),
-            "user_id": user_id,
-            "at": at,
-            "since": since,
-            "limit": limit,
-            "space_platform": str(space.platform),
-            "space_id": space.external_id,
-        }
-        return bool((await self._db.execute(_LOG_UNDER_LIMIT, params)).rowcount)
+        params = log_params(community_id, platform, user_id, at, RateLog(since, limit, space))
+        return await log_under_limit(self._db, self._dialect, params)
 
     @guarded
     async def submissions_since(
@@ -296,8 +329,8 @@ class SqlCommunityRepository(Repository):
     ) -> int:
         params = {
             "community_id": community_id,
-            "platform": str(platform),
-            "user_id": user_id,
+            "author_platform": str(platform),
+            "author_id": user_id,
             "since": since,
         }
         return int((await self._db.execute(_SUBMISSIONS_SINCE, params)).scalar_one())

@@ -27,9 +27,15 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 
 from bot.domain import Author, Platform, SpaceRef, Status, Story
 from bot.errors import Conflict
-from bot.ports import Keyset, Ranked, SearchDoc, SearchQuery, Slice
+from bot.ports import Keyset, Ranked, RateLog, SearchDoc, SearchQuery, Slice
 from storage import search
-from storage.communities import NEXT_NUMBER, reserve_number
+from storage.communities import (
+    LOG_SUBMISSION_CALL,
+    NEXT_NUMBER,
+    log_params,
+    log_under_limit,
+    reserve_number,
+)
 from storage.models import (
     FTS_TABLE,
     PG_SEARCH_VECTOR,
@@ -156,11 +162,13 @@ _COUNT_TAGS = per_dialect(_count_tags_statement)
 
 def _pg_add_next_statement() -> Select[Any]:
     """PostgreSQL: add_next as one statement of data-modifying CTEs (number, story, its tags,
-    the tag counts). A submission then holds its community's counter lock for three round
-    trips (this, the rate log, the commit) instead of seven; 50 concurrent submitters queue on
-    that lock. The rate log cannot join: a statement reads the snapshot taken when it
-    started, before it waited for the lock. Returns (number, id); no row: no such
-    community; id NULL: the number or client key was taken (DO NOTHING, as _ADD)."""
+    the tag counts, the rate log). A submission then holds its community's counter lock for
+    two round trips (this and the commit) instead of seven; 50 concurrent submitters queue on
+    that lock. The rate log is a function call (storage.communities.LOG_SUBMISSION_CALL), made
+    once the number is reserved: it reads what committed while this statement waited for the
+    lock, which the statement's own subqueries would not. Returns (number, id, logged); no
+    row: no such community; id NULL: the number or client key was taken (DO NOTHING, as
+    _ADD)."""
     number = NEXT_NUMBER.cte("number")
     given = [c for c in _ADD_COLUMNS if c != "number"]
     story = (
@@ -199,9 +207,11 @@ def _pg_add_next_statement() -> Select[Any]:
         .select_from(story.join(counted, true()))
         .order_by(counted.c.tag),  # counter rows locked in tag order, as _count_tags
     )
+    # Selected from `number`, so the log runs after the lock is taken.
+    logged = select(LOG_SUBMISSION_CALL.label("logged")).select_from(number).cte("logged")
     return (
-        select(number.c.last_number, story.c.id)
-        .select_from(number.outerjoin(story, true()))
+        select(number.c.last_number, story.c.id, logged.c.logged)
+        .select_from(number.outerjoin(story, true()).join(logged, true()))
         .add_cte(tags.cte("tags"), counts.cte("counts"))
     )
 
@@ -377,22 +387,30 @@ class SqlStoryRepository(Repository):
         return dataclasses.replace(story, id=story_id)
 
     @guarded
-    async def add_next(self, story: Story, doc: SearchDoc) -> Story:
+    async def add_next(self, story: Story, doc: SearchDoc, log: RateLog) -> Story | None:
+        author, community_id = story.author, story.community_id
+        logging = log_params(community_id, author.platform, author.user_id, story.created_at, log)
         if self._dialect != "postgresql":
             number = await reserve_number(self._db, story.community_id)
-            return await self.add(dataclasses.replace(story, number=number), doc)
+            stored = await self.add(dataclasses.replace(story, number=number), doc)
+            return stored if await log_under_limit(self._db, self._dialect, logging) else None
         values = {f"new_{name}": value for name, value in _new_row(story, doc).items()}
         tags = list(dict.fromkeys(story.tags))
-        params = values | {
-            "community_id": story.community_id,
-            "story_tags": tags,
-            "counted_tags": sorted(tags) if story.status == Status.PUBLISHED else [],
-        }
+        params = (
+            values
+            | logging
+            | {
+                "story_tags": tags,
+                "counted_tags": sorted(tags) if story.status == Status.PUBLISHED else [],
+            }
+        )
         row = (await self._db.execute(_PG_ADD_NEXT, params)).first()
         if row is None:
             raise LookupError(f"no community {story.community_id}")
         if row.id is None:
             raise Conflict(f"story {story.community_id}#{row.last_number} or its key exists")
+        if not row.logged:
+            return None
         return dataclasses.replace(story, id=row.id, number=row.last_number)
 
     @guarded

@@ -15,7 +15,7 @@ from bot.errors import Conflict, PermissionDenied, RateLimited
 from bot.i18n_marker import N_
 from bot.indexing import search_doc
 from bot.permissions import is_author, require_visible
-from bot.ports import UnitOfWork
+from bot.ports import RateLog, UnitOfWork
 from bot.replies import Reply, Text
 from bot.validation import CleanStory, clean_story
 
@@ -147,23 +147,15 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
     community_id = draft.community_id
     # Grouped: submissions arriving together share one durable commit (one disk flush).
     async with ctx.uow(grouped=True) as uow:
-        # Reserving the number locks the community's counter, so the check below cannot be
-        # raced by the same user's parallel submissions. A retry of a stored submission (same
-        # client key) raises Conflict here, before the rate check could refuse it, and leaving
-        # rolls the number back: `submit` answers with the stored story. Retries are rare, so
-        # no lookup runs before every insert.
-        stored = await uow.stories.add_next(draft, search_doc(draft))
-        author, at = draft.author, draft.created_at
-        logged = await uow.communities.log_submission(
-            community_id,
-            author.platform,
-            author.user_id,
-            at,
-            since=at - ratelimit.WINDOW,
-            limit=ratelimit.LIMIT,
-            space=ctx.actor.space,
-        )
-        if not logged:
+        # Reserving the number locks the community's counter, and the rate log is read after
+        # that, so the same user's parallel submissions cannot both pass the limit. A retry of
+        # a stored submission (same client key) raises Conflict here, before the rate check
+        # could refuse it, and leaving rolls the number back: `submit` answers with the stored
+        # story. Retries are rare, so no lookup runs before every insert.
+        at = draft.created_at
+        log = RateLog(since=at - ratelimit.WINDOW, limit=ratelimit.LIMIT, space=ctx.actor.space)
+        stored = await uow.stories.add_next(draft, search_doc(draft), log)
+        if stored is None:
             # An unlink that committed while we waited for the counter may have moved this
             # space to a community of its own: then the story belongs there (_store_in_home).
             if await uow.communities.owner_of(ctx.actor.space) != community_id:

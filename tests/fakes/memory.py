@@ -55,6 +55,7 @@ from bot.ports import (
     PublishedRepository,
     PublishedSlice,
     Ranked,
+    RateLog,
     SearchDoc,
     SearchQuery,
     Slice,
@@ -462,9 +463,20 @@ class FakeStoryRepository:
         state.stories[key] = _Row(stored, doc)
         return _copy(stored)
 
-    async def add_next(self, story: Story, doc: SearchDoc) -> Story:
+    async def add_next(self, story: Story, doc: SearchDoc, log: RateLog) -> Story | None:
         number = await self._uow.communities.next_story_number(story.community_id)
-        return await self.add(dataclasses.replace(story, number=number), doc)
+        stored = await self.add(dataclasses.replace(story, number=number), doc)
+        author = story.author
+        logged = await self._uow.communities.log_submission(
+            story.community_id,
+            author.platform,
+            author.user_id,
+            story.created_at,
+            since=log.since,
+            limit=log.limit,
+            space=log.space,
+        )
+        return stored if logged else None
 
     async def get(self, community_id: int, number: int) -> Story | None:
         row = self._uow._call().stories.get((community_id, number))

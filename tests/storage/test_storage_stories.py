@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.domain import Author, IsoWeek, Platform, SpaceRef, Status
 from bot.errors import Conflict
-from bot.ports import SearchQuery
+from bot.ports import RateLog, SearchQuery
 from storage import stories as stories_sql
 from tests.storage.builders import (
     CHANNEL,
@@ -25,6 +26,9 @@ from tests.storage.builders import (
 )
 
 CEST = dt.timezone(dt.timedelta(hours=2))
+SPACE = SpaceRef(Platform.SLACK, "T1")  # new_community's space
+MINUTE = dt.timedelta(minutes=1)
+LOG = RateLog(since=T0 - MINUTE, limit=100, space=SPACE)
 
 
 async def test_a_story_round_trips_every_field(uows: UowFactory) -> None:
@@ -68,11 +72,15 @@ async def test_add_next_numbers_stores_and_indexes_like_add(uows: UowFactory) ->
         shown = await uow.stories.add_next(
             make_story(community, 0, tags=["speed", "care", "speed"], client_key="k2"),
             make_doc("courier", "gift"),
+            LOG,
         )
         hidden = await uow.stories.add_next(
-            make_story(community, 0, tags=["care"], status=Status.HIDDEN), make_doc("hidden")
+            make_story(community, 0, tags=["care"], status=Status.HIDDEN),
+            make_doc("hidden"),
+            LOG,
         )
         await uow.commit()
+    assert shown is not None and hidden is not None
     assert (shown.number, hidden.number) == (2, 3)
     assert shown.id is not None and hidden.id not in (None, shown.id)
     async with uows(read_only=True) as uow:
@@ -83,6 +91,9 @@ async def test_add_next_numbers_stores_and_indexes_like_add(uows: UowFactory) ->
         assert numbers(by_tag.items) == [2]  # the hidden one is tagged, but not browsable
         found = await uow.stories.search(community, SearchQuery((("gift",),)), None, 5)
         assert numbers(found.items) == [2]
+        # Both logged for the rate limit, by their author at their created_at.
+        logged = await uow.communities.submissions_since(community, Platform.SLACK, "U1", T0)
+    assert logged == 2
 
 
 def test_add_next_on_postgresql_writes_every_column_add_writes() -> None:
@@ -99,16 +110,75 @@ async def test_add_next_refuses_a_taken_client_key_and_an_unknown_community(
     await submit(uows, community, client_key="same")
     async with uows() as uow:
         with pytest.raises(Conflict):
-            await uow.stories.add_next(make_story(community, 0, client_key="same"), make_doc("w"))
+            await uow.stories.add_next(
+                make_story(community, 0, client_key="same"), make_doc("w"), LOG
+            )
     # Left without commit: the number went back, and nothing of the refused story stayed.
     async with uows() as uow:
-        again = await uow.stories.add_next(make_story(community, 0, tags=["t"]), make_doc("w"))
+        again = await uow.stories.add_next(make_story(community, 0, tags=["t"]), make_doc("w"), LOG)
         with pytest.raises(LookupError):
-            await uow.stories.add_next(make_story(community + 1000, 0), make_doc("w"))
-    assert again.number == 2
+            await uow.stories.add_next(make_story(community + 1000, 0), make_doc("w"), LOG)
+    assert again is not None and again.number == 2
     async with uows(read_only=True) as uow:
         assert await uow.stories.get(community, 2) is None  # not committed
         assert await uow.stories.tag_counts(community) == []
+        assert await uow.communities.submissions_since(community, Platform.SLACK, "U1", T0) == 0
+
+
+async def test_add_next_answers_none_when_the_rate_log_refuses(uows: UowFactory) -> None:
+    """Over the limit, or made in a space that is not the community's: None, and the caller
+    rolls back (as the core does)."""
+    community = await new_community(uows)
+    for limit, space, expected in (
+        (2, SPACE, [True, True, False]),
+        (5, SpaceRef(Platform.SLACK, "T-ELSEWHERE"), [False]),
+    ):
+        stored = []
+        for _ in expected:
+            async with uows() as uow:
+                story = await uow.stories.add_next(
+                    make_story(community, 0), make_doc("w"), RateLog(T0 - MINUTE, limit, space)
+                )
+                if story is not None:
+                    await uow.commit()
+            stored.append(story is not None)
+        assert stored == expected
+    async with uows(read_only=True) as uow:
+        assert await uow.stories.get(community, 3) is None  # the refused ones left nothing
+        assert await uow.communities.submissions_since(community, Platform.SLACK, "U1", T0) == 2
+        assert await uow.stories.tag_counts(community) == []
+    async with uows() as uow:  # numbers go on without a gap
+        story = await uow.stories.add_next(make_story(community, 0), make_doc("w"), LOG)
+    assert story is not None and story.number == 3
+
+
+@pytest.mark.sql_only  # the in-memory fake has no locks to wait for
+async def test_add_next_reads_the_rate_log_its_lock_s_last_holder_committed(
+    uows: UowFactory,
+) -> None:
+    """The same author's second submission waits for the counter while the first holds it;
+    once the first commits, the second sees its log entry and is refused (a limit of one).
+    On PostgreSQL the statement's own snapshot predates that commit: the log must not use it."""
+    community = await new_community(uows)
+    once = RateLog(since=T0 - MINUTE, limit=1, space=SPACE)
+
+    async def second() -> bool:
+        async with uows() as uow:
+            stored = await uow.stories.add_next(make_story(community, 0), make_doc("w"), once)
+            if stored is not None:
+                await uow.commit()
+        return stored is not None
+
+    async with uows() as uow:
+        assert await uow.stories.add_next(make_story(community, 0), make_doc("w"), once)
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.3)  # the second now waits for the counter
+        assert not waiting.done()
+        await uow.commit()
+    assert not await waiting
+    async with uows(read_only=True) as uow:
+        assert await uow.communities.submissions_since(community, Platform.SLACK, "U1", T0) == 1
+        assert [s.number for s in await uow.stories.export(None)] == [1]
 
 
 async def test_update_rewrites_fields_tags_and_search_but_not_the_count(
