@@ -547,7 +547,8 @@ class Recorder:
 
         @event.listens_for(sync, "commit")
         def _commit(conn: Any) -> None:
-            if self.steps is not None:
+            # A single-write unit of work on PostgreSQL is autocommit: its commit sends nothing.
+            if self.steps is not None and not _autocommit(conn):
                 self.steps.append(Step("COMMIT", ()))
 
         @event.listens_for(sync, "rollback")

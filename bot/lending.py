@@ -9,7 +9,7 @@ def lend(uow: UnitOfWork) -> UnitOfWorkFactory:
     """A factory that hands out the already open `uow` (the command's own); entering and
     leaving it neither begins nor ends the transaction, its owner does."""
 
-    def lent(*, read_only: bool = False, grouped: bool = False) -> UnitOfWork:
+    def lent(*, read_only: bool = False, single_write: bool = False) -> UnitOfWork:
         return _Lent(uow)  # type: ignore[return-value]
 
     return lent

@@ -381,15 +381,18 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, *, read_only: bool = False, grouped: bool = False) -> UnitOfWork:
+    def __call__(self, *, read_only: bool = False, single_write: bool = False) -> UnitOfWork:
         """A new unit of work. A read-only one takes no write lock (readers never queue behind
         a writer) and any write inside it fails: for commands that write nothing.
 
-        A grouped one may share its transaction, and its durable commit, with grouped units of
-        work running at the same time (one disk flush for many submissions). Leaving it without
-        a commit undoes only its own writes; its commit() returns once the shared transaction is
-        durable and raises if it failed. Keep its work to the database: the others wait their
-        turn meanwhile."""
+        A single-write one holds one write call, StoryRepository.add_next (reads besides it are
+        fine), and storage commits it as suits the database. It may share its transaction and
+        its durable commit with other single-write units of work running at the same time (one
+        disk flush for many submissions); leaving it without a commit then undoes only its own
+        writes, and its commit() returns once the shared transaction is durable and raises if
+        it failed. Or the write call may be a transaction of its own, when a database can do
+        all of it in one statement that writes everything or nothing. Either way, keep its work
+        to the database: others may wait their turn meanwhile."""
         ...
 
 

@@ -65,7 +65,8 @@ class LazyConnection:
 
 
 class RepositorySet:
-    """What a unit of work (plain or grouped) offers: its repositories, on one connection."""
+    """What a unit of work (plain or in a group, storage/group_commit.py) offers: its
+    repositories, on one connection."""
 
     communities: SqlCommunityRepository
     stories: SqlStoryRepository

@@ -161,18 +161,33 @@ _COUNT_TAGS = per_dialect(_count_tags_statement)
 
 
 def _pg_add_next_statement() -> Select[Any]:
-    """PostgreSQL: add_next as one statement of data-modifying CTEs (number, story, its tags,
-    the tag counts, the rate log). A submission then holds its community's counter lock for
-    two round trips (this and the commit) instead of seven; 50 concurrent submitters queue on
-    that lock. The rate log is a function call (storage.communities.LOG_SUBMISSION_CALL), made
-    once the number is reserved: it reads what committed while this statement waited for the
-    lock, which the statement's own subqueries would not. Returns (number, id, logged); no
-    row: no such community; id NULL: the number or client key was taken (DO NOTHING, as
-    _ADD)."""
-    number = NEXT_NUMBER.cte("number")
+    """PostgreSQL: add_next as one statement that writes all of a submission or none of it,
+    so a single-write unit of work can run it as a transaction of its own: no BEGIN or COMMIT
+    round trip, and the counter's lock is held only while the server runs it (50 concurrent
+    submitters to one community queue on that lock).
+
+    - locked: the community's counter row, FOR UPDATE; here the statement waits its turn.
+    - logged: the rate log (storage.communities.LOG_SUBMISSION_CALL), selected from `locked`
+      so it runs after the wait. It is a VOLATILE function, whose query reads what committed
+      during the wait; the statement's own subqueries read the snapshot from before it.
+    - number: the counter bumped, only if logged (refused: nothing written at all).
+    - story, its tags and tag counts, from `number`. A taken client key fails the whole
+      statement (a plain INSERT; the unique violation becomes Conflict), so the number and the
+      log entry go with it.
+
+    Returns one row (community, logged, last_number, id); no row: no such community.
+    """
+    locked = (
+        select(_COMMUNITIES.c.id)
+        .where(_COMMUNITIES.c.id == bindparam("community_id"))
+        .with_for_update()
+        .cte("locked")
+    )
+    logged = select(LOG_SUBMISSION_CALL.label("logged")).select_from(locked).cte("logged")
+    number = NEXT_NUMBER.where(select(logged.c.logged).scalar_subquery()).cte("number")
     given = [c for c in _ADD_COLUMNS if c != "number"]
     story = (
-        postgresql.insert(StoryRow.__table__)
+        StoryRow.__table__.insert()
         .from_select(
             [*given, "number"],
             select(
@@ -181,7 +196,6 @@ def _pg_add_next_statement() -> Select[Any]:
                 number.c.last_number,
             ),
         )
-        .on_conflict_do_nothing()
         .returning(_S.id, _S.number)
         .cte("story")
     )
@@ -207,11 +221,9 @@ def _pg_add_next_statement() -> Select[Any]:
         .select_from(story.join(counted, true()))
         .order_by(counted.c.tag),  # counter rows locked in tag order, as _count_tags
     )
-    # Selected from `number`, so the log runs after the lock is taken.
-    logged = select(LOG_SUBMISSION_CALL.label("logged")).select_from(number).cte("logged")
     return (
-        select(number.c.last_number, story.c.id, logged.c.logged)
-        .select_from(number.outerjoin(story, true()).join(logged, true()))
+        select(logged.c.logged, number.c.last_number, story.c.id)
+        .select_from(locked.join(logged, true()).outerjoin(number, true()).outerjoin(story, true()))
         .add_cte(tags.cte("tags"), counts.cte("counts"))
     )
 
@@ -406,9 +418,7 @@ class SqlStoryRepository(Repository):
         )
         row = (await self._db.execute(_PG_ADD_NEXT, params)).first()
         if row is None:
-            raise LookupError(f"no community {story.community_id}")
-        if row.id is None:
-            raise Conflict(f"story {story.community_id}#{row.last_number} or its key exists")
+            raise LookupError(f"no community {community_id}")
         if not row.logged:
             return None
         return dataclasses.replace(story, id=row.id, number=row.last_number)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -66,10 +67,21 @@ class SqlUnitOfWork(RepositorySet):
 class SqlUnitOfWorkFactory:
     """What the bootstrap hands the core as its UnitOfWorkFactory.
 
-    `factory()`: a unit of work that may write; `factory(grouped=True)`: one that may share its
-    commit with others (storage/group_commit.py; SQLite only); `factory(read_only=True)`: one
-    that cannot write (no write lock). Readers use `readers` when given (SQLite: a pool of their
-    own, see create_engines), else the writers' engine."""
+    `factory()`: a unit of work that may write; `factory(read_only=True)`: one that cannot
+    write (no write lock). Readers use `readers` when given (SQLite: a pool of their own, see
+    create_engines), else the writers' engine. `factory(single_write=True)` (bot.ports), by
+    database:
+
+    - SQLite: a unit of work that shares its transaction and durable commit with the others
+      arriving meanwhile (storage/group_commit.py). SQLite has one writer at a time, so a
+      group holding several communities' rows can wait for no one.
+    - PostgreSQL: one without a transaction block (autocommit), where StoryRepository.add_next
+      is one statement that writes all or nothing: no BEGIN and COMMIT round trips, and its
+      community's counter is locked only while the server runs it. A group there would lock
+      rows of several communities (counters, tag counts) in arrival order and could deadlock
+      with another process's group or a link; its own WAL flush already serves concurrent
+      commits.
+    """
 
     def __init__(self, engine: AsyncEngine, readers: AsyncEngine | None = None) -> None:
         dialect = engine.dialect.name
@@ -77,19 +89,20 @@ class SqlUnitOfWorkFactory:
         self._reader = functools.partial(
             SqlUnitOfWork, read_only_engine(readers or engine), dialect
         )
-        # SQLite only: it has one writer at a time, so a group holding several communities'
-        # rows can wait for no one. On PostgreSQL a group would lock rows of several
-        # communities (counters, tag counts) in arrival order, and could deadlock with another
-        # process's group or a link; its own WAL flush already serves concurrent commits.
-        timeout = getattr(engine.pool, "timeout", lambda: None)()  # none on a StaticPool
-        self._group = GroupCommit(engine, dialect, timeout) if dialect == "sqlite" else None
+        self._single_write: Callable[[], SqlUnitOfWork | GroupedUnitOfWork]
+        if dialect == "sqlite":
+            timeout = getattr(engine.pool, "timeout", lambda: None)()  # none on a StaticPool
+            self._single_write = GroupCommit(engine, dialect, timeout)
+        else:
+            autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._single_write = functools.partial(SqlUnitOfWork, autocommit, dialect)
 
     def __call__(
-        self, *, read_only: bool = False, grouped: bool = False
+        self, *, read_only: bool = False, single_write: bool = False
     ) -> SqlUnitOfWork | GroupedUnitOfWork:
         if read_only:
             return self._reader()
-        return self._group() if grouped and self._group else self._writer()
+        return self._single_write() if single_write else self._writer()
 
 
 def uow_factory(engine: AsyncEngine, readers: AsyncEngine | None = None) -> SqlUnitOfWorkFactory:

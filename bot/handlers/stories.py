@@ -145,8 +145,9 @@ async def _store_in_home(draft: Story, ctx: Context) -> Story:
 async def _store_new(draft: Story, ctx: Context) -> Story:
     assert draft.client_key is not None
     community_id = draft.community_id
-    # Grouped: submissions arriving together share one durable commit (one disk flush).
-    async with ctx.uow(grouped=True) as uow:
+    # Single write: SQLite shares one durable commit (one disk flush) among submissions
+    # arriving together; PostgreSQL runs add_next as a transaction of its own.
+    async with ctx.uow(single_write=True) as uow:
         # Reserving the number locks the community's counter, and the rate log is read after
         # that, so the same user's parallel submissions cannot both pass the limit. A retry of
         # a stored submission (same client key) raises Conflict here, before the rate check

@@ -198,14 +198,14 @@ class FakeDatabase:
         self.unavailable = False
         self.committed = 0  # commits across all units of work
         self.uows: list[FakeUnitOfWork] = []  # every unit of work the factory made
-        self.grouped = 0  # how many of them were asked for grouped
+        self.single_writes = 0  # how many of them were asked for single_write
 
     def factory(self) -> UnitOfWorkFactory:
-        def new(*, read_only: bool = False, grouped: bool = False) -> FakeUnitOfWork:
-            # Grouped or not, a unit of work here commits on its own: grouping changes only
+        def new(*, read_only: bool = False, single_write: bool = False) -> FakeUnitOfWork:
+            # Single write or not, a unit of work here commits on its own: that changes only
             # when a commit reaches the disk, which this fake has none of.
             uow = FakeUnitOfWork(self, read_only=read_only)
-            self.grouped += grouped
+            self.single_writes += single_write
             self.uows.append(uow)
             return uow
 

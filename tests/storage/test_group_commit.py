@@ -5,16 +5,19 @@ databases; `storybot run` groups on SQLite only (see SqlUnitOfWorkFactory)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain import Platform, SpaceRef
 from bot.errors import StorageUnavailable
+from bot.ports import RateLog
 from storage import uow_factory
 from storage.group_commit import GroupCommit
-from tests.storage.builders import make_doc, make_story, new_community
+from tests.storage.builders import T0, make_doc, make_story, new_community
 
 pytestmark = pytest.mark.sql_only
 
@@ -39,6 +42,11 @@ async def _add_story(uow: Any, community: int, client_key: str | None = None) ->
     number: int = await uow.communities.next_story_number(community)
     await uow.stories.add(make_story(community, number, client_key=client_key), make_doc("word"))
     return number
+
+
+def _log(space: str) -> RateLog:
+    """A rate log that lets everything through, for a submission in new_community's `space`."""
+    return RateLog(T0 - dt.timedelta(minutes=1), 1000, SpaceRef(Platform.SLACK, space))
 
 
 def _group(engine: AsyncEngine) -> GroupCommit:
@@ -179,8 +187,9 @@ async def test_the_application_groups_on_sqlite_only(engine: AsyncEngine) -> Non
 
     async def submit(i: int) -> None:
         community = communities[i % 2]
-        async with uows(grouped=True) as uow:
-            await _add_story(uow, community, f"k{i}")
+        async with uows(single_write=True) as uow:
+            story = make_story(community, 0, client_key=f"k{i}")
+            assert await uow.stories.add_next(story, make_doc("word"), _log(f"T{i % 2}"))
             await uow.commit()
 
     await asyncio.gather(*(submit(i) for i in range(20)))
@@ -188,7 +197,7 @@ async def test_the_application_groups_on_sqlite_only(engine: AsyncEngine) -> Non
     assert [await _stored_numbers(uows, c) for c in communities] == [list(range(1, 11))] * 2
     if engine.dialect.name == "sqlite":
         assert commits[0] < 10
-    else:
+    else:  # each add_next its own transaction: no commit to group
         assert commits[0] == 20
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain import Author, IsoWeek, Platform, SpaceRef, Status
 from bot.errors import Conflict
@@ -163,7 +164,7 @@ async def test_add_next_reads_the_rate_log_its_lock_s_last_holder_committed(
     once = RateLog(since=T0 - MINUTE, limit=1, space=SPACE)
 
     async def second() -> bool:
-        async with uows() as uow:
+        async with uows(single_write=True) as uow:  # PostgreSQL: its own transaction
             stored = await uow.stories.add_next(make_story(community, 0), make_doc("w"), once)
             if stored is not None:
                 await uow.commit()
@@ -179,6 +180,35 @@ async def test_add_next_reads_the_rate_log_its_lock_s_last_holder_committed(
     async with uows(read_only=True) as uow:
         assert await uow.communities.submissions_since(community, Platform.SLACK, "U1", T0) == 1
         assert [s.number for s in await uow.stories.export(None)] == [1]
+
+
+async def test_a_single_write_add_next_on_postgresql_writes_all_or_nothing_on_its_own(
+    engine: AsyncEngine, uows: UowFactory
+) -> None:
+    """PostgreSQL runs a single-write unit of work without a transaction block: add_next is a
+    transaction of its own. Stored, it is visible before any commit; refused by the rate log
+    or by a taken client key, it leaves nothing (no number used, no log entry, no story)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's single-write units of work share a transaction (test_group_commit)")
+    community = await new_community(uows)
+    once = RateLog(since=T0 - MINUTE, limit=1, space=SPACE)
+    async with uows(single_write=True) as uow:
+        first = await uow.stories.add_next(
+            make_story(community, 0, client_key="a"), make_doc("w"), once
+        )
+        async with uows(read_only=True) as other:
+            assert await other.stories.get(community, 1) == first  # no commit needed
+        assert await uow.stories.add_next(make_story(community, 0), make_doc("w"), once) is None
+        with pytest.raises(Conflict):
+            await uow.stories.add_next(make_story(community, 0, client_key="a"), make_doc("w"), LOG)
+    async with uows(single_write=True) as uow:
+        story = make_story(community, 0, author=Author(Platform.SLACK, "U2", "Bo"), tags=["t"])
+        second = await uow.stories.add_next(story, make_doc("w"), once)
+    assert first is not None and second is not None and second.number == 2  # no gap
+    async with uows(read_only=True) as uow:
+        assert await uow.communities.submissions_since(community, Platform.SLACK, "U1", T0) == 1
+        assert await uow.stories.tag_counts(community) == [("t", 1)]
+        assert [s.number for s in await uow.stories.export(None)] == [1, 2]
 
 
 async def test_update_rewrites_fields_tags_and_search_but_not_the_count(

@@ -68,14 +68,15 @@ def test_every_read_only_command_has_a_handler() -> None:
     assert set(HANDLERS) >= READ_ONLY
 
 
-async def test_a_submission_asks_for_a_grouped_unit_of_work(bot: Bot) -> None:
-    """Grouped: on SQLite, submissions arriving together share one durable commit."""
+async def test_a_submission_asks_for_a_single_write_unit_of_work(bot: Bot) -> None:
+    """Single write: on SQLite, submissions arriving together share one durable commit; on
+    PostgreSQL each is one statement, its own transaction."""
     await bot.submit("The first story, to make the community.")
-    grouped = bot.db.grouped
+    single_writes = bot.db.single_writes
 
     await bot.submit("The train was late, so Anna drove the customer home.")
 
-    assert bot.db.grouped == grouped + 1
+    assert bot.db.single_writes == single_writes + 1
 
 
 async def test_a_weekly_dry_run_reads_every_community_in_one_read_only_unit_of_work(

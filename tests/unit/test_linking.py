@@ -335,7 +335,7 @@ async def test_a_story_submitted_while_its_space_is_unlinked_is_stored_in_its_ne
 
     def racing(**kind: Any) -> Any:
         nonlocal raced
-        if kind.get("grouped") and not raced:
+        if kind.get("single_write") and not raced:
             raced = True
             return UnlinkFirst(factory(**kind))
         return factory(**kind)
