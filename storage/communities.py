@@ -153,6 +153,8 @@ _SUBMISSIONS_SINCE = select(func.count()).where(
 )
 # One statement checks and logs: INSERT … SELECT the new row WHERE the count in the window is
 # under the limit and the space still belongs to the community (no row inserted: either not).
+# SQLite's; PostgreSQL runs the same rule as a function (below), so a change to it needs a
+# migration that replaces that function (tests/storage run both against the same cases).
 _LOG_UNDER_LIMIT = _SUBMISSIONS.insert().from_select(
     ["community_id", "author_platform", "author_id", "at"],
     select(
