@@ -163,8 +163,9 @@ class StoryRepository(Protocol):
         story's author, at its created_at), in one call so a database may do all three in one
         statement. The reservation locks the counter until commit or rollback, and the log
         reads what committed before the lock was taken. None when the log refused: the caller
-        must not commit. Conflict when the client key is taken; LookupError when there is no
-        such community."""
+        must not commit. Conflict when the client key is taken, whether or not the log would
+        have refused (a retry of the story that reached the limit is that story, not one too
+        many); LookupError when there is no such community."""
         ...
 
     async def get(self, community_id: int, number: int) -> Story | None: ...

@@ -420,6 +420,11 @@ class SqlStoryRepository(Repository):
         if row is None:
             raise LookupError(f"no community {community_id}")
         if not row.logged:
+            # The log runs before the insert that would find the key taken; a refusal is rare,
+            # so only then is the key looked up (a new statement: it sees what committed while
+            # this one waited for the lock).
+            if story.client_key and await self.by_client_key(community_id, story.client_key):
+                raise Conflict(f"client key {story.client_key} is taken")
             return None
         return dataclasses.replace(story, id=row.id, number=row.last_number)
 

@@ -150,9 +150,9 @@ async def _store_new(draft: Story, ctx: Context) -> Story:
     async with ctx.uow(single_write=True) as uow:
         # Reserving the number locks the community's counter, and the rate log is read after
         # that, so the same user's parallel submissions cannot both pass the limit. A retry of
-        # a stored submission (same client key) raises Conflict here, before the rate check
-        # could refuse it, and leaving rolls the number back: `submit` answers with the stored
-        # story. Retries are rare, so no lookup runs before every insert.
+        # a stored submission (same client key) raises Conflict, even when the rate log would
+        # refuse it, and `submit` answers with the stored story; leaving rolls the number back.
+        # Retries are rare, so no lookup runs before every insert.
         at = draft.created_at
         log = RateLog(since=at - ratelimit.WINDOW, limit=ratelimit.LIMIT, space=ctx.actor.space)
         stored = await uow.stories.add_next(draft, search_doc(draft), log)

@@ -70,6 +70,26 @@ async def test_rate_limit_holds_under_a_burst(uows) -> None:
     assert all("Wait a moment" in r.plain_text for r in replies if r.error)
 
 
+async def test_a_retry_of_the_submission_that_reached_the_limit_gets_its_first_answer(
+    uows,
+) -> None:
+    """The tenth story in a minute, retried (same client key, alone or racing the first), is
+    the same story: answered as it was, not with the rate limit, on every database (on
+    PostgreSQL the rate log runs before the insert that would find the key taken)."""
+    core, _ = make_core(uows)
+    for i in range(9):
+        assert not (
+            await core.handle(submit(f"Quick story {i} about great service.", f"q{i}"), actor())
+        ).error
+    tenth = submit("The courier called ahead and brought a small gift.", "interaction-10")
+    first = await core.handle(tenth, actor())
+    racing = await asyncio.gather(*(core.handle(tenth, actor()) for _ in range(3)))
+    assert [r.plain_text for r in racing] == [first.plain_text] * 3
+    assert not first.error and "Story #10 is saved" in first.plain_text
+    async with uows(read_only=True) as uow:
+        assert [s.number for s in await uow.stories.export(None)] == list(range(1, 11))
+
+
 async def test_weekly_job_started_three_times_at_once_features_and_announces_once(uows) -> None:
     clock = FakeClock(dt.datetime(2026, 11, 17, 9, 0, tzinfo=dt.UTC))
     core, announcer = make_core(uows, clock)

@@ -114,6 +114,13 @@ async def test_add_next_refuses_a_taken_client_key_and_an_unknown_community(
             await uow.stories.add_next(
                 make_story(community, 0, client_key="same"), make_doc("w"), LOG
             )
+    # Also when the rate log would refuse it: a retry of the story that reached the limit.
+    async with uows() as uow:
+        with pytest.raises(Conflict):
+            closed = RateLog(since=T0 - MINUTE, limit=0, space=SPACE)
+            await uow.stories.add_next(
+                make_story(community, 0, client_key="same"), make_doc("w"), closed
+            )
     # Left without commit: the number went back, and nothing of the refused story stayed.
     async with uows() as uow:
         again = await uow.stories.add_next(make_story(community, 0, tags=["t"]), make_doc("w"), LOG)
