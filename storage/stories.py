@@ -166,7 +166,10 @@ def _pg_add_next_statement() -> Select[Any]:
     round trip, and the counter's lock is held only while the server runs it (50 concurrent
     submitters to one community queue on that lock).
 
-    - locked: the community's counter row, FOR UPDATE; here the statement waits its turn.
+    - locked: the community's counter row, FOR NO KEY UPDATE (the lock its UPDATE takes; FOR
+      UPDATE would also block other writers' foreign-key checks on the community, and deadlock
+      with an edit that holds a tag count and adds a new tag); here the statement waits its
+      turn.
     - logged: the rate log (storage.communities.LOG_SUBMISSION_CALL), selected from `locked`
       so it runs after the wait. It is a VOLATILE function, whose query reads what committed
       during the wait; the statement's own subqueries read the snapshot from before it.
@@ -180,7 +183,7 @@ def _pg_add_next_statement() -> Select[Any]:
     locked = (
         select(_COMMUNITIES.c.id)
         .where(_COMMUNITIES.c.id == bindparam("community_id"))
-        .with_for_update()
+        .with_for_update(key_share=True)
         .cte("locked")
     )
     logged = select(LOG_SUBMISSION_CALL.label("logged")).select_from(locked).cte("logged")

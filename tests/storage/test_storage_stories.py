@@ -218,6 +218,27 @@ async def test_a_single_write_add_next_on_postgresql_writes_all_or_nothing_on_it
         assert [s.number for s in await uow.stories.export(None)] == [1, 2]
 
 
+async def test_add_next_on_postgresql_leaves_other_writers_foreign_keys_alone(
+    engine: AsyncEngine, uows: UowFactory
+) -> None:
+    """While a submission holds its community's counter, another transaction may still insert
+    rows that point at the community (their foreign-key check takes a KEY SHARE lock). With
+    FOR UPDATE it would wait, and an edit holding a tag count while adding a new tag would
+    deadlock with a submission waiting for that tag count."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the second transaction waits anyway")
+    community = await new_community(uows)
+    async with uows() as holding:
+        assert await holding.stories.add_next(make_story(community, 0), make_doc("w"), LOG)
+        async with uows() as other:
+            async with asyncio.timeout(2):
+                await other.stories.add(make_story(community, 99), make_doc("w"))
+            await other.commit()
+        await holding.commit()
+    async with uows(read_only=True) as uow:
+        assert [s.number for s in await uow.stories.export(None)] == [1, 99]
+
+
 async def test_update_rewrites_fields_tags_and_search_but_not_the_count(
     uows: UowFactory,
 ) -> None:
