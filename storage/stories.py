@@ -404,16 +404,16 @@ class SqlStoryRepository(Repository):
     @guarded
     async def add_next(self, story: Story, doc: SearchDoc, log: RateLog) -> Story | None:
         author, community_id = story.author, story.community_id
-        logging = log_params(community_id, author.platform, author.user_id, story.created_at, log)
+        rate = log_params(community_id, author.platform, author.user_id, story.created_at, log)
         if self._dialect != "postgresql":
-            number = await reserve_number(self._db, story.community_id)
+            number = await reserve_number(self._db, community_id)
             stored = await self.add(dataclasses.replace(story, number=number), doc)
-            return stored if await log_under_limit(self._db, self._dialect, logging) else None
+            return stored if await log_under_limit(self._db, self._dialect, rate) else None
         values = {f"new_{name}": value for name, value in _new_row(story, doc).items()}
         tags = list(dict.fromkeys(story.tags))
         params = (
             values
-            | logging
+            | rate
             | {
                 "story_tags": tags,
                 "counted_tags": sorted(tags) if story.status == Status.PUBLISHED else [],
