@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import Connection, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from storage.communities import SqlCommunityRepository
 from storage.drafts import SqlDraftRepository
@@ -30,19 +31,26 @@ class LazyConnection:
 
     async def connection(self) -> AsyncConnection:
         if self._connection is None:
-            connection = self._engine.connect()
-            await connection.start()
-            try:
-                await connection.begin()
-            except BaseException:
-                await connection.close()
-                raise
-            self._connection = connection
+            await greenlet_spawn(self._connect)
+        assert self._connection is not None
         return self._connection
 
     async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
-        connection = self._connection or await self.connection()
-        return await connection.execute(statement, parameters)
+        if self._connection is None:
+            # Connect in the same hand-off to SQLAlchemy's greenlet as the first statement:
+            # a hand-off costs about as much Python as a short statement's execution.
+            return await greenlet_spawn(self._connect_and_execute, statement, parameters)
+        return await greenlet_spawn(self._connection.sync_connection.execute, statement, parameters)
+
+    def _connect(self) -> Connection:
+        """In SQLAlchemy's greenlet. The transaction begins with the first statement
+        (SQLAlchemy's autobegin), so beginning costs no hand-off of its own either."""
+        sync = self._engine.sync_engine.connect()
+        self._connection = AsyncConnection(self._engine, sync)
+        return sync
+
+    def _connect_and_execute(self, statement: Any, parameters: Any) -> Result[Any]:
+        return self._connect().execute(statement, parameters)
 
     async def commit(self) -> None:
         if self._connection is not None:
