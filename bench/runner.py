@@ -467,6 +467,8 @@ async def _measure_platforms(
     try:
         await storage_bench.add_space(storage.engine, storage_bench.LARGE_COMMUNITY, "slack", TEAM)
         figures = await measure_slack(storage.uow, slack, TEAM, f"show {number}", count)
+    except Exception as failure:  # a finding, not a crash: the run goes on
+        figures = [_failed("slack /story show", 0, failure)]
     finally:
         await slack.stop()
     discord = FakeDiscord()
@@ -476,6 +478,8 @@ async def _measure_platforms(
             storage.engine, storage_bench.LARGE_COMMUNITY, "discord", str(discord.guild_id)
         )
         figures += await measure_discord(storage.uow, discord, number, count, workdir)
+    except Exception as failure:
+        figures.append(_failed("discord /story show", 0, failure))
     finally:
         await discord.close()
     show = next((f for f in result.figures if f.name == "show one story"), None)
