@@ -79,13 +79,25 @@ class Delivery:
     async def race(self, work: Work, form: FormContext, *, in_place: bool = False) -> None:
         """Answer with the core's reply if it comes within the deadline, else defer first.
         `in_place`: a button click, whose pager replies replace the clicked message."""
-        task = asyncio.create_task(self.call(work))
-        done, _ = await asyncio.wait({task}, timeout=self.form_deadline)
-        if not done:
-            if await responses.defer(self.interaction, update=in_place):
-                await self.after_defer(await task, form, clicked=in_place)
+        # The core runs here; a timer defers the interaction if it is not done by the
+        # deadline. A task to race it against would cost every quick answer a task and an
+        # event-loop turn.
+        loop = asyncio.get_running_loop()
+        deferring: list[asyncio.Task[bool]] = []
+        timer = loop.call_later(
+            self.form_deadline,
+            lambda: deferring.append(
+                loop.create_task(responses.defer(self.interaction, update=in_place))
+            ),
+        )
+        try:
+            reply = await self.call(work)
+        finally:
+            timer.cancel()
+        if deferring:
+            if await deferring[0]:
+                await self.after_defer(reply, form, clicked=in_place)
             return
-        reply = task.result()
         if reply.form is not None:
             await self.open_modal(reply.form, form, Translator(reply.language), clicked=in_place)
             return
