@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Connection, Result
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
@@ -30,10 +30,7 @@ class LazyConnection:
         self._commit_failed = False
 
     async def connection(self) -> AsyncConnection:
-        if self._connection is None:
-            await greenlet_spawn(self._connect)
-        assert self._connection is not None
-        return self._connection
+        return self._connection or await greenlet_spawn(self._connect)
 
     async def execute(self, statement: Any, parameters: Any = None) -> Result[Any]:
         if self._connection is None:
@@ -42,15 +39,14 @@ class LazyConnection:
             return await greenlet_spawn(self._connect_and_execute, statement, parameters)
         return await greenlet_spawn(self._connection.sync_connection.execute, statement, parameters)
 
-    def _connect(self) -> Connection:
+    def _connect(self) -> AsyncConnection:
         """In SQLAlchemy's greenlet. The transaction begins with the first statement
         (SQLAlchemy's autobegin), so beginning costs no hand-off of its own either."""
-        sync = self._engine.sync_engine.connect()
-        self._connection = AsyncConnection(self._engine, sync)
-        return sync
+        self._connection = AsyncConnection(self._engine, self._engine.sync_engine.connect())
+        return self._connection
 
     def _connect_and_execute(self, statement: Any, parameters: Any) -> Result[Any]:
-        return self._connect().execute(statement, parameters)
+        return self._connect().sync_connection.execute(statement, parameters)
 
     async def commit(self) -> None:
         if self._connection is not None:
